@@ -1,0 +1,209 @@
+"""Finish the generated project: drop files of answers not chosen, record the
+answers, and make it a git + DVC repository with a first commit.
+
+Runs inside the new project directory. A failure prints one line and exits
+non-zero; cookiecutter then removes the directory, so nothing is half-made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+# The answers, injected once; everything below is plain Python.
+ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
+
+SUITES = {
+    "breast_cancer": "expectations/breast_cancer.json",
+    "wine": "expectations/wine.json",
+    "diabetes": "expectations/diabetes.json",
+}
+SUITE = "expectations/suite.json"
+
+# {question: {answer: [paths that belong to that answer only]}}. The paths of
+# every answer not chosen are removed.
+FILES_BY_ANSWER: dict[str, dict[str, list[str]]] = {
+    "dataset": {name: [path] for name, path in SUITES.items()} | {"custom": []},
+}
+
+# Keys of the cookiecutter context that describe the run, not the answers.
+RUN_KEYS = ("_output_dir", "_repo_dir", "_checkout")
+
+NEUTRAL_IDENTITY = ("Project Template", "template@localhost")
+ENV = {
+    **os.environ,
+    "DVC_NO_ANALYTICS": "1",
+    "GX_ANALYTICS_ENABLED": "false",
+    "GIT_TERMINAL_PROMPT": "0",
+}
+
+
+class HookError(RuntimeError):
+    """A step of project set-up that failed, with what to do about it."""
+
+
+def paths_to_remove(answers: dict, table: dict = FILES_BY_ANSWER) -> list[str]:
+    """Paths that belong to answers that were not chosen."""
+    doomed = []
+    for question, by_answer in table.items():
+        for answer, paths in by_answer.items():
+            if answers[question] != answer:
+                doomed.extend(paths)
+    return sorted(doomed)
+
+
+def remove_paths(root: Path, paths: list[str]) -> None:
+    for rel in paths:
+        target = root / rel
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def template_commit(repo_dir: str) -> str | None:
+    """The template's git commit, when it was generated from a git checkout."""
+    if not repo_dir or not (Path(repo_dir) / ".git").exists():
+        return None
+    result = subprocess.run(
+        ["git", "-C", repo_dir, "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        return None
+    return result.stdout.strip() or None
+
+
+def answers_record(answers: dict) -> dict:
+    """The answers in cruft's format, so `cruft update` can bring template changes."""
+    context = {k: v for k, v in answers.items() if k not in RUN_KEYS}
+    return {
+        "template": answers.get("_template", ""),
+        "commit": template_commit(answers.get("_repo_dir", "")),
+        "checkout": answers.get("_checkout"),
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+
+
+def run(args: list[str], cwd: Path, what: str, env: dict | None = None) -> str:
+    try:
+        result = subprocess.run(
+            args, cwd=cwd, env={**ENV, **(env or {})}, capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError as exc:
+        raise HookError(f"{what}: `{args[0]}` is not installed or not on PATH") from exc
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise HookError(f"{what} failed: {detail[-1] if detail else 'no output'}")
+    return result.stdout
+
+
+def dvc_command() -> list[str]:
+    """DVC from this interpreter when it has it, else the `dvc` on PATH."""
+    try:
+        import dvc  # noqa: F401
+    except ImportError:
+        if shutil.which("dvc"):
+            return ["dvc"]
+        raise HookError(
+            "DVC is needed to set up the project: install it beside cookiecutter "
+            "(pip install cookiecutter dvc)"
+        ) from None
+    return [sys.executable, "-m", "dvc"]
+
+
+def git_identity(root: Path) -> list[str]:
+    """`-c` options giving a neutral identity when git has none configured."""
+    probe = subprocess.run(
+        ["git", "var", "GIT_COMMITTER_IDENT"], cwd=root, env=ENV, capture_output=True, check=False
+    )
+    if probe.returncode == 0:
+        return []
+    name, email = NEUTRAL_IDENTITY
+    print(
+        f"note: git has no user.name/user.email; the first commit is by '{name} <{email}>'. "
+        "Set yours with `git config --global user.name ...` and `user.email ...`."
+    )
+    return ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+
+
+def copy_custom_data(answers: dict, root: Path) -> Path:
+    """Copy the user's file to where params.yaml expects it."""
+    source = Path(answers["custom_data_path"]).expanduser().resolve()
+    target = root / answers["__source"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+def write_suite(answers: dict, root: Path, data: Path | None) -> None:
+    """Put the expectation suite for the chosen data at expectations/suite.json."""
+    if data is None:
+        (root / SUITES[answers["dataset"]]).replace(root / SUITE)
+        return
+    run(
+        [
+            sys.executable,
+            "-m",
+            f"{answers['package_name']}.suite",
+            "--data",
+            str(data.relative_to(root)),
+            "--out",
+            SUITE,
+        ],
+        root,
+        "writing the expectation suite from your data",
+        env={"PYTHONPATH": "src"},
+    )
+
+
+def set_up_repository(answers: dict, root: Path, data: Path | None) -> None:
+    dvc = dvc_command()
+    run(["git", "init", "-q", "-b", "main"], root, "git init")
+    run([*dvc, "init", "-q"], root, "dvc init")
+    run([*dvc, "config", "core.analytics", "false"], root, "turning DVC analytics off")
+    if answers["dvc_remote"] != "none":
+        run(
+            [*dvc, "remote", "add", "--default", "storage", answers["dvc_remote_url"]],
+            root,
+            "adding the DVC remote",
+        )
+    if data is not None:
+        run([*dvc, "add", "-q", str(data.relative_to(root))], root, "dvc add of your data")
+    run(["git", "add", "--all"], root, "git add")
+    run(
+        [
+            "git",
+            *git_identity(root),
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            f"Generate {answers['project_name']} from the MLOps template",
+        ],
+        root,
+        "first commit",
+    )
+
+
+def main(answers: dict, root: Path) -> int:
+    try:
+        remove_paths(root, paths_to_remove(answers))
+        data = copy_custom_data(answers, root) if answers["dataset"] == "custom" else None
+        write_suite(answers, root, data)
+        record = json.dumps(answers_record(answers), indent=2, sort_keys=True) + "\n"
+        (root / ".cruft.json").write_text(record, encoding="utf-8")
+        set_up_repository(answers, root, data)
+    except HookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Created {root}. Next: cd {root.name} && python3 tasks.py repro")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(json.loads(ANSWERS_JSON), Path.cwd()))

@@ -1,0 +1,238 @@
+"""Check every answer before a single file is written.
+
+On a bad answer: one line naming the question, the value and what is allowed,
+exit status 1, and cookiecutter removes the half-made directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import keyword
+import re
+import sys
+from pathlib import Path
+
+# The answers, injected once; everything below is plain Python.
+ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
+
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
+DATASETS = ("breast_cancer", "wine", "diabetes", "custom")
+TASKS = ("classification", "regression")
+REMOTES = ("local", "s3", "gcs", "azure", "ssh", "none")
+LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+DATA_SUFFIXES = (".csv", ".parquet")
+
+# Import names a project package must not take: the libraries it depends on
+# (so `import pandas` keeps meaning pandas) and names too generic to import.
+RESERVED_PACKAGES = frozenset(
+    {
+        "dvc",
+        "great_expectations",
+        "gx",
+        "joblib",
+        "numpy",
+        "pandas",
+        "pyarrow",
+        "pytest",
+        "scipy",
+        "sklearn",
+        "yaml",
+        "src",
+        "test",
+        "tests",
+        "lib",
+        "app",
+        "main",
+        "data",
+        "model",
+        "models",
+        "utils",
+        "common",
+        "package",
+    }
+)
+# Modules of the standard library that a package name must not shadow either.
+RESERVED_PACKAGES |= frozenset(getattr(sys, "stdlib_module_names", ()))
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+GITHUB_OWNER_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+REMOTE_URL_RES = {
+    "s3": (re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$"), "s3://bucket/path"),
+    "gcs": (re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/\S*)?$"), "gs://bucket/path"),
+    "azure": (
+        re.compile(r"^azure://[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}(/\S*)?$"),
+        "azure://container/path",
+    ),
+    "ssh": (
+        re.compile(r"^ssh://([^@/\s]+@)?[A-Za-z0-9.-]+(:\d{1,5})?/\S+$"),
+        "ssh://[user@]host[:port]/path",
+    ),
+}
+
+
+class AnswerError(ValueError):
+    """A template answer that cannot produce a working project."""
+
+    def __init__(self, question: str, value: object, allowed: str) -> None:
+        super().__init__(f"{question}={value!r} is not valid: {allowed}")
+
+
+def check_project_name(name: str) -> None:
+    if not name.strip():
+        raise AnswerError("project_name", name, "give the project a name")
+
+
+def check_slug(slug: str) -> None:
+    if not SLUG_RE.fullmatch(slug) or slug in {".", ".."}:
+        raise AnswerError(
+            "project_slug",
+            slug,
+            "use lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+        )
+
+
+def check_package_name(name: str) -> None:
+    if not name.isidentifier() or not name.isascii():
+        raise AnswerError(
+            "package_name",
+            name,
+            "use an ASCII Python identifier: letters, digits and '_', not starting with a digit",
+        )
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise AnswerError("package_name", name, "a Python keyword cannot be a package name")
+    if name.lower() in RESERVED_PACKAGES:
+        raise AnswerError(
+            "package_name",
+            name,
+            "it would shadow a dependency or standard module, or is too generic; "
+            "name the package after the project",
+        )
+
+
+def check_email(email: str) -> None:
+    if not EMAIL_RE.fullmatch(email):
+        raise AnswerError("author_email", email, "use an address like name@example.com")
+
+
+def check_github_owner(owner: str) -> None:
+    if not GITHUB_OWNER_RE.fullmatch(owner):
+        raise AnswerError(
+            "github_owner",
+            owner,
+            "use a GitHub user or organisation name (letters, digits, single '-')",
+        )
+
+
+def check_choice(question: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise AnswerError(question, value, "choose one of " + ", ".join(allowed))
+
+
+def read_columns(path: Path) -> list[str]:
+    """Column names of a CSV (standard library) or Parquet file (pyarrow or pandas)."""
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return next(csv.reader(handle), [])
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise AnswerError(
+                "custom_data_path",
+                str(path),
+                "reading Parquet needs pyarrow beside cookiecutter (pip install pyarrow)",
+            ) from exc
+        return [str(c) for c in pd.read_parquet(path).columns]
+    return list(pq.read_schema(path).names)
+
+
+def check_custom_data(path_text: str, target: str, task: str) -> None:
+    if not path_text.strip():
+        raise AnswerError(
+            "custom_data_path", path_text, "dataset=custom needs the path to a CSV or Parquet file"
+        )
+    path = Path(path_text).expanduser()
+    if not path.is_file():
+        raise AnswerError("custom_data_path", path_text, "no such file; give an existing file")
+    if path.suffix.lower() not in DATA_SUFFIXES:
+        raise AnswerError("custom_data_path", path_text, "use a .csv or .parquet file")
+    try:
+        columns = read_columns(path)
+    except AnswerError:
+        raise
+    except Exception as exc:  # an unreadable file is an answer error, not a crash
+        raise AnswerError("custom_data_path", path_text, f"cannot read it ({exc})") from exc
+    if target not in columns:
+        shown = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
+        raise AnswerError("custom_target", target, f"the columns of {path.name} are: {shown}")
+    if len(columns) < 2:
+        raise AnswerError("custom_data_path", path_text, "the file needs features besides the target")
+    check_choice("custom_task", task, TASKS)
+    try:
+        import pandas  # noqa: F401  (the suite bootstrap reads the file with pandas)
+    except ImportError as exc:
+        raise AnswerError(
+            "dataset",
+            "custom",
+            "writing the expectation suite from your file needs pandas beside cookiecutter "
+            "(pip install pandas pyarrow)",
+        ) from exc
+
+
+def check_remote(kind: str, url: str) -> None:
+    check_choice("dvc_remote", kind, REMOTES)
+    if kind == "none":
+        return
+    if kind == "local":
+        if not url.strip() or "://" in url:
+            raise AnswerError("dvc_remote_url", url, "dvc_remote=local needs a folder path")
+        return
+    pattern, example = REMOTE_URL_RES[kind]
+    if not pattern.fullmatch(url):
+        raise AnswerError("dvc_remote_url", url, f"dvc_remote={kind} needs a URL like {example}")
+
+
+def check_output_dir(project_dir: Path) -> None:
+    """Refuse to generate over an earlier project (cookiecutter --overwrite-if-exists)."""
+    for marker in (".git", ".dvc", ".cruft.json"):
+        if (project_dir / marker).exists():
+            raise AnswerError(
+                "project_slug",
+                project_dir.name,
+                f"{project_dir} already holds a project ({marker} exists); "
+                "choose another name or output folder, or use `cruft update` inside it",
+            )
+
+
+def check_answers(answers: dict, project_dir: Path) -> None:
+    check_project_name(answers["project_name"])
+    check_slug(answers["project_slug"])
+    check_package_name(answers["package_name"])
+    check_email(answers["author_email"])
+    check_github_owner(answers["github_owner"])
+    check_choice("python_version", answers["python_version"], SUPPORTED_PYTHONS)
+    check_choice("dataset", answers["dataset"], DATASETS)
+    check_choice("license", answers["license"], LICENSES)
+    if answers["dataset"] == "custom":
+        check_custom_data(
+            answers["custom_data_path"], answers["custom_target"], answers["custom_task"]
+        )
+    check_remote(answers["dvc_remote"], answers["dvc_remote_url"])
+    check_output_dir(project_dir)
+
+
+def main(answers: dict, project_dir: Path) -> int:
+    try:
+        check_answers(answers, project_dir)
+    except AnswerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(json.loads(ANSWERS_JSON), Path.cwd()))

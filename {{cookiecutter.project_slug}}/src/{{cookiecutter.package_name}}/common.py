@@ -1,0 +1,105 @@
+"""Helpers shared by every stage: parameters, reading data, writing JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_SUFFIXES = (".csv", ".parquet")
+
+
+class UserError(Exception):
+    """A problem the user can fix: reported as one line, without a traceback."""
+
+
+def fail(message: str, code: int = 2) -> int:
+    """Print ``message`` as one line to stderr and return the exit code."""
+    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    return code
+
+
+def load_params(section: str, path: str | Path = "params.yaml") -> dict[str, Any]:
+    """Return one section of the parameters file."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path} not found; run the command from the project root")
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path} is not valid YAML: {exc}") from exc
+    value = params.get(section) if isinstance(params, dict) else None
+    if not isinstance(value, dict):
+        raise UserError(f"{path} has no '{section}:' section; add it (see the template)")
+    return value
+
+
+def require(params: dict[str, Any], key: str, section: str) -> Any:
+    """Return ``params[key]`` or raise a UserError naming the missing parameter."""
+    if key not in params:
+        raise UserError(f"params.yaml: '{section}.{key}' is missing; add it")
+    return params[key]
+
+
+def task_of(ingest_params: dict[str, Any]) -> str:
+    """Return ingest.task, checked."""
+    task = require(ingest_params, "task", "ingest")
+    if task not in ("classification", "regression"):
+        raise UserError(
+            f"params.yaml: ingest.task must be 'classification' or 'regression', not {task!r}"
+        )
+    return task
+
+
+def read_table(path: str | Path):
+    """Read a CSV or Parquet file into a data frame, chosen by the file suffix."""
+    import pandas as pd
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in DATA_SUFFIXES:
+        raise UserError(f"{path}: unsupported file type '{suffix}'; use .csv or .parquet")
+    if not path.is_file():
+        raise UserError(f"{path} not found; check the path or run `dvc repro` first")
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        return pd.read_parquet(path)
+    except Exception as exc:
+        raise UserError(f"cannot read {path}: {exc}") from exc
+
+
+def ensure_parent(path: str | Path) -> Path:
+    """Create the parent folder of ``path`` and return it as a Path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_json(path: str | Path, data: Any, sort_keys: bool = True) -> None:
+    """Write ``data`` as indented JSON with a trailing newline."""
+    text = json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False)
+    ensure_parent(path).write_text(text + "\n", encoding="utf-8")
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file, with a one-line error if it is missing or broken."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path} not found")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def sig(value: Any, digits: int = 6) -> Any:
+    """Round a float to ``digits`` significant digits; NaN and infinities become None."""
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return float(f"{value:.{digits}g}")

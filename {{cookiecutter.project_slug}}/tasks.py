@@ -1,0 +1,97 @@
+"""Set up and run this project with nothing but python3 (standard library only).
+
+    python3 tasks.py repro     # set up .venv, run the DVC pipeline, show the metrics
+    python3 tasks.py test      # set up .venv, run the tests (extra arguments go to pytest)
+    python3 tasks.py lint      # ruff check and format check
+    python3 tasks.py setup     # only create or refresh .venv
+
+Uses uv when it is on PATH (fast, writes uv.lock), plain venv + pip otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".installed"
+PYTHON_VERSION = (ROOT / ".python-version").read_text(encoding="utf-8").strip()
+ENV = {
+    **os.environ,
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    "VIRTUAL_ENV": str(VENV),
+    "DVC_NO_ANALYTICS": "1",
+    "GX_ANALYTICS_ENABLED": "false",
+}
+
+
+def call(*args: str | Path) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    code = subprocess.call([str(a) for a in args], cwd=ROOT, env=ENV)
+    if code:
+        raise SystemExit(code)
+
+
+def base_python() -> str:
+    """The Python this project was generated for, else the one running this script."""
+    found = shutil.which(f"python{PYTHON_VERSION}")
+    if found and subprocess.call([found, "-c", ""], stderr=subprocess.DEVNULL) == 0:
+        return found
+    print(
+        f"note: python{PYTHON_VERSION} not found; using {sys.version.split()[0]} instead",
+        file=sys.stderr,
+    )
+    return sys.executable
+
+
+def setup() -> None:
+    uv = shutil.which("uv")
+    if uv:
+        call(uv, "sync", "--extra", "dev", "--quiet")
+        return
+    if STAMP.exists() and STAMP.stat().st_mtime >= (ROOT / "pyproject.toml").stat().st_mtime:
+        return
+    if not (BIN / "python").exists():
+        call(base_python(), "-m", "venv", VENV)
+    call(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    call(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    STAMP.touch()
+
+
+def repro(args: list[str]) -> None:
+    setup()
+    call(BIN / "dvc", "repro", *args)
+    call(BIN / "dvc", "metrics", "show")
+    print("Metrics: reports/metrics.json; data validation: reports/validation.md")
+    print("Plots: run `.venv/bin/dvc plots show` and open dvc_plots/index.html")
+
+
+def test(args: list[str]) -> None:
+    setup()
+    call(BIN / "python", "-m", "pytest", *args)
+
+
+def lint(args: list[str]) -> None:
+    setup()
+    call(BIN / "ruff", "check", *args, ".")
+    call(BIN / "ruff", "format", "--check", ".")
+
+
+COMMANDS = {"setup": lambda args: setup(), "repro": repro, "test": test, "lint": lint}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: python3 tasks.py ({'|'.join(COMMANDS)}) [args...]", file=sys.stderr)
+        return 2
+    COMMANDS[argv[0]](argv[1:])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
