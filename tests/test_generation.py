@@ -1,0 +1,335 @@
+"""Fast tier: bake every supported combination and check what comes out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import BIN, Bake, bake, isolated_env
+from custom_data import write_churn_csv, write_churn_parquet
+
+# Answers that change which files exist or how they are wired are multiplied;
+# the rest (python version, license) rotate through them.
+SUPPORTED_COMBINATIONS = {
+    "defaults": {},
+    "wine-s3-py312-apache": {
+        "dataset": "wine",
+        "dvc_remote": "s3",
+        "dvc_remote_url": "s3://ml-data/wine",
+        "python_version": "3.12",
+        "license": "Apache-2.0",
+    },
+    "diabetes-gcs-py311-bsd": {
+        "dataset": "diabetes",
+        "dvc_remote": "gcs",
+        "python_version": "3.11",
+        "license": "BSD-3-Clause",
+    },
+    "breast_cancer-azure-proprietary": {"dvc_remote": "azure", "license": "Proprietary"},
+    "wine-ssh": {"dataset": "wine", "dvc_remote": "ssh"},
+    "diabetes-no-remote": {"dataset": "diabetes", "dvc_remote": "none"},
+    "custom-csv-classification": {"dataset": "custom", "custom_task": "classification"},
+    "custom-parquet-regression-no-remote": {
+        "dataset": "custom",
+        "custom_task": "regression",
+        "dvc_remote": "none",
+        "python_version": "3.12",
+    },
+}
+
+PACKAGE_FILES = [
+    "__init__.py",
+    "common.py",
+    "evaluate.py",
+    "ingest.py",
+    "prepare.py",
+    "suite.py",
+    "train.py",
+    "validate.py",
+]
+TEST_FILES = [
+    "tests/conftest.py",
+    "tests/code/test_dvc_yaml.py",
+    "tests/code/test_evaluate.py",
+    "tests/code/test_ingest.py",
+    "tests/code/test_prepare.py",
+    "tests/code/test_suite.py",
+    "tests/code/test_train.py",
+    "tests/code/test_validate.py",
+    "tests/data/test_suite_on_data.py",
+    "tests/model/test_model_behaviour.py",
+]
+COMMON_FILES = [
+    ".cruft.json",
+    ".dvc/.gitignore",
+    ".dvc/config",
+    ".dvcignore",
+    ".gitignore",
+    ".python-version",
+    "LICENSE",
+    "README.md",
+    "dvc.yaml",
+    "expectations/suite.json",
+    "params.yaml",
+    "pyproject.toml",
+    "tasks.py",
+    *TEST_FILES,
+]
+CUSTOM_FILES = ["data/external/.gitignore", "data/external/dataset.{ext}.dvc"]
+JINJA_LEFTOVER = re.compile(r"{{|{%|{#")
+
+
+def custom_answers(tmp_path: Path, answers: dict[str, str]) -> dict[str, str]:
+    """Point a custom combination at a synthetic file of the right kind."""
+    if answers.get("dataset") != "custom":
+        return answers
+    if answers["custom_task"] == "regression":
+        path = write_churn_parquet(tmp_path / "incoming" / "churn.parquet")
+        return {**answers, "custom_data_path": str(path), "custom_target": "spend"}
+    path = write_churn_csv(tmp_path / "incoming" / "churn.csv")
+    return {**answers, "custom_data_path": str(path), "custom_target": "churned"}
+
+
+def expected_files(project: Path, answers: dict[str, str]) -> set[str]:
+    package = project.name.replace("-", "_")
+    files = {*COMMON_FILES, *(f"src/{package}/{name}" for name in PACKAGE_FILES)}
+    if answers.get("dataset") == "custom":
+        ext = Path(answers["custom_data_path"]).suffix.lstrip(".")
+        files |= {name.format(ext=ext) for name in CUSTOM_FILES}
+    return files
+
+
+def tracked_files(project: Path) -> set[str]:
+    out = subprocess.run(
+        ["git", "ls-files"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout
+    return set(out.splitlines())
+
+
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def text_files(project: Path):
+    for path in sorted(project.rglob("*")):
+        inside = set(path.relative_to(project).parts[:-1])
+        if inside & {".git", ".dvc"} or not path.is_file() or path.suffix == ".parquet":
+            continue
+        yield path
+
+
+def parse_every_config(project: Path) -> None:
+    for path in text_files(project):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in {".yaml", ".yml"}:
+            yaml.safe_load(text)
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix == ".json":
+            json.loads(text)
+        elif path.suffix == ".dvc":
+            yaml.safe_load(text)
+
+
+@pytest.fixture(scope="module", params=list(SUPPORTED_COMBINATIONS), ids=str)
+def combination(request, tmp_path_factory) -> tuple[Bake, dict[str, str]]:
+    tmp_path = tmp_path_factory.mktemp(request.param)
+    answers = custom_answers(tmp_path, SUPPORTED_COMBINATIONS[request.param])
+    result = bake(tmp_path / "out", answers, env=isolated_env(tmp_path / "home"))
+    assert result.returncode == 0, result.stderr
+    return result, answers
+
+
+def test_exact_file_set(combination):
+    result, answers = combination
+    assert tracked_files(result.project) == expected_files(result.project, answers)
+
+
+def test_one_clean_commit_on_main(combination):
+    result, _ = combination
+    project = result.project
+    assert git(project, "branch", "--show-current") == "main"
+    assert git(project, "rev-list", "--count", "HEAD") == "1"
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_no_template_syntax_left(combination):
+    result, _ = combination
+    for path in text_files(result.project):
+        text = path.read_text(encoding="utf-8")
+        match = JINJA_LEFTOVER.search(text)
+        assert match is None, f"{path}: {text[max(0, match.start() - 40) : match.end() + 40]!r}"
+
+
+def test_every_config_file_parses(combination):
+    result, _ = combination
+    parse_every_config(result.project)
+
+
+def test_ruff_passes_on_generated_code(combination):
+    result, _ = combination
+    for args in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        run = subprocess.run(
+            [BIN / "ruff", *args, "."], cwd=result.project, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_answers_are_wired_through(combination):
+    result, answers = combination
+    project = result.project
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    dvc_config = (project / ".dvc" / "config").read_text(encoding="utf-8")
+    dataset = answers.get("dataset", "breast_cancer")
+    python = answers.get("python_version", "3.13")
+
+    assert (project / ".python-version").read_text(encoding="utf-8").strip() == python
+    assert pyproject["project"]["requires-python"] == f">={python}"
+    assert "analytics = false" in dvc_config
+    remote = answers.get("dvc_remote", "local")
+    if remote == "none":
+        assert "remote" not in dvc_config
+    else:
+        assert "remote = storage" in dvc_config
+    if remote == "local":
+        assert "url = ../../" in dvc_config  # a folder beside the repository
+    elif "dvc_remote_url" in answers:
+        assert f"url = {answers['dvc_remote_url']}" in dvc_config
+    if dataset == "custom":
+        suffix = Path(answers["custom_data_path"]).suffix
+        assert params["ingest"]["source"] == f"data/external/dataset{suffix}"
+        assert params["ingest"]["target"] == answers["custom_target"]
+        assert params["ingest"]["task"] == answers["custom_task"]
+        assert (project / f"data/external/dataset{suffix}").is_file()
+        suite = json.loads((project / "expectations" / "suite.json").read_text(encoding="utf-8"))
+        columns = {e["kwargs"].get("column") for e in suite["expectations"]}
+        assert answers["custom_target"] in columns
+    else:
+        assert params["ingest"]["source"] == f"sklearn:{dataset}"
+        task = "regression" if dataset == "diabetes" else "classification"
+        assert params["ingest"]["task"] == task
+    license_text = (project / "LICENSE").read_text(encoding="utf-8")
+    first = {
+        "MIT": "MIT License",
+        "Apache-2.0": "Apache License",
+        "BSD-3-Clause": "BSD 3-Clause License",
+        "Proprietary": "All rights reserved",
+    }[answers.get("license", "MIT")]
+    assert first in license_text
+    cruft = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert cruft["context"]["cookiecutter"]["dataset"] == dataset
+
+
+def test_awkward_names_give_valid_files(baker):
+    name = 'Zoë\'s "Quoted" \\ Modèl'
+    author = "Seán O'Brien \"Bob\" \\ Ñoño"
+    description = 'Predicts "things" \\ with ümlauts and \'quotes\''
+    result = baker({"project_name": name, "author_name": author, "description": description})
+    assert result.returncode == 0, result.stderr
+    project = result.project
+    assert project.name == "zoe-s-quoted-model"
+    parse_every_config(project)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"] == description
+    assert pyproject["project"]["authors"][0]["name"] == author
+    dvc_yaml = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))
+    assert dvc_yaml["artifacts"]["model"]["desc"] == description
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert name in readme
+    cruft = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert cruft["context"]["cookiecutter"]["author_name"] == author
+    assert author in (project / "LICENSE").read_text(encoding="utf-8")
+
+
+BAD_ANSWERS = {
+    "empty-name": ({"project_name": ""}, "error: project_name='' is not valid"),
+    "slug-not-a-directory-name": (
+        {"project_slug": "My Project!"},
+        "error: project_slug='My Project!' is not valid",
+    ),
+    "package-keyword": ({"package_name": "class"}, "a Python keyword"),
+    "package-leading-digit": ({"package_name": "1model"}, "not starting with a digit"),
+    "package-shadows-pandas": ({"package_name": "pandas"}, "shadow a dependency"),
+    "package-shadows-dvc": ({"package_name": "dvc"}, "shadow a dependency"),
+    "package-shadows-sklearn": ({"package_name": "sklearn"}, "shadow a dependency"),
+    "package-shadows-test": ({"package_name": "test"}, "shadow a dependency"),
+    "package-src": ({"package_name": "src"}, "shadow a dependency"),
+    "custom-path-missing": (
+        {"dataset": "custom", "custom_data_path": "/no/such/file.csv", "custom_target": "y"},
+        "error: custom_data_path='/no/such/file.csv' is not valid: no such file",
+    ),
+    "custom-target-missing": (
+        {"dataset": "custom", "custom_target": "label"},
+        "error: custom_target='label' is not valid: the columns of churn.csv are",
+    ),
+    "s3-url-malformed": (
+        {"dvc_remote": "s3", "dvc_remote_url": "https://bucket/path"},
+        "error: dvc_remote_url='https://bucket/path' is not valid: dvc_remote=s3 needs a URL",
+    ),
+    "ssh-url-malformed": (
+        {"dvc_remote": "ssh", "dvc_remote_url": "host:/srv"},
+        "dvc_remote=ssh needs a URL like ssh://",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ANSWERS), ids=str)
+def test_bad_answer_fails_with_its_message_and_leaves_nothing(tmp_path, baker, case):
+    answers, message = BAD_ANSWERS[case]
+    if answers.get("dataset") == "custom" and "custom_data_path" not in answers:
+        answers = {**answers, "custom_data_path": str(write_churn_csv(tmp_path / "churn.csv"))}
+    result = baker(answers)
+    assert result.returncode != 0
+    assert message in result.error_line, result.stderr
+    assert list(result.output_dir.iterdir()) == []
+
+
+def test_unsupported_python_version_is_refused(baker):
+    result = baker({"python_version": "3.9"})
+    assert result.returncode != 0
+    assert "3.9 provided for choice variable python_version" in result.stderr
+    assert list(result.output_dir.iterdir()) == []
+
+
+def snapshot(project: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(project.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_second_run_into_same_folder_is_refused_and_overwrites_nothing(baker):
+    first = baker({"dataset": "wine"})
+    assert first.returncode == 0, first.stderr
+    (first.project / "params.yaml").write_text("edited: true\n", encoding="utf-8")
+    before = snapshot(first.project)
+
+    again = baker({"dataset": "wine"})
+    assert again.returncode != 0
+    assert "already exists" in again.stdout + again.stderr
+    assert snapshot(first.project) == before
+
+    forced = baker({"dataset": "wine"}, extra_args=("--overwrite-if-exists",))
+    assert forced.returncode != 0
+    assert "already holds a project" in forced.error_line
+    assert snapshot(first.project) == before
+
+
+def test_works_without_a_git_identity(tmp_path):
+    env = isolated_env(tmp_path / "home", git_identity=False)
+    result = bake(tmp_path / "out", {}, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "git has no user.name/user.email" in result.stdout
+    author = git(result.project, "log", "-1", "--format=%an <%ae>")
+    assert author == "Project Template <template@localhost>"
+    assert git(result.project, "status", "--porcelain") == ""

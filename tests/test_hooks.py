@@ -1,0 +1,224 @@
+"""Unit tests of the hook functions, imported from the unrendered hook files."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE, isolated_env
+from custom_data import write_churn_csv, write_churn_parquet
+
+
+def load_hook(name: str):
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pre = load_hook("pre_gen_project")
+post = load_hook("post_gen_project")
+
+DEFAULTS = {
+    "project_name": "Churn Model",
+    "project_slug": "churn-model",
+    "package_name": "churn_model",
+    "description": "d",
+    "author_name": "A",
+    "author_email": "a@example.com",
+    "github_owner": "acme",
+    "python_version": "3.13",
+    "dataset": "wine",
+    "custom_data_path": "",
+    "custom_target": "",
+    "custom_task": "classification",
+    "dvc_remote": "local",
+    "dvc_remote_url": "../churn-model-dvc-storage",
+    "license": "MIT",
+}
+
+
+def test_answers_are_injected_once_as_json():
+    for name in ("pre_gen_project", "post_gen_project"):
+        text = (TEMPLATE / "hooks" / f"{name}.py").read_text(encoding="utf-8")
+        assert text.count("{{") == 1, name
+        assert 'ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""' in text
+        assert "{%" not in text
+
+
+def test_default_answers_pass(tmp_path):
+    pre.check_answers(DEFAULTS, tmp_path / "new")
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "message"),
+    [
+        ("project_name", "   ", "give the project a name"),
+        ("project_slug", "My Project!", "use lowercase letters"),
+        ("project_slug", "-dash", "use lowercase letters"),
+        ("project_slug", "..", "use lowercase letters"),
+        ("package_name", "class", "Python keyword"),
+        ("package_name", "match", "Python keyword"),
+        ("package_name", "2fast", "not starting with a digit"),
+        ("package_name", "my-model", "ASCII Python identifier"),
+        ("package_name", "café", "ASCII Python identifier"),
+        ("package_name", "pandas", "shadow a dependency"),
+        ("package_name", "dvc", "shadow a dependency"),
+        ("package_name", "sklearn", "shadow a dependency"),
+        ("package_name", "test", "shadow a dependency"),
+        ("package_name", "src", "shadow a dependency"),
+        ("package_name", "json", "shadow a dependency"),
+        ("author_email", "nobody", "name@example.com"),
+        ("github_owner", "bad owner", "GitHub user"),
+        ("python_version", "3.9", "3.11, 3.12, 3.13"),
+        ("dataset", "iris", "breast_cancer, wine, diabetes, custom"),
+        ("license", "GPL", "MIT, Apache-2.0"),
+        ("dvc_remote", "ftp", "local, s3, gcs, azure, ssh, none"),
+    ],
+)
+def test_bad_answer_names_question_value_and_what_is_allowed(tmp_path, question, value, message):
+    with pytest.raises(pre.AnswerError) as caught:
+        pre.check_answers({**DEFAULTS, question: value}, tmp_path / "new")
+    text = str(caught.value)
+    assert text.startswith(f"{question}={value!r} is not valid: ")
+    assert message in text
+    assert "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "ok"),
+    [
+        ("s3", "s3://my-bucket/project", True),
+        ("s3", "s3://my-bucket", True),
+        ("s3", "http://my-bucket/project", False),
+        ("s3", "s3:/my-bucket", False),
+        ("gcs", "gs://my-bucket/x", True),
+        ("gcs", "s3://my-bucket/x", False),
+        ("azure", "azure://container/path", True),
+        ("azure", "azure://Bad_Container/x", False),
+        ("ssh", "ssh://user@host.example.com:2222/srv/dvc", True),
+        ("ssh", "ssh://host/srv", True),
+        ("ssh", "user@host:/srv", False),
+        ("local", "../storage", True),
+        ("local", "", False),
+        ("local", "s3://bucket", False),
+        ("none", "", True),
+    ],
+)
+def test_remote_url_must_fit_the_remote_kind(kind, url, ok):
+    if ok:
+        pre.check_remote(kind, url)
+    else:
+        with pytest.raises(pre.AnswerError, match=r"^dvc_remote_url="):
+            pre.check_remote(kind, url)
+
+
+def test_custom_data_checks_path_and_target(tmp_path):
+    csv_path = write_churn_csv(tmp_path / "churn.csv", rows=20)
+    pre.check_custom_data(str(csv_path), "churned", "classification")
+    with pytest.raises(pre.AnswerError, match=r"^custom_data_path='.*missing.csv'.*no such file"):
+        pre.check_custom_data(str(tmp_path / "missing.csv"), "churned", "classification")
+    with pytest.raises(pre.AnswerError, match=r"^custom_target='label'.*tenure_months"):
+        pre.check_custom_data(str(csv_path), "label", "classification")
+    with pytest.raises(pre.AnswerError, match=r"^custom_data_path=''"):
+        pre.check_custom_data("", "churned", "classification")
+    text = tmp_path / "notes.txt"
+    text.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(pre.AnswerError, match=r"\.csv or \.parquet"):
+        pre.check_custom_data(str(text), "a", "classification")
+
+
+def test_custom_parquet_columns_are_read(tmp_path):
+    path = write_churn_parquet(tmp_path / "churn.parquet", rows=20)
+    assert "spend" in pre.read_columns(path)
+    pre.check_custom_data(str(path), "spend", "regression")
+    with pytest.raises(pre.AnswerError, match=r"^custom_target='nope'"):
+        pre.check_custom_data(str(path), "nope", "regression")
+
+
+def test_existing_project_in_output_folder_is_refused(tmp_path):
+    (tmp_path / ".git").mkdir()
+    with pytest.raises(pre.AnswerError, match="already holds a project"):
+        pre.check_output_dir(tmp_path)
+    pre.check_output_dir(tmp_path / "fresh")
+
+
+def test_pre_main_prints_one_line_and_fails(tmp_path, capsys):
+    assert pre.main({**DEFAULTS, "package_name": "pandas"}, tmp_path) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: package_name='pandas' is not valid")
+
+
+@pytest.mark.parametrize(
+    ("dataset", "kept"),
+    [
+        ("wine", "expectations/wine.json"),
+        ("breast_cancer", "expectations/breast_cancer.json"),
+        ("diabetes", "expectations/diabetes.json"),
+        ("custom", None),
+    ],
+)
+def test_removal_table_drops_only_unchosen_answers(dataset, kept):
+    doomed = post.paths_to_remove({"dataset": dataset})
+    assert set(doomed) == set(post.SUITES.values()) - {kept}
+    for path in post.SUITES.values():  # every path in the table exists in the template
+        assert (TEMPLATE / "{{cookiecutter.project_slug}}" / path).is_file()
+
+
+def test_remove_paths_removes_files_and_folders(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("b", encoding="utf-8")
+    (tmp_path / "keep.txt").write_text("k", encoding="utf-8")
+    post.remove_paths(tmp_path, ["a", "b.txt", "absent.txt"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_answers_record_is_cruft_format_without_run_details(tmp_path):
+    answers = {**DEFAULTS, "_template": "gh:acme/template", "_output_dir": "/tmp/x"}
+    answers["_repo_dir"] = str(tmp_path)
+    record = post.answers_record(answers)
+    assert set(record) == {"template", "commit", "checkout", "context", "directory"}
+    assert record["template"] == "gh:acme/template"
+    assert record["commit"] is None  # tmp_path is not a git checkout
+    assert record["context"]["cookiecutter"]["project_name"] == "Churn Model"
+    assert "_output_dir" not in record["context"]["cookiecutter"]
+    json.dumps(record)
+
+
+def test_answers_record_names_the_template_commit():
+    record = post.answers_record({**DEFAULTS, "_repo_dir": str(TEMPLATE)})
+    if (TEMPLATE / ".git").exists():
+        head = subprocess.run(
+            ["git", "-C", str(TEMPLATE), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert record["commit"] == head
+
+
+def test_git_identity_falls_back_to_a_neutral_one(tmp_path, monkeypatch, capsys):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    env = isolated_env(tmp_path / "home", git_identity=False)
+    monkeypatch.setattr(post, "ENV", env)
+    options = post.git_identity(repo)
+    assert options == ["-c", "user.name=Project Template", "-c", "user.email=template@localhost"]
+    assert "git has no user.name/user.email" in capsys.readouterr().out
+
+    env = isolated_env(tmp_path / "home2", git_identity=True)
+    monkeypatch.setattr(post, "ENV", env)
+    assert post.git_identity(repo) == []
+
+
+def test_run_reports_the_failing_step_in_one_line(tmp_path):
+    with pytest.raises(post.HookError, match=r"^listing failed: "):
+        post.run(["git", "log"], tmp_path, "listing")
+    with pytest.raises(post.HookError, match="not installed or not on PATH"):
+        post.run(["no-such-tool-xyz"], tmp_path, "tooling")

@@ -1,0 +1,150 @@
+"""Slow tier: install generated projects and run their pipelines and tests for real."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import bake, isolated_env
+from custom_data import write_churn_csv
+
+pytestmark = pytest.mark.slow
+
+CASES = {
+    "breast_cancer": {},
+    "wine": {"dataset": "wine", "python_version": "3.12"},
+    "diabetes": {"dataset": "diabetes", "python_version": "3.11"},
+    "custom-csv": {"dataset": "custom", "custom_target": "churned", "custom_task": "classification"},
+}
+RAN = re.compile(r"Running stage '([\w-]+)'")
+
+
+class Project:
+    """A baked project and the commands a user would run in it."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root = root
+        self.env = env
+        self.timings: dict[str, float] = {}
+
+    def run(self, *args: str, label: str | None = None) -> subprocess.CompletedProcess:
+        start = time.perf_counter()
+        result = subprocess.run(
+            args, cwd=self.root, env=self.env, capture_output=True, text=True, check=False
+        )
+        if label:
+            self.timings[label] = round(time.perf_counter() - start, 1)
+        return result
+
+    def dvc(self, *args: str, label: str | None = None) -> subprocess.CompletedProcess:
+        return self.run(str(self.root / ".venv" / "bin" / "dvc"), *args, label=label)
+
+    def repro(self, label: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+        result = self.dvc("repro", label=label)
+        return result, RAN.findall(result.stdout + result.stderr)
+
+    def sha(self, rel: str) -> str:
+        return hashlib.sha256((self.root / rel).read_bytes()).hexdigest()
+
+    def set_param(self, dotted: str, value: object) -> None:
+        path = self.root / "params.yaml"
+        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+        *parents, key = dotted.split(".")
+        node = params
+        for part in parents:
+            node = node[part]
+        node[key] = value
+        path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+
+
+def corrupt(source: Path, target: Path) -> str:
+    """Copy a data file with one numeric column pushed far out of range; return the column."""
+    with source.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    numeric = next(
+        name
+        for name, value in rows[0].items()
+        if value and re.fullmatch(r"-?\d+(\.\d+)?(e-?\d+)?", value) and name != "target"
+    )
+    for row in rows[:5]:
+        row[numeric] = "1e12"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return numeric
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=str)
+def test_generated_project_end_to_end(tmp_path, case):
+    answers = dict(CASES[case])
+    if answers.get("dataset") == "custom":
+        answers["custom_data_path"] = str(write_churn_csv(tmp_path / "incoming" / "churn.csv"))
+    env = isolated_env(tmp_path / "home")
+    baked = bake(tmp_path / "out", answers, env=env)
+    assert baked.returncode == 0, baked.stderr
+    project = Project(baked.project, env)
+
+    # The README's first command: set up .venv and reproduce the pipeline.
+    first = project.run(sys.executable, "tasks.py", "repro", label="setup + first repro")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert RAN.findall(first.stdout) == ["ingest", "validate", "prepare", "train", "evaluate"]
+    metrics = json.loads((project.root / "reports" / "metrics.json").read_text(encoding="utf-8"))
+    if answers.get("dataset") == "diabetes":
+        assert metrics["r2"] > 0.2
+    else:
+        assert metrics["balanced_accuracy"] > 0.7
+    validation = json.loads((project.root / "reports/validation.json").read_text(encoding="utf-8"))
+    assert validation["success"] is True
+    shown = project.dvc("metrics", "show", "--json")
+    assert shown.returncode == 0
+    assert "reports/metrics.json" in shown.stdout
+    plots = project.dvc("plots", "show", "--json")
+    assert plots.returncode == 0, plots.stderr
+    assert "feature_importance" in plots.stdout
+
+    status = project.dvc("status", label="dvc status")
+    assert status.returncode == 0
+    assert "up to date" in status.stdout, status.stdout
+
+    noop, ran = project.repro("no-op repro")
+    assert noop.returncode == 0
+    assert ran == []
+
+    project.set_param("train.random_forest.n_estimators", 50)
+    changed, ran = project.repro("repro after a train param")
+    assert changed.returncode == 0, changed.stderr
+    assert ran == ["train", "evaluate"]
+
+    tests = project.run(sys.executable, "tasks.py", "test", "-q", label="project tests")
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
+    assert " passed" in tests.stdout
+
+    # Corrupted raw data stops the pipeline at validate and no model is written.
+    model_before = project.sha("models/model.joblib")
+    if answers.get("dataset") == "custom":
+        source = project.root / "data" / "external" / "dataset.csv"
+        column = corrupt(source, source)
+    else:
+        column = corrupt(project.root / "data/raw/data.csv", project.root / "data/bad/raw.csv")
+        project.set_param("ingest.source", "data/bad/raw.csv")
+    broken, ran = project.repro("repro on corrupted data")
+    assert broken.returncode != 0
+    assert ran == ["ingest", "validate"]
+    output = broken.stdout + broken.stderr
+    assert "expect_column_values_to_be_between" in output
+    assert f"'{column}'" in output
+    assert project.sha("models/model.joblib") == model_before
+    report = (project.root / "reports" / "validation.md").read_text(encoding="utf-8")
+    assert column in report
+
+    print(f"\n{case} timings (s): {json.dumps(project.timings)}")

@@ -1,0 +1,76 @@
+"""Prepare stage: refuse unvalidated data, then split it into train and test sets."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from . import common
+
+
+def split(frame, target: str, task: str, params: dict[str, Any]):
+    """Return seeded (train, test) frames; stratified on the target for classification."""
+    from sklearn.model_selection import train_test_split
+
+    if target not in frame.columns:
+        raise common.UserError(f"target column {target!r} not found; check ingest.target")
+    frame = frame.dropna(subset=[target]).reset_index(drop=True)
+    test_size = common.require(params, "test_size", "prepare")
+    if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
+        raise common.UserError("params.yaml: prepare.test_size must be a fraction between 0 and 1")
+    stratify = None
+    if common.require(params, "stratify", "prepare") and task == "classification":
+        stratify = frame[target]
+    try:
+        return train_test_split(
+            frame,
+            test_size=test_size,
+            random_state=common.require(params, "seed", "prepare"),
+            stratify=stratify,
+        )
+    except ValueError as exc:
+        hint = "; set prepare.stratify: false" if stratify is not None else ""
+        raise common.UserError(f"cannot split the data: {exc}{hint}") from exc
+
+
+def check_validation(path: str | Path) -> None:
+    """Raise a UserError unless the validation summary says the data passed."""
+    summary = common.read_json(path)
+    if not isinstance(summary, dict) or summary.get("success") is not True:
+        raise common.UserError(
+            f"{path} says the raw data failed validation; fix the data or the suite and rerun"
+        )
+
+
+def prepare(data: str, validation: str, out: str | Path) -> tuple[int, int]:
+    """Write train.parquet and test.parquet into ``out``; return their row counts."""
+    check_validation(validation)
+    ingest = common.load_params("ingest")
+    target = str(common.require(ingest, "target", "ingest"))
+    train, test = split(
+        common.read_table(data), target, common.task_of(ingest), common.load_params("prepare")
+    )
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    train.to_parquet(out / "train.parquet", index=False)
+    test.to_parquet(out / "test.parquet", index=False)
+    return len(train), len(test)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", required=True, help="raw CSV file")
+    parser.add_argument("--validation", required=True, help="validation summary JSON")
+    parser.add_argument("--out", required=True, help="folder for train/test Parquet files")
+    args = parser.parse_args(argv)
+    try:
+        rows = prepare(args.data, args.validation, args.out)
+    except common.UserError as exc:
+        return common.fail(exc)
+    print(f"prepare: {rows[0]} train rows, {rows[1]} test rows -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

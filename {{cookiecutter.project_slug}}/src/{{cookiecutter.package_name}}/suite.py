@@ -1,0 +1,133 @@
+"""Build a Great Expectations suite (1.x JSON format) from a data file, without importing GX.
+
+    python -m <package>.suite --data data/raw/data.csv --out expectations/suite.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+from . import common
+
+MAX_INT_LEVELS = 20
+MAX_TEXT_LEVELS = 50
+MARGIN = 0.1
+INT_TYPES = ["int64", "int32", "Int64", "float64"]
+FLOAT_TYPES = ["float64", "float32", "Float64", "int64"]
+BOOL_TYPES = ["bool", "boolean"]
+TEXT_TYPES = ["object", "str", "string"]
+
+
+def as_read_back(frame):
+    """Return ``frame`` as it reads back from the CSV that the ingest stage writes."""
+    import pandas as pd
+
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    buffer.seek(0)
+    return pd.read_csv(buffer)
+
+
+def _expectation(kind: str, **kwargs: Any) -> dict[str, Any]:
+    return {"type": f"expect_{kind}", "kwargs": kwargs, "meta": {}}
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy scalars into JSON-friendly Python values."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _bound(value: float, lower: bool) -> float:
+    """Round a bound outwards to 6 significant digits."""
+    if value == 0:
+        return 0.0
+    step = 10.0 ** (math.floor(math.log10(abs(value))) - 5)
+    steps = math.floor(value / step) if lower else math.ceil(value / step)
+    direction = -1 if lower else 1
+    while (float(f"{steps * step:.6g}") - value) * direction < 0:
+        steps += direction
+    return float(f"{steps * step:.6g}")
+
+
+def _range(values, integral: bool) -> tuple[Any, Any]:
+    low, high = float(values.min()), float(values.max())
+    margin = MARGIN * (high - low) or max(MARGIN * abs(low), 1.0)
+    if integral:
+        return math.floor(low - margin), math.ceil(high + margin)
+    return _bound(low - margin, True), _bound(high + margin, False)
+
+
+def _column_expectations(name: str, column) -> list[dict[str, Any]]:
+    import pandas as pd
+    from pandas.api import types
+
+    present = column.dropna()
+    out = []
+    is_bool = types.is_bool_dtype(column) or (
+        len(present) > 0 and bool(present.map(types.is_bool).all())
+    )
+    numeric = types.is_numeric_dtype(column) and not is_bool
+    integral = numeric and bool((present == present.round()).all())
+    if is_bool:
+        type_list = BOOL_TYPES + (["object"] if column.isna().any() else [])
+    elif numeric:
+        type_list = INT_TYPES if types.is_integer_dtype(column) else FLOAT_TYPES
+    else:
+        categorical = isinstance(column.dtype, pd.CategoricalDtype)
+        type_list = TEXT_TYPES + (["category"] if categorical else [])
+    out.append(_expectation("column_values_to_be_in_type_list", column=name, type_list=type_list))
+    if not column.isna().any():
+        out.append(_expectation("column_values_to_not_be_null", column=name))
+    if numeric and len(present):
+        low, high = _range(present, integral)
+        out.append(
+            _expectation("column_values_to_be_between", column=name, min_value=low, max_value=high)
+        )
+    levels = sorted({_plain(v) for v in present.unique()}, key=lambda v: (str(type(v)), v))
+    limit = MAX_INT_LEVELS if numeric else MAX_TEXT_LEVELS
+    if levels and (is_bool or ((integral or not numeric) and len(levels) <= limit)):
+        out.append(_expectation("column_values_to_be_in_set", column=name, value_set=levels))
+    return out
+
+
+def build_suite(frame, name: str) -> dict[str, Any]:
+    """Return a Great Expectations 1.x suite, as a JSON-ready dict, describing ``frame``."""
+    rows = len(frame)
+    expectations = [
+        _expectation("table_columns_to_match_ordered_list", column_list=list(map(str, frame))),
+        _expectation(
+            "table_row_count_to_be_between",
+            min_value=round(rows * 0.5),
+            max_value=round(rows * 2.0),
+        ),
+    ]
+    for column in frame.columns:
+        expectations.extend(_column_expectations(str(column), frame[column]))
+    return {"name": name, "expectations": expectations, "meta": {"rows": rows}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="CSV or Parquet file to describe")
+    parser.add_argument("--out", required=True, help="suite JSON file to write")
+    parser.add_argument("--name", default="raw_data", help="suite name (default: raw_data)")
+    args = parser.parse_args(argv)
+    try:
+        frame = as_read_back(common.read_table(args.data))
+    except common.UserError as exc:
+        return common.fail(exc)
+    suite = build_suite(frame, args.name)
+    common.write_json(Path(args.out), suite, sort_keys=False)
+    print(f"suite: {len(suite['expectations'])} expectations for {args.data} -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

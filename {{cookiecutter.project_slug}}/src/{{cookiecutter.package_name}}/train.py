@@ -1,0 +1,126 @@
+"""Train stage: fit a scikit-learn pipeline on the training split and save it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from . import common
+
+MODELS = ("random_forest", "gradient_boosting", "linear")
+
+
+def split_columns(frame) -> tuple[list[str], list[str]]:
+    """Return (numeric, categorical) feature columns; booleans count as categorical."""
+    from pandas.api import types
+
+    numeric = [
+        c for c in frame.columns if types.is_numeric_dtype(frame[c]) and not types.is_bool_dtype(frame[c])
+    ]
+    return numeric, [c for c in frame.columns if c not in numeric]
+
+
+def to_object(values):
+    """Give categorical features one plain object dtype before imputing and encoding."""
+    return values.astype(object) if hasattr(values, "astype") else values
+
+
+def make_model(task: str, params: dict[str, Any]):
+    """Return the unfitted estimator named by ``train.model``."""
+    name = common.require(params, "model", "train")
+    if name not in MODELS:
+        raise common.UserError(
+            f"params.yaml: train.model {name!r} is unknown; use one of: {', '.join(MODELS)}"
+        )
+    options = common.require(params, name, "train") or {}
+    seed = common.require(params, "seed", "train")
+    classify = task == "classification"
+    get = lambda key: common.require(options, key, f"train.{name}")  # noqa: E731
+    if name == "random_forest":
+        from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+        kind = RandomForestClassifier if classify else RandomForestRegressor
+        return kind(
+            n_estimators=get("n_estimators"),
+            max_depth=get("max_depth"),
+            min_samples_leaf=get("min_samples_leaf"),
+            random_state=seed,
+            n_jobs=1,
+        )
+    if name == "gradient_boosting":
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+        kind = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+        return kind(
+            learning_rate=get("learning_rate"),
+            max_iter=get("max_iter"),
+            max_depth=get("max_depth"),
+            random_state=seed,
+        )
+    strength = get("C")
+    if not isinstance(strength, (int, float)) or strength <= 0:
+        raise common.UserError("params.yaml: train.linear.C must be a number > 0")
+    if classify:
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=strength, max_iter=1000)
+    from sklearn.linear_model import Ridge
+
+    return Ridge(alpha=1.0 / strength)
+
+
+def build_pipeline(features, task: str, params: dict[str, Any]):
+    """Return an unfitted Pipeline: preprocessing for ``features``' columns, then the model."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    model = make_model(task, params)
+    numeric, categorical = split_columns(features)
+    numeric_steps = Pipeline(
+        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
+    )
+    categorical_steps = Pipeline(
+        [
+            ("as_object", FunctionTransformer(to_object, feature_names_out="one-to-one")),
+            ("impute", SimpleImputer(strategy="most_frequent")),
+            ("encode", OneHotEncoder(handle_unknown="ignore")),
+        ]
+    )
+    preprocess = ColumnTransformer(
+        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)]
+    )
+    return Pipeline([("preprocess", preprocess), ("model", model)])
+
+
+def fit(frame, target: str, task: str, params: dict[str, Any]):
+    """Fit and return the pipeline on ``frame`` (features plus the ``target`` column)."""
+    if target not in frame.columns:
+        raise common.UserError(f"target column {target!r} not found; check ingest.target")
+    features = frame.drop(columns=[target])
+    pipeline = build_pipeline(features, task, params)
+    return pipeline.fit(features, frame[target])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", required=True, help="training Parquet file")
+    parser.add_argument("--model", required=True, help="joblib file to write")
+    args = parser.parse_args(argv)
+    try:
+        ingest = common.load_params("ingest")
+        target = str(common.require(ingest, "target", "ingest"))
+        params = common.load_params("train")
+        pipeline = fit(common.read_table(args.train), target, common.task_of(ingest), params)
+    except common.UserError as exc:
+        return common.fail(exc)
+    import joblib
+
+    joblib.dump(pipeline, common.ensure_parent(args.model))
+    print(f"train: {params['model']} -> {args.model}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
