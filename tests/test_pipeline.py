@@ -32,7 +32,8 @@ class Project:
 
     def __init__(self, root: Path, env: dict[str, str]) -> None:
         self.root = root
-        self.env = env
+        venv = root / ".venv"  # as `source .venv/bin/activate` would
+        self.env = {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}:{env['PATH']}"}
         self.timings: dict[str, float] = {}
 
     def run(self, *args: str, label: str | None = None) -> subprocess.CompletedProcess:

@@ -68,7 +68,7 @@ def repro(args: list[str]) -> None:
     call(BIN / "dvc", "repro", *args)
     call(BIN / "dvc", "metrics", "show")
     print("Metrics: reports/metrics.json; data validation: reports/validation.md")
-    print("Plots: run `.venv/bin/dvc plots show` and open dvc_plots/index.html")
+    print("Plots: `source .venv/bin/activate && dvc plots show`, then open dvc_plots/index.html")
 
 
 def test(args: list[str]) -> None:

@@ -1,6 +1,6 @@
 """Build a Great Expectations suite (1.x JSON format) from a data file, without importing GX.
 
-    python -m <package>.suite --data data/raw/data.csv --out expectations/suite.json
+Usage: python -m <package>.suite --data data/raw/data.csv --out expectations/suite.json
 """
 
 from __future__ import annotations
@@ -59,9 +59,10 @@ def _bound(value: float, lower: bool) -> float:
 def _range(values, integral: bool) -> tuple[Any, Any]:
     low, high = float(values.min()), float(values.max())
     margin = MARGIN * (high - low) or max(MARGIN * abs(low), 1.0)
+    floor = 0.0 if low >= 0 else -math.inf
     if integral:
-        return math.floor(low - margin), math.ceil(high + margin)
-    return _bound(low - margin, True), _bound(high + margin, False)
+        return math.floor(max(low - margin, floor)), math.ceil(high + margin)
+    return _bound(max(low - margin, floor), True), _bound(high + margin, False)
 
 
 def _column_expectations(name: str, column) -> list[dict[str, Any]]:
@@ -85,7 +86,8 @@ def _column_expectations(name: str, column) -> list[dict[str, Any]]:
     out.append(_expectation("column_values_to_be_in_type_list", column=name, type_list=type_list))
     if not column.isna().any():
         out.append(_expectation("column_values_to_not_be_null", column=name))
-    if numeric and len(present):
+    finite = numeric and len(present) and math.isfinite(present.min() + present.max())
+    if finite:
         low, high = _range(present, integral)
         out.append(
             _expectation("column_values_to_be_between", column=name, min_value=low, max_value=high)

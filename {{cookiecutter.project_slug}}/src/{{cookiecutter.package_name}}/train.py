@@ -7,7 +7,12 @@ from typing import Any
 
 from . import common
 
-MODELS = ("random_forest", "gradient_boosting", "linear")
+OPTIONS = {
+    "random_forest": ("n_estimators", "max_depth", "min_samples_leaf"),
+    "gradient_boosting": ("learning_rate", "max_iter", "max_depth"),
+    "linear": ("C",),
+}
+MODELS = tuple(OPTIONS)
 
 
 def split_columns(frame) -> tuple[list[str], list[str]]:
@@ -15,14 +20,11 @@ def split_columns(frame) -> tuple[list[str], list[str]]:
     from pandas.api import types
 
     numeric = [
-        c for c in frame.columns if types.is_numeric_dtype(frame[c]) and not types.is_bool_dtype(frame[c])
+        column
+        for column in frame.columns
+        if types.is_numeric_dtype(frame[column]) and not types.is_bool_dtype(frame[column])
     ]
     return numeric, [c for c in frame.columns if c not in numeric]
-
-
-def to_object(values):
-    """Give categorical features one plain object dtype before imputing and encoding."""
-    return values.astype(object) if hasattr(values, "astype") else values
 
 
 def make_model(task: str, params: dict[str, Any]):
@@ -33,17 +35,18 @@ def make_model(task: str, params: dict[str, Any]):
             f"params.yaml: train.model {name!r} is unknown; use one of: {', '.join(MODELS)}"
         )
     options = common.require(params, name, "train") or {}
+    for key in OPTIONS[name]:
+        common.require(options, key, f"train.{name}")
     seed = common.require(params, "seed", "train")
     classify = task == "classification"
-    get = lambda key: common.require(options, key, f"train.{name}")  # noqa: E731
     if name == "random_forest":
         from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
         kind = RandomForestClassifier if classify else RandomForestRegressor
         return kind(
-            n_estimators=get("n_estimators"),
-            max_depth=get("max_depth"),
-            min_samples_leaf=get("min_samples_leaf"),
+            n_estimators=options["n_estimators"],
+            max_depth=options["max_depth"],
+            min_samples_leaf=options["min_samples_leaf"],
             random_state=seed,
             n_jobs=1,
         )
@@ -52,12 +55,12 @@ def make_model(task: str, params: dict[str, Any]):
 
         kind = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
         return kind(
-            learning_rate=get("learning_rate"),
-            max_iter=get("max_iter"),
-            max_depth=get("max_depth"),
+            learning_rate=options["learning_rate"],
+            max_iter=options["max_iter"],
+            max_depth=options["max_depth"],
             random_state=seed,
         )
-    strength = get("C")
+    strength = options["C"]
     if not isinstance(strength, (int, float)) or strength <= 0:
         raise common.UserError("params.yaml: train.linear.C must be a number > 0")
     if classify:
@@ -71,6 +74,7 @@ def make_model(task: str, params: dict[str, Any]):
 
 def build_pipeline(features, task: str, params: dict[str, Any]):
     """Return an unfitted Pipeline: preprocessing for ``features``' columns, then the model."""
+    import numpy as np
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
@@ -78,14 +82,17 @@ def build_pipeline(features, task: str, params: dict[str, Any]):
 
     model = make_model(task, params)
     numeric, categorical = split_columns(features)
+    as_object = FunctionTransformer(
+        np.asarray, kw_args={"dtype": object}, feature_names_out="one-to-one"
+    )
     numeric_steps = Pipeline(
         [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
     )
     categorical_steps = Pipeline(
         [
-            ("as_object", FunctionTransformer(to_object, feature_names_out="one-to-one")),
+            ("as_object", as_object),
             ("impute", SimpleImputer(strategy="most_frequent")),
-            ("encode", OneHotEncoder(handle_unknown="ignore")),
+            ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
         ]
     )
     preprocess = ColumnTransformer(
@@ -100,7 +107,10 @@ def fit(frame, target: str, task: str, params: dict[str, Any]):
         raise common.UserError(f"target column {target!r} not found; check ingest.target")
     features = frame.drop(columns=[target])
     pipeline = build_pipeline(features, task, params)
-    return pipeline.fit(features, frame[target])
+    try:
+        return pipeline.fit(features, frame[target])
+    except ValueError as exc:
+        raise common.UserError(f"training failed: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:

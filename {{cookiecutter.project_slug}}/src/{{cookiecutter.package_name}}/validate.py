@@ -15,6 +15,8 @@ from . import common
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
+HIDDEN_KWARGS = ("column", "column_list", "batch_id")
+
 
 def load_suite(path: str | Path) -> dict[str, Any]:
     """Read a suite JSON file and check its overall shape."""
@@ -31,6 +33,14 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
+def _distinct(values: list[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for value in map(_plain, values):
+        if value not in seen:
+            seen.append(value)
+    return seen
+
+
 def _error(info: Any) -> str | None:
     infos = [info] if isinstance(info, dict) and "raised_exception" in info else []
     if isinstance(info, dict) and not infos:
@@ -45,6 +55,7 @@ def _outcome(result: Any, examples: int, columns: list[str]) -> dict[str, Any]:
     config = result.expectation_config
     details = result.result or {}
     observed = details.get("observed_value")
+    observed = [_plain(v) for v in observed] if isinstance(observed, list) else _plain(observed)
     column = config.kwargs.get("column")
     error = _error(result.exception_info)
     if error and column is not None and column not in columns:
@@ -52,11 +63,11 @@ def _outcome(result: Any, examples: int, columns: list[str]) -> dict[str, Any]:
     return {
         "expectation": config.type,
         "column": column,
-        "kwargs": {k: _plain(v) for k, v in config.kwargs.items() if not isinstance(v, list)},
+        "kwargs": {k: v for k, v in config.kwargs.items() if k not in HIDDEN_KWARGS},
         "success": bool(result.success),
         "unexpected_count": details.get("unexpected_count"),
-        "examples": [_plain(v) for v in details.get("partial_unexpected_list", [])][:examples],
-        "observed": [_plain(v) for v in observed] if isinstance(observed, list) else _plain(observed),
+        "examples": _distinct(details.get("partial_unexpected_list", []))[:examples],
+        "observed": observed,
         "expected": config.kwargs.get("column_list"),
         "error": error,
     }
@@ -92,7 +103,9 @@ def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str,
                 built.append(config.to_domain_obj())
             except Exception as exc:
                 kind = item.get("type") if isinstance(item, dict) else item
-                raise common.UserError(f"suite expectation {number} ({kind}) is invalid: {exc}")
+                raise common.UserError(
+                    f"suite expectation {number} ({kind}) is invalid: {exc}"
+                ) from exc
         gx_suite = gx.ExpectationSuite(name=str(suite.get("name") or "suite"), expectations=built)
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -100,7 +113,7 @@ def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str,
         batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
             batch_parameters={"dataframe": _gx_frame(frame)}
         )
-        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": max(examples, 1)}
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20 + examples}
         results = batch.validate(gx_suite, result_format=result_format).results
     results = sorted(results, key=lambda result: result.expectation_config.meta["position"])
     return [_outcome(result, examples, list(map(str, frame.columns))) for result in results]
@@ -139,8 +152,7 @@ def describe(outcome: dict[str, Any]) -> str:
         problem = f"missing columns {missing}, unexpected columns {extra}"
         problem = problem if missing or extra else "columns are in a different order"
     else:
-        bounds = {k: v for k, v in outcome["kwargs"].items() if k != "column"}
-        problem = f"observed {outcome['observed']!r}, expected {bounds}"
+        problem = f"observed {outcome['observed']!r}, expected {outcome['kwargs']}"
     return f"{outcome['expectation']} {where}: {problem}"
 
 
@@ -160,8 +172,9 @@ def render_report(summary: dict[str, Any], outcomes: list[dict[str, Any]], data:
         column = "(table)" if o["column"] is None else f"`{o['column']}`"
         details = "" if o["success"] else describe(o).split(": ", 1)[1]
         result = "pass" if o["success"] else "**FAIL**"
-        row = f"| {number} | {o['expectation']} | {column} | {result} | {details} |"
-        lines.append(row.replace("\n", " "))
+        cells = [str(number), o["expectation"], column, result, details]
+        cells = [" ".join(cell.replace("|", "\\|").split()) for cell in cells]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,103 @@
+import json
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }} import evaluate, train
+
+EVALUATE = {"importance_repeats": 2, "seed": 0}
+CLASSIFICATION = {
+    "accuracy",
+    "balanced_accuracy",
+    "f1_macro",
+    "precision_macro",
+    "recall_macro",
+    "roc_auc",
+    "log_loss",
+}
+
+
+def fitted(frame, task, params, model="random_forest"):
+    values = {**params["train"], "model": model}
+    values["random_forest"] = {**values["random_forest"], "n_estimators": 10}
+    return train.fit(frame, "label", task, values)
+
+
+def test_binary_classification(classification_frame, params):
+    model = fitted(classification_frame, "classification", params)
+    scores, plots = evaluate.evaluate(
+        model, classification_frame, "label", "classification", EVALUATE
+    )
+    assert set(scores) == CLASSIFICATION
+    assert 0.5 < scores["roc_auc"] <= 1.0
+    assert set(plots) == {"confusion", "roc", "precision_recall", "feature_importance"}
+    assert list(plots["confusion"].columns) == ["actual", "predicted"]
+    assert len(plots["confusion"]) == len(classification_frame)
+    assert list(plots["roc"].columns) == ["fpr", "tpr"]
+    assert list(plots["precision_recall"].columns) == ["recall", "precision"]
+    importance = plots["feature_importance"]
+    assert sorted(importance["feature"]) == sorted(classification_frame.drop(columns="label"))
+    assert importance["importance"].is_monotonic_decreasing
+
+
+def test_multiclass_uses_micro_average_curves(classification_frame, params):
+    frame = classification_frame.assign(label=np.resize(["a", "b", "c"], len(classification_frame)))
+    scores, plots = evaluate.evaluate(
+        fitted(frame, "classification", params), frame, "label", "classification", EVALUATE
+    )
+    assert scores["roc_auc"] is not None
+    assert plots["roc"]["fpr"].iloc[-1] == pytest.approx(1.0)
+    assert plots["roc"]["tpr"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_regression(regression_frame, params):
+    model = fitted(regression_frame, "regression", params, model="linear")
+    scores, plots = evaluate.evaluate(model, regression_frame, "label", "regression", EVALUATE)
+    assert set(scores) == {"rmse", "mae", "r2"}
+    assert scores["r2"] > 0.5
+    assert list(plots["predictions"].columns) == ["actual", "predicted"]
+    residuals = plots["residuals"]
+    assert list(residuals.columns) == ["predicted", "residual"]
+    np.testing.assert_allclose(
+        residuals["residual"], regression_frame["label"] - residuals["predicted"]
+    )
+
+
+def test_long_curves_are_thinned():
+    curve = pd.DataFrame({"fpr": np.linspace(0, 1, 5000), "tpr": np.linspace(0, 1, 5000)})
+    thin = evaluate._thin(curve)
+    assert len(thin) <= evaluate.MAX_CURVE_POINTS
+    assert thin.iloc[0].tolist() == [0.0, 0.0]
+    assert thin.iloc[-1].tolist() == [1.0, 1.0]
+
+
+def test_main_writes_metrics_and_plots_only(workdir, params, set_params, classification_frame):
+    params["ingest"].update(target="label", task="classification")
+    params["evaluate"] = EVALUATE
+    set_params(params)
+    joblib.dump(fitted(classification_frame, "classification", params), "model.joblib")
+    classification_frame.to_parquet("test.parquet", index=False)
+    (workdir / "plots").mkdir()
+    (workdir / "plots/stale.csv").write_text("old\n", encoding="utf-8")
+    args = ["--model", "model.joblib", "--test", "test.parquet"]
+    assert evaluate.main([*args, "--metrics", "metrics.json", "--plots", "plots"]) == 0
+    scores = json.loads((workdir / "metrics.json").read_text(encoding="utf-8"))
+    assert set(scores) == CLASSIFICATION
+    assert sorted(p.name for p in (workdir / "plots").iterdir()) == [
+        "confusion.csv",
+        "feature_importance.csv",
+        "precision_recall.csv",
+        "roc.csv",
+    ]
+    header = (workdir / "plots/feature_importance.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "feature,importance"
+
+
+def test_main_without_model_is_one_line_error(workdir, capsys):
+    args = ["--model", "absent.joblib", "--test", "t.parquet", "--metrics", "m.json"]
+    assert evaluate.main([*args, "--plots", "plots"]) != 0
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "absent.joblib" in error

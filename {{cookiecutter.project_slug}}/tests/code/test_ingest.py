@@ -1,0 +1,61 @@
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }} import common, ingest
+
+
+def test_csv_source_is_copied_through(workdir, classification_frame):
+    classification_frame.to_csv("source.csv", index=False)
+    frame = ingest.load_source("source.csv", "label")
+    pd.testing.assert_frame_equal(frame, pd.read_csv("source.csv"))
+
+
+def test_parquet_source_is_read(workdir, regression_frame):
+    regression_frame.to_parquet("source.parquet", index=False)
+    frame = ingest.load_source("source.parquet", "label")
+    assert list(frame.columns) == list(regression_frame.columns)
+    assert len(frame) == len(regression_frame)
+
+
+def test_bundled_source_names_the_target_column():
+    frame = ingest.load_source("sklearn:wine", "cultivar")
+    assert frame.shape == (178, 14)
+    assert frame.columns[-1] == "cultivar"
+    assert "target" not in frame.columns
+
+
+@pytest.mark.parametrize("source", ["sklearn:iris", "data/raw.txt", "s3://bucket/x"])
+def test_unknown_source_is_refused(source):
+    with pytest.raises(common.UserError, match="sklearn:breast_cancer"):
+        ingest.load_source(source, "target")
+
+
+def test_missing_target_names_the_columns(workdir, classification_frame):
+    classification_frame.to_csv("source.csv", index=False)
+    with pytest.raises(common.UserError, match=r"'churn' not found.*'size', 'visits'"):
+        ingest.load_source("source.csv", "churn")
+
+
+def test_missing_file_is_reported(workdir):
+    with pytest.raises(common.UserError, match="absent.csv not found"):
+        ingest.load_source("absent.csv", "label")
+
+
+def test_main_writes_csv_without_index(workdir, params, set_params, classification_frame):
+    classification_frame.to_csv("source.csv", index=False)
+    params["ingest"].update(source="source.csv", target="label")
+    set_params(params)
+    assert ingest.main(["--out", "data/raw/data.csv"]) == 0
+    written = pd.read_csv("data/raw/data.csv")
+    assert list(written.columns) == list(classification_frame.columns)
+    assert len(written) == len(classification_frame)
+
+
+def test_main_reports_a_bad_source_in_one_line(workdir, params, set_params, capsys):
+    params["ingest"]["source"] = "sklearn:mnist"
+    set_params(params)
+    assert ingest.main(["--out", "out.csv"]) != 0
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "sklearn:mnist" in error
+    assert "Traceback" not in error

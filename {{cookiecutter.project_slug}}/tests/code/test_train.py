@@ -1,0 +1,94 @@
+import joblib
+import pytest
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from {{ cookiecutter.package_name }} import common, train
+
+FAMILIES = {
+    ("random_forest", "classification"): RandomForestClassifier,
+    ("random_forest", "regression"): RandomForestRegressor,
+    ("gradient_boosting", "classification"): HistGradientBoostingClassifier,
+    ("gradient_boosting", "regression"): HistGradientBoostingRegressor,
+    ("linear", "classification"): LogisticRegression,
+    ("linear", "regression"): Ridge,
+}
+
+
+def small(params: dict, model: str) -> dict:
+    values = {**params["train"], "model": model}
+    values["random_forest"] = {**values["random_forest"], "n_estimators": 10}
+    values["gradient_boosting"] = {**values["gradient_boosting"], "max_iter": 20}
+    return values
+
+
+@pytest.mark.parametrize(("model", "task"), list(FAMILIES))
+def test_each_family_fits_and_predicts(model, task, params, request):
+    frame = request.getfixturevalue(f"{task}_frame")
+    pipeline = train.fit(frame, "label", task, small(params, model))
+    assert isinstance(pipeline.named_steps["model"], FAMILIES[model, task])
+    predictions = pipeline.predict(frame.drop(columns=["label"]))
+    assert len(predictions) == len(frame)
+    if task == "classification":
+        assert set(predictions) <= {"high", "low"}
+        assert (predictions == frame["label"]).mean() > 0.7
+    else:
+        assert ((predictions - frame["label"]) ** 2).mean() < frame["label"].var()
+
+
+def test_columns_are_split_by_kind(classification_frame):
+    numeric, categorical = train.split_columns(classification_frame.drop(columns=["label"]))
+    assert numeric == ["size", "visits"]
+    assert categorical == ["colour", "member", "code"]
+
+
+def test_unseen_categories_and_gaps_at_predict_time(classification_frame, params):
+    pipeline = train.fit(classification_frame, "label", "classification", small(params, "linear"))
+    new = classification_frame.drop(columns=["label"]).head(3).copy()
+    new["colour"] = ["purple", None, "red"]
+    new["size"] = float("nan")
+    assert len(pipeline.predict(new)) == 3
+
+
+def test_hyperparameters_come_from_params(params):
+    values = small(params, "random_forest")
+    values["random_forest"].update(n_estimators=7, max_depth=3, min_samples_leaf=2)
+    values["seed"] = 11
+    model = train.make_model("classification", values)
+    assert (model.n_estimators, model.max_depth, model.min_samples_leaf) == (7, 3, 2)
+    assert model.random_state == 11
+    values["linear"] = {"C": 4.0}
+    assert train.make_model("regression", {**values, "model": "linear"}).alpha == 0.25
+
+
+def test_unknown_model_lists_the_allowed_ones(params):
+    with pytest.raises(common.UserError, match="random_forest, gradient_boosting, linear"):
+        train.make_model("classification", {**params["train"], "model": "svm"})
+
+
+def test_main_saves_a_model(workdir, params, set_params, regression_frame):
+    params["ingest"].update(target="label", task="regression")
+    params["train"] = small(params, "gradient_boosting")
+    set_params(params)
+    regression_frame.to_parquet("train.parquet", index=False)
+    assert train.main(["--train", "train.parquet", "--model", "models/model.joblib"]) == 0
+    model = joblib.load(workdir / "models/model.joblib")
+    assert len(model.predict(regression_frame.drop(columns=["label"]))) == len(regression_frame)
+
+
+def test_main_reports_a_bad_model_in_one_line(
+    workdir, params, set_params, capsys, regression_frame
+):
+    params["ingest"].update(target="label", task="regression")
+    params["train"]["model"] = "svm"
+    set_params(params)
+    regression_frame.to_parquet("train.parquet", index=False)
+    assert train.main(["--train", "train.parquet", "--model", "model.joblib"]) != 0
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "'svm'" in error

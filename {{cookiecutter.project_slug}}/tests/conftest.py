@@ -1,0 +1,99 @@
+"""Shared fixtures: tiny frames for unit tests, and the project's own data and params."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+
+
+def tiny_frame(task: str, rows: int = 80, seed: int = 0) -> pd.DataFrame:
+    """Numeric, integer, text and boolean features with gaps; the target depends on them."""
+    rng = np.random.default_rng(seed)
+    size = rng.normal(10.0, 3.0, rows)
+    colour = rng.choice(["red", "green", "blue"], rows)
+    visits = rng.integers(0, 5, rows)
+    signal = size + 4.0 * (colour == "red") + visits
+    frame = pd.DataFrame(
+        {
+            "size": size.round(3),
+            "visits": visits,
+            "colour": colour,
+            "member": rng.random(rows) > 0.5,
+            "code": [f"id{i:03d}" for i in range(rows)],
+        }
+    )
+    frame.loc[::9, "size"] = np.nan
+    frame.loc[3::11, "colour"] = np.nan
+    if task == "classification":
+        frame["label"] = np.where(signal > np.median(signal), "high", "low")
+    else:
+        frame["label"] = (3.0 * signal + rng.normal(0.0, 1.0, rows)).round(3)
+    return frame
+
+
+@pytest.fixture
+def classification_frame() -> pd.DataFrame:
+    return tiny_frame("classification")
+
+
+@pytest.fixture
+def regression_frame() -> pd.DataFrame:
+    return tiny_frame("regression")
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    """The project folder."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def project_params() -> dict:
+    """The project's params.yaml (do not modify: use ``params`` for a copy)."""
+    return PARAMS
+
+
+@pytest.fixture
+def params() -> dict:
+    """A fresh copy of the project's params.yaml."""
+    return copy.deepcopy(PARAMS)
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch, params) -> Path:
+    """An empty current folder holding a copy of the project's params.yaml."""
+    monkeypatch.chdir(tmp_path)
+    write_params(params)
+    return tmp_path
+
+
+def write_params(values: dict) -> None:
+    Path("params.yaml").write_text(yaml.safe_dump(values, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def set_params():
+    """Write the given params to params.yaml in the current folder."""
+    return write_params
+
+
+@pytest.fixture(scope="session")
+def raw_data() -> pd.DataFrame:
+    """The project's raw data as the validate stage sees it, loaded through ingest."""
+    from {{ cookiecutter.package_name }} import ingest, suite
+
+    source = str(PARAMS["ingest"]["source"])
+    if not source.startswith("sklearn:"):
+        source = str(ROOT / source)
+    return suite.as_read_back(ingest.load_source(source, str(PARAMS["ingest"]["target"])))
