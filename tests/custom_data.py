@@ -18,7 +18,7 @@ def churn_rows(rows: int = 400, seed: int = 0) -> list[dict[str, object]]:
         plan = rng.choice(PLANS)
         tenure = rng.randint(0, 72)
         charges = round(rng.uniform(20, 120), 2)
-        score = 2.0 * (plan == "basic") - tenure / 24 + charges / 60 + rng.gauss(0, 0.5)
+        score = 2.0 * (plan == "basic") - tenure / 24 + charges / 60 + rng.gauss(0, 0.25)
         table.append(
             {
                 "tenure_months": tenure,

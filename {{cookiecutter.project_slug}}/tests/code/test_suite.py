@@ -87,6 +87,14 @@ def test_suite_loads_in_great_expectations(classification_frame):
     assert len(loaded.expectations) == len(built["expectations"])
 
 
+def test_non_negative_columns_stay_non_negative():
+    frame = pd.DataFrame({"count": [0, 40] * 5, "share": [0.01, 0.5] * 5, "delta": [-1.0, 9.0] * 5})
+    columns = by_column(suite.build_suite(frame, "t"))
+    assert columns["count"]["expect_column_values_to_be_between"]["min_value"] == 0
+    assert columns["share"]["expect_column_values_to_be_between"]["min_value"] == 0.0
+    assert columns["delta"]["expect_column_values_to_be_between"]["min_value"] == -2.0
+
+
 def test_constant_column_gets_a_nonempty_range():
     frame = pd.DataFrame({"flat": np.full(10, 2.5)})
     between = by_column(suite.build_suite(frame, "t"))["flat"]["expect_column_values_to_be_between"]

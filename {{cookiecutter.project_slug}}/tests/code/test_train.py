@@ -1,4 +1,5 @@
 import joblib
+import numpy as np
 import pytest
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -45,6 +46,18 @@ def test_columns_are_split_by_kind(classification_frame):
     numeric, categorical = train.split_columns(classification_frame.drop(columns=["label"]))
     assert numeric == ["size", "visits"]
     assert categorical == ["colour", "member", "code"]
+
+
+def test_preprocessing_imputes_scales_and_encodes(classification_frame, params):
+    pipeline = train.fit(classification_frame, "label", "classification", small(params, "linear"))
+    features = classification_frame.drop(columns=["label"])
+    matrix = pipeline[:-1].transform(features)
+    levels = sum(features[c].nunique() for c in ["colour", "member", "code"])
+    assert matrix.shape == (len(features), 2 + levels)
+    assert not np.isnan(matrix).any()
+    np.testing.assert_allclose(matrix[:, :2].mean(axis=0), 0.0, atol=1e-9)
+    np.testing.assert_allclose(matrix[:, :2].std(axis=0), 1.0, atol=1e-9)
+    np.testing.assert_array_equal(matrix[:, 2:].sum(axis=1), 3.0)
 
 
 def test_unseen_categories_and_gaps_at_predict_time(classification_frame, params):
