@@ -27,7 +27,10 @@ ENV = {
     "DVC_NO_ANALYTICS": "1",
     "GX_ANALYTICS_ENABLED": "false",
 }
-ENV.pop("VIRTUAL_ENV", None)
+# Not inherited: our own venv, and the interpreter pin a pyenv shim sets for
+# itself, which would hide the Python version a generated project asks for.
+for _name in ("VIRTUAL_ENV", "PYENV_VERSION"):
+    ENV.pop(_name, None)
 
 
 def call(*args: str | Path, cwd: Path = ROOT) -> None:

@@ -49,7 +49,7 @@ def isolated_env(home: Path, *, git_identity: bool = True) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("GIT_", "VIRTUAL_ENV", "PYTHONPATH", "EMAIL"))
+        if not key.startswith(("GIT_", "VIRTUAL_ENV", "PYTHONPATH", "EMAIL", "PYENV_VERSION"))
     }
     real_home = Path.home()
     # Keep the package cache and the interpreters of the real home: reusing
