@@ -166,6 +166,7 @@ def set_up_repository(answers: dict, root: Path, data: Path | None) -> None:
     run(["git", "init", "-q", "-b", "main"], root, "git init")
     run([*dvc, "init", "-q"], root, "dvc init")
     run([*dvc, "config", "core.analytics", "false"], root, "turning DVC analytics off")
+    run([*dvc, "config", "core.autostage", "true"], root, "turning DVC autostage on")
     if answers["dvc_remote"] != "none":
         run(
             [*dvc, "remote", "add", "--default", "storage", answers["dvc_remote_url"]],

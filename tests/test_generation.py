@@ -195,6 +195,7 @@ def test_answers_are_wired_through(combination):
     assert (project / ".python-version").read_text(encoding="utf-8").strip() == python
     assert pyproject["project"]["requires-python"] == f">={python}"
     assert "analytics = false" in dvc_config
+    assert "autostage = true" in dvc_config
     remote = answers.get("dvc_remote", "local")
     if remote == "none":
         assert "remote" not in dvc_config
