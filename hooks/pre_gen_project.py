@@ -170,7 +170,9 @@ def check_custom_data(path_text: str, target: str, task: str) -> None:
         shown = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
         raise AnswerError("custom_target", target, f"the columns of {path.name} are: {shown}")
     if len(columns) < 2:
-        raise AnswerError("custom_data_path", path_text, "the file needs features besides the target")
+        raise AnswerError(
+            "custom_data_path", path_text, "the file needs features besides the target"
+        )
     check_choice("custom_task", task, TASKS)
     try:
         import pandas  # noqa: F401  (the suite bootstrap reads the file with pandas)

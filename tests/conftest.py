@@ -55,6 +55,7 @@ def isolated_env(home: Path, *, git_identity: bool = True) -> dict[str, str]:
     # Keep the package cache and the interpreters of the real home: reusing
     # downloads is honest, reusing configuration is not.
     env.setdefault("UV_CACHE_DIR", str(real_home / ".cache" / "uv"))
+    env.setdefault("PIP_CACHE_DIR", str(real_home / ".cache" / "pip"))
     if (real_home / ".pyenv").is_dir():
         env.setdefault("PYENV_ROOT", str(real_home / ".pyenv"))
     env.update(

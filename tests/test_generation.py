@@ -232,8 +232,8 @@ def test_answers_are_wired_through(combination):
 
 def test_awkward_names_give_valid_files(baker):
     name = 'Zoë\'s "Quoted" \\ Modèl'
-    author = "Seán O'Brien \"Bob\" \\ Ñoño"
-    description = 'Predicts "things" \\ with ümlauts and \'quotes\''
+    author = 'Seán O\'Brien "Bob" \\ Ñoño'
+    description = "Predicts \"things\" \\ with ümlauts and 'quotes'"
     result = baker({"project_name": name, "author_name": author, "description": description})
     assert result.returncode == 0, result.stderr
     project = result.project

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 from conftest import TEMPLATE, isolated_env

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import bake, isolated_env
+from conftest import BIN, bake, isolated_env
 from custom_data import write_churn_csv
 
 pytestmark = pytest.mark.slow
@@ -22,18 +23,27 @@ CASES = {
     "breast_cancer": {},
     "wine": {"dataset": "wine", "python_version": "3.12"},
     "diabetes": {"dataset": "diabetes", "python_version": "3.11"},
-    "custom-csv": {"dataset": "custom", "custom_target": "churned", "custom_task": "classification"},
+    "custom-csv": {
+        "dataset": "custom",
+        "custom_target": "churned",
+        "custom_task": "classification",
+    },
 }
+# Cases whose project is set up the plain-pip way: no uv on PATH.
+WITHOUT_UV = {"diabetes"}
 RAN = re.compile(r"Running stage '([\w-]+)'")
 
 
 class Project:
     """A baked project and the commands a user would run in it."""
 
-    def __init__(self, root: Path, env: dict[str, str]) -> None:
+    def __init__(self, root: Path, env: dict[str, str], *, uv: bool = True) -> None:
         self.root = root
         venv = root / ".venv"  # as `source .venv/bin/activate` would
-        self.env = {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}:{env['PATH']}"}
+        path = env["PATH"]
+        if not uv:  # the template's tools, uv among them, are first on PATH: drop them
+            path = os.pathsep.join(p for p in path.split(os.pathsep) if p != str(BIN))
+        self.env = {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{path}"}
         self.timings: dict[str, float] = {}
 
     def run(self, *args: str, label: str | None = None) -> subprocess.CompletedProcess:
@@ -93,11 +103,13 @@ def test_generated_project_end_to_end(tmp_path, case):
     env = isolated_env(tmp_path / "home")
     baked = bake(tmp_path / "out", answers, env=env)
     assert baked.returncode == 0, baked.stderr
-    project = Project(baked.project, env)
+    project = Project(baked.project, env, uv=case not in WITHOUT_UV)
 
     # The README's first command: set up .venv and reproduce the pipeline.
     first = project.run(sys.executable, "tasks.py", "repro", label="setup + first repro")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    installer = "uv sync" if case not in WITHOUT_UV else "pip install"
+    assert installer in first.stdout
     assert RAN.findall(first.stdout) == ["ingest", "validate", "prepare", "train", "evaluate"]
     metrics = json.loads((project.root / "reports" / "metrics.json").read_text(encoding="utf-8"))
     if answers.get("dataset") == "diabetes":
