@@ -3,6 +3,7 @@
     python3 tasks.py repro     # set up .venv, run the DVC pipeline, show the metrics
     python3 tasks.py test      # set up .venv, run the tests (extra arguments go to pytest)
     python3 tasks.py lint      # ruff check and format check
+    python3 tasks.py ci-local [EVENT] [ACT ARGS...]   # run the GitHub workflows here, under act
     python3 tasks.py setup     # only create or refresh .venv
 
 Uses uv when it is on PATH (fast, writes uv.lock), plain venv + pip otherwise.
@@ -11,6 +12,7 @@ Uses uv when it is on PATH (fast, writes uv.lock), plain venv + pip otherwise.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,7 +84,49 @@ def lint(args: list[str]) -> None:
     call(BIN / "ruff", "format", "--check", ".")
 
 
-COMMANDS = {"setup": lambda args: setup(), "repro": repro, "test": test, "lint": lint}
+def act_stand_ins() -> list[str]:
+    """`--local-repository` options replacing each pinned action that has a stand-in."""
+    options = set()
+    for workflow in (ROOT / ".github" / "workflows").glob("*.yml"):
+        text = workflow.read_text(encoding="utf-8")
+        for owner_repo, ref in re.findall(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})", text):
+            folder = ROOT / ".github" / "act" / owner_repo.split("/")[1]
+            if folder.is_dir():
+                options.add(f"--local-repository={owner_repo}@{ref}={folder}")
+    return sorted(options)
+
+
+def ci_local(args: list[str]) -> None:
+    """Run the workflows for EVENT (default: push) on this machine with act."""
+    setup()
+    event, extra = (args[0], args[1:]) if args and not args[0].startswith("-") else ("push", args)
+    work = ROOT / ".ci-local"
+    call(
+        BIN / "act",
+        event,
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--no-skip-checkout",
+        "--action-cache-path",
+        work / "act",
+        "-s",
+        "GITHUB_TOKEN=local-dummy-token",
+        "--env",
+        f"CI_LOCAL_SOURCE={ROOT}",
+        "--env",
+        f"CI_LOCAL_ARTIFACTS={work / 'artifacts'}",
+        *act_stand_ins(),
+        *extra,
+    )
+
+
+COMMANDS = {
+    "setup": lambda args: setup(),
+    "repro": repro,
+    "test": test,
+    "lint": lint,
+    "ci-local": ci_local,
+}
 
 
 def main(argv: list[str]) -> int:
