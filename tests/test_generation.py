@@ -183,6 +183,36 @@ def test_ruff_passes_on_generated_code(combination):
         assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_workflows_are_valid_and_pass_zizmor(combination):
+    result, _ = combination
+    workflows = sorted((result.project / ".github" / "workflows").glob("*.yml"))
+    assert [w.name for w in workflows] == ["pipeline.yml", "publish.yml", "test.yml"]
+    schema = subprocess.run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows],
+        capture_output=True,
+        text=True,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    audit = subprocess.run(
+        [BIN / "zizmor", "--offline", "--no-progress", "--format", "plain", ".github"],
+        cwd=result.project,
+        capture_output=True,
+        text=True,
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "No findings to report" in audit.stdout + audit.stderr
+    for workflow in workflows:
+        text = workflow.read_text(encoding="utf-8")
+        assert "pull_request_target" not in text
+        assert "permissions: {}" in text
+        for line in text.splitlines():
+            if "uses: " in line and not line.strip().startswith("uses: ./"):
+                assert re.search(r"@[0-9a-f]{40} # v\d", line), line
+        run_blocks = re.findall(r"run: ([^\n]*\n(?:\s{10,}.*\n)*)", text)
+        for block in run_blocks:
+            assert "${{" not in block, block
+
+
 def test_answers_are_wired_through(combination):
     result, answers = combination
     project = result.project

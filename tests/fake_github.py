@@ -1,0 +1,481 @@
+"""A local stand-in for the parts of GitHub's REST API that generated workflows call."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import subprocess
+import threading
+import zlib
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+DOCS = "https://docs.github.com/rest"
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+BOT_ID = 41898282
+SHA = re.compile(r"[0-9a-f]{40}")
+BAD_REF = "Reference name must contain at least three slash-separated components."
+
+
+def _error(status: int, message: str, doc: str = "", errors: list | None = None) -> tuple:
+    body = {"message": message, "documentation_url": DOCS + doc, "status": str(status)}
+    if errors:
+        body["errors"] = errors
+    return status, body, {}
+
+
+def _invalid(resource: str, field: str, code: str = "missing_field") -> tuple:
+    errors = [{"resource": resource, "code": code, "field": field}]
+    return _error(422, "Validation Failed", errors=errors)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address) -> None:
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "GitHub.com"
+    sys_version = ""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        status, payload, headers = self.server.fake._dispatch(
+            self.command, self.path, self.headers, raw
+        )
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+
+class FakeGitHub:
+    def __init__(
+        self,
+        repo: str = "acme/project",
+        *,
+        bare_repo: Path | None = None,
+        per_page_max: int = 100,
+        bot_login: str = "github-actions[bot]",
+    ) -> None:
+        self.repo, self.per_page_max, self.bot_login = repo, per_page_max, bot_login
+        self.bare_repo = Path(bare_repo) if bare_repo else None
+        self.url = ""
+        self.calls: list[dict] = []
+        self.comments: dict[int, dict] = {}
+        self.releases: list[dict] = []
+        self.tags: dict[str, dict] = {}
+        self.refs: dict[str, str] = {}
+        self.assets: dict[int, bytes] = {}
+        self.deny_writes = False
+        self.fail_next = 0
+        self._peeled: dict[str, str] = {}
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._ticks = itertools.count()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        api, ups = rf"/repos/{re.escape(repo)}", rf"/uploads/repos/{re.escape(repo)}"
+        routes = [
+            ("GET", rf"{api}/issues/(\d+)/comments", self._list_comments),
+            ("POST", rf"{api}/issues/(\d+)/comments", self._create_comment),
+            ("GET|PATCH|DELETE", rf"{api}/issues/comments/(\d+)", self._comment),
+            ("GET", rf"{api}/releases", self._list_releases),
+            ("POST", rf"{api}/releases", self._create_release),
+            ("GET", rf"{api}/releases/latest", self._latest_release),
+            ("GET", rf"{api}/releases/tags/(.+)", self._release_by_tag),
+            ("GET", rf"{api}/releases/(\d+)", self._get_release),
+            ("GET", rf"{api}/releases/assets/(\d+)", self._get_asset),
+            ("POST", rf"{ups}/releases/(\d+)/assets", self._upload_asset),
+            ("POST", rf"{api}/git/tags", self._create_tag),
+            ("GET", rf"{api}/git/tags/([0-9a-f]{{40}})", self._get_tag),
+            ("POST", rf"{api}/git/refs", self._create_ref),
+            ("GET", rf"{api}/git/ref/(.+)", self._get_ref),
+            ("GET", rf"{api}/tags", self._list_tags),
+            ("GET", rf"/{re.escape(repo)}/releases/download/([^/]+)/([^/]+)", self._download),
+        ]
+        self._routes = [(m.split("|"), re.compile(p, re.I), h) for m, p, h in routes]
+
+    def start(self) -> FakeGitHub:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = self._thread = None
+
+    def __enter__(self) -> FakeGitHub:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def add_comment(self, issue_number: int, body: str, login: str) -> dict:
+        with self._lock:
+            cid, now = next(self._ids), self._now()
+            comment = {"id": cid, "issue_number": issue_number, "body": body}
+            comment.update(user=self._user(login), created_at=now, updated_at=now)
+            self.comments[cid] = comment
+            return comment
+
+    def comments_on(self, issue_number: int) -> list[dict]:
+        with self._lock:
+            return [c for c in self.comments.values() if c["issue_number"] == issue_number]
+
+    def _dispatch(self, method: str, target: str, headers, raw: bytes) -> tuple:
+        parts = urlsplit(target)
+        req = SimpleNamespace(method=method, path=parts.path, headers=headers, raw=raw, data=None)
+        req.query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        bad_json = False
+        if raw and not parts.path.startswith("/uploads/"):
+            try:
+                req.data = json.loads(raw)
+            except ValueError:
+                bad_json = True
+        with self._lock:
+            try:
+                status, payload, extra = self._respond(req, bad_json)
+            except Exception as exc:
+                status, payload, extra = _error(500, f"{type(exc).__name__}: {exc}")
+            body = req.data if req.data is not None or not raw else len(raw)
+            ctype = "application/octet-stream"
+            if payload is None:
+                payload = b""
+            elif not isinstance(payload, bytes):
+                payload, ctype = json.dumps(payload).encode(), "application/json; charset=utf-8"
+            self.calls.append(
+                {
+                    "method": method,
+                    "path": unquote(parts.path),
+                    "query": req.query,
+                    "status": status,
+                    "body": body,
+                    "authorization": headers.get("Authorization"),
+                }
+            )
+        return status, payload, {"Content-Type": ctype, **extra}
+
+    def _respond(self, req, bad_json: bool) -> tuple:
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return 502, {"message": "Server Error"}, {}
+        route = next(
+            (
+                (h, m)
+                for ms, p, h in self._routes
+                if (m := p.fullmatch(req.path)) and req.method in ms
+            ),
+            None,
+        )
+        if not req.headers.get("Authorization") and (route is None or route[0] != self._download):
+            return _error(401, "Requires authentication")
+        if route is None:
+            return _error(404, "Not Found")
+        if self.deny_writes and req.method in ("POST", "PATCH", "PUT", "DELETE"):
+            return _error(403, "Resource not accessible by integration")
+        if bad_json:
+            return _error(400, "Problems parsing JSON")
+        handler, match = route
+        return handler(req, *(unquote(group) for group in match.groups()))
+
+    def _now(self) -> str:
+        return (EPOCH + timedelta(seconds=next(self._ticks))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _user(self, login: str) -> dict:
+        uid = BOT_ID if login == self.bot_login else zlib.crc32(login.encode())
+        kind = "Bot" if login.endswith("[bot]") else "User"
+        return {"login": login, "id": uid, "node_id": f"U_{uid}", "type": kind}
+
+    def _page(self, req, items: list) -> tuple:
+        def number(key: str, default: int) -> int:
+            value = req.query.get(key, "")
+            return int(value) if value.isdigit() and int(value) > 0 else default
+
+        per_page, page = min(number("per_page", 30), self.per_page_max), number("page", 1)
+        last = max(1, -(-len(items) // per_page))
+        rels = [(page - 1, "prev")] if page > 1 else []
+        rels += [(page + 1, "next"), (last, "last")] if page < last else []
+        rels += [(1, "first")] if page > 1 else []
+        links = [
+            f'<{self.url}{req.path}?{urlencode({**req.query, "page": p})}>; rel="{rel}"'
+            for p, rel in rels
+        ]
+        headers = {"Link": ", ".join(links)} if links else {}
+        return 200, items[(page - 1) * per_page : page * per_page], headers
+
+    def _comment_json(self, c: dict) -> dict:
+        api, n, cid = f"{self.url}/repos/{self.repo}", c["issue_number"], c["id"]
+        out = {k: v for k, v in c.items() if k != "issue_number"}
+        out.update(
+            node_id=f"IC_{cid}",
+            url=f"{api}/issues/comments/{cid}",
+            html_url=f"https://github.com/{self.repo}/issues/{n}#issuecomment-{cid}",
+            issue_url=f"{api}/issues/{n}",
+            author_association="NONE",
+        )
+        return out
+
+    def _list_comments(self, req, n: str) -> tuple:
+        return self._page(req, [self._comment_json(c) for c in self.comments_on(int(n))])
+
+    def _create_comment(self, req, n: str) -> tuple:
+        if not isinstance(req.data, dict) or not isinstance(req.data.get("body"), str):
+            return _invalid("IssueComment", "body")
+        out = self._comment_json(self.add_comment(int(n), req.data["body"], self.bot_login))
+        return 201, out, {"Location": out["url"]}
+
+    def _comment(self, req, cid: str) -> tuple:
+        comment = self.comments.get(int(cid))
+        if comment is None:
+            return _error(404, "Not Found")
+        if req.method == "DELETE":
+            del self.comments[comment["id"]]
+            return 204, None, {}
+        if req.method == "PATCH":
+            if not isinstance(req.data, dict) or not isinstance(req.data.get("body"), str):
+                return _invalid("IssueComment", "body")
+            comment.update(body=req.data["body"], updated_at=self._now())
+        return 200, self._comment_json(comment), {}
+
+    def _find(self, key: str, value) -> dict | None:
+        return next((r for r in self.releases if r[key] == value), None)
+
+    def _one_release(self, release: dict | None) -> tuple:
+        return (200, release, {}) if release else _error(404, "Not Found")
+
+    def _list_releases(self, req) -> tuple:
+        return self._page(req, self.releases[::-1])
+
+    def _latest_release(self, req) -> tuple:
+        stable = [r for r in self.releases if not r["draft"] and not r["prerelease"]]
+        return self._one_release(max(stable, key=lambda r: r["created_at"], default=None))
+
+    def _release_by_tag(self, req, tag: str) -> tuple:
+        return self._one_release(self._find("tag_name", tag))
+
+    def _get_release(self, req, rid: str) -> tuple:
+        return self._one_release(self._find("id", int(rid)))
+
+    def _create_release(self, req) -> tuple:
+        data = req.data if isinstance(req.data, dict) else {}
+        tag = data.get("tag_name")
+        if not isinstance(tag, str) or not tag:
+            return _invalid("Release", "tag_name")
+        if self._find("tag_name", tag):
+            return _invalid("Release", "tag_name", "already_exists")
+        target, draft = data.get("target_commitish") or "main", bool(data.get("draft"))
+        if not draft and f"refs/tags/{tag}" not in self._sync_refs():
+            sha = self._resolve(target)
+            if sha is None or not self._write_ref(f"refs/tags/{tag}", sha):
+                return _invalid("Release", "target_commitish", "invalid")
+        rid, now, api = next(self._ids), self._now(), f"{self.url}/repos/{self.repo}"
+        upload = f"{self.url}/uploads/repos/{self.repo}/releases/{rid}/assets"
+        release = {
+            "id": rid,
+            "node_id": f"RE_{rid}",
+            "url": f"{api}/releases/{rid}",
+            "assets_url": f"{api}/releases/{rid}/assets",
+            "upload_url": upload + "{?name,label}",
+            "html_url": f"https://github.com/{self.repo}/releases/tag/{quote(tag, safe='')}",
+            "tag_name": tag,
+            "target_commitish": target,
+            "name": data.get("name"),
+            "body": data.get("body"),
+            "draft": draft,
+            "prerelease": bool(data.get("prerelease")),
+            "created_at": now,
+            "published_at": None if draft else now,
+            "author": self._user(self.bot_login),
+            "assets": [],
+        }
+        self.releases.append(release)
+        return 201, release, {"Location": release["url"]}
+
+    def _upload_asset(self, req, rid: str) -> tuple:
+        release, name = self._find("id", int(rid)), req.query.get("name")
+        if release is None:
+            return _error(404, "Not Found")
+        if not name:
+            return _invalid("ReleaseAsset", "name")
+        if any(a["name"] == name for a in release["assets"]):
+            return _invalid("ReleaseAsset", "name", "already_exists")
+        aid, now = next(self._ids), self._now()
+        path = f"{quote(release['tag_name'], safe='')}/{quote(name, safe='')}"
+        asset = {
+            "id": aid,
+            "node_id": f"RA_{aid}",
+            "url": f"{self.url}/repos/{self.repo}/releases/assets/{aid}",
+            "browser_download_url": f"{self.url}/{self.repo}/releases/download/{path}",
+            "name": name,
+            "label": req.query.get("label", ""),
+            "content_type": req.headers.get("Content-Type") or "application/octet-stream",
+            "state": "uploaded",
+            "size": len(req.raw),
+            "download_count": 0,
+            "created_at": now,
+            "updated_at": now,
+            "uploader": self._user(self.bot_login),
+        }
+        release["assets"].append(asset)
+        self.assets[aid] = req.raw
+        return 201, asset, {}
+
+    def _get_asset(self, req, aid: str) -> tuple:
+        found = [a for r in self.releases for a in r["assets"] if a["id"] == int(aid)]
+        if not found:
+            return _error(404, "Not Found")
+        if "application/octet-stream" in (req.headers.get("Accept") or ""):
+            return 302, None, {"Location": found[0]["browser_download_url"]}
+        return 200, found[0], {}
+
+    def _download(self, req, tag: str, name: str) -> tuple:
+        release = self._find("tag_name", tag) or {"assets": []}
+        asset = next((a for a in release["assets"] if a["name"] == name), None)
+        if asset is None:
+            return _error(404, "Not Found")
+        asset["download_count"] += 1
+        return 200, self.assets[asset["id"]], {}
+
+    def _git(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        cmd = ["git", "-C", str(self.bare_repo), *args]
+        return subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env)
+
+    def _sync_refs(self) -> dict[str, str]:
+        if self.bare_repo is not None:
+            fmt = "%(refname) %(objectname) %(*objectname)"
+            lines = self._git("for-each-ref", f"--format={fmt}").stdout.split("\n")
+            self.refs = {}
+            for ref, sha, *peeled in (line.split(" ") for line in lines if line):
+                self.refs[ref] = sha
+                if peeled and peeled[0]:
+                    self._peeled[sha] = peeled[0]
+        return self.refs
+
+    def _resolve(self, commitish: str) -> str | None:
+        if self.bare_repo is not None:
+            result = self._git("rev-parse", "--verify", "--quiet", f"{commitish}^{{commit}}")
+            return result.stdout.strip() or None
+        for ref in (f"refs/heads/{commitish}", f"refs/tags/{commitish}"):
+            if ref in self.refs:
+                return self._peeled.get(self.refs[ref], self.refs[ref])
+        return (
+            commitish if SHA.fullmatch(commitish) else hashlib.sha1(commitish.encode()).hexdigest()
+        )
+
+    def _write_ref(self, ref: str, sha: str) -> bool:
+        if self.bare_repo is not None and (
+            self._git("cat-file", "-e", sha).returncode
+            or self._git("update-ref", ref, sha, "").returncode
+        ):
+            return False
+        self.refs[ref] = sha
+        return True
+
+    def _create_tag(self, req) -> tuple:
+        data = req.data if isinstance(req.data, dict) else {}
+        for field in ("tag", "message", "object", "type"):
+            if not isinstance(data.get(field), str):
+                return _invalid("Tag", field)
+        kind, obj = data["type"], data["object"]
+        if kind not in ("commit", "tree", "blob", "tag") or not SHA.fullmatch(obj):
+            return _error(422, "Object does not exist", "/git/tags#create-a-tag-object")
+        tagger = data.get("tagger") if isinstance(data.get("tagger"), dict) else {}
+        name = tagger.get("name") or self.bot_login
+        email = tagger.get("email") or f"{BOT_ID}+{self.bot_login}@users.noreply.github.com"
+        date = tagger.get("date") or self._now()
+        stamp = int(datetime.fromisoformat(date).timestamp())
+        message = data["message"] if data["message"].endswith("\n") else data["message"] + "\n"
+        text = (
+            f"object {obj}\ntype {kind}\ntag {data['tag']}\n"
+            f"tagger {name} <{email}> {stamp} +0000\n\n{message}"
+        )
+        if self.bare_repo is None:
+            sha = hashlib.sha1(f"tag {len(text.encode())}\0{text}".encode()).hexdigest()
+        elif (result := self._git("mktag", stdin=text)).returncode:
+            return _error(422, "Object does not exist", "/git/tags#create-a-tag-object")
+        else:
+            sha = result.stdout.strip()
+        api = f"{self.url}/repos/{self.repo}/git"
+        self.tags[sha] = {
+            "sha": sha,
+            "node_id": f"TAG_{sha}",
+            "url": f"{api}/tags/{sha}",
+            "tag": data["tag"],
+            "message": data["message"],
+            "tagger": {"name": name, "email": email, "date": date},
+            "object": {"sha": obj, "type": kind, "url": f"{api}/{kind}s/{obj}"},
+            "verification": {"verified": False, "reason": "unsigned", "signature": None},
+        }
+        if kind == "commit":
+            self._peeled[sha] = obj
+        return 201, self.tags[sha], {"Location": self.tags[sha]["url"]}
+
+    def _get_tag(self, req, sha: str) -> tuple:
+        return (200, self.tags[sha], {}) if sha in self.tags else _error(404, "Not Found")
+
+    def _ref_json(self, ref: str) -> dict:
+        sha, api = self.refs[ref], f"{self.url}/repos/{self.repo}/git"
+        kind = "tag" if sha in self._peeled else "commit"
+        return {
+            "ref": ref,
+            "node_id": f"REF_{zlib.crc32(ref.encode())}",
+            "url": f"{api}/{quote(ref)}",
+            "object": {"sha": sha, "type": kind, "url": f"{api}/{kind}s/{sha}"},
+        }
+
+    def _create_ref(self, req) -> tuple:
+        data, doc = req.data if isinstance(req.data, dict) else {}, "/git/refs#create-a-reference"
+        ref, sha = data.get("ref"), data.get("sha")
+        if not isinstance(ref, str) or not ref.startswith("refs/") or ref.count("/") < 2:
+            return _error(422, BAD_REF, doc)
+        if ref in self._sync_refs():
+            return _error(422, "Reference already exists", doc)
+        if not isinstance(sha, str) or not SHA.fullmatch(sha) or not self._write_ref(ref, sha):
+            return _error(422, "Object does not exist", doc)
+        out = self._ref_json(ref)
+        return 201, out, {"Location": out["url"]}
+
+    def _get_ref(self, req, ref: str) -> tuple:
+        ref = f"refs/{ref}"
+        return (
+            (200, self._ref_json(ref), {}) if ref in self._sync_refs() else _error(404, "Not Found")
+        )
+
+    def _list_tags(self, req) -> tuple:
+        refs, api = self._sync_refs(), f"{self.url}/repos/{self.repo}"
+        names = sorted(
+            (r[len("refs/tags/") :] for r in refs if r.startswith("refs/tags/")), reverse=True
+        )
+        items = []
+        for name in names:
+            sha = self._peeled.get(refs[f"refs/tags/{name}"], refs[f"refs/tags/{name}"])
+            items.append({"name": name, "commit": {"sha": sha, "url": f"{api}/commits/{sha}"}})
+        return self._page(req, items)
