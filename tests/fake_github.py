@@ -109,6 +109,7 @@ class FakeGitHub:
             ("GET", rf"{api}/git/tags/([0-9a-f]{{40}})", self._get_tag),
             ("POST", rf"{api}/git/refs", self._create_ref),
             ("GET", rf"{api}/git/ref/(.+)", self._get_ref),
+            ("GET", rf"{api}/git/matching-refs/(.*)", self._matching_refs),
             ("GET", rf"{api}/tags", self._list_tags),
             ("GET", rf"/{re.escape(repo)}/releases/download/([^/]+)/([^/]+)", self._download),
         ]
@@ -468,6 +469,10 @@ class FakeGitHub:
         return (
             (200, self._ref_json(ref), {}) if ref in self._sync_refs() else _error(404, "Not Found")
         )
+
+    def _matching_refs(self, req, prefix: str) -> tuple:
+        refs = sorted(r for r in self._sync_refs() if r.startswith(f"refs/{prefix}"))
+        return 200, [self._ref_json(ref) for ref in refs], {}
 
     def _list_tags(self, req) -> tuple:
         refs, api = self._sync_refs(), f"{self.url}/repos/{self.repo}"

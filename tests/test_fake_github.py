@@ -442,3 +442,13 @@ def test_bare_repo_receives_tags(tmp_path):
     subject = git("for-each-ref", "--format=%(contents:subject)", "refs/tags/pkg@1.0.0", cwd=clone)
     assert subject == "Release pkg 1.0.0"
     assert git("rev-parse", "pkg@2.0.0^{commit}", cwd=clone) == head
+
+
+def test_matching_refs_lists_refs_by_prefix(gh):
+    sha = "a" * 40
+    gh.refs["refs/tags/model@v0.1.0"] = sha
+    gh.refs["refs/tags/other@v1.0.0"] = sha
+    found = call(api(gh, "/git/matching-refs/tags/model@v"))
+    assert found.status == 200
+    assert [r["ref"] for r in found.body] == ["refs/tags/model@v0.1.0"]
+    assert call(api(gh, "/git/matching-refs/tags/nothing")).body == []
