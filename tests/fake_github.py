@@ -111,6 +111,7 @@ class FakeGitHub:
             ("GET", rf"{api}/git/ref/(.+)", self._get_ref),
             ("GET", rf"{api}/git/matching-refs/(.*)", self._matching_refs),
             ("GET", rf"{api}/tags", self._list_tags),
+            ("GET", rf"{api}/commits/([^/]+)", self._get_commit),
             ("GET", rf"/{re.escape(repo)}/releases/download/([^/]+)/([^/]+)", self._download),
         ]
         self._routes = [(m.split("|"), re.compile(p, re.I), h) for m, p, h in routes]
@@ -469,6 +470,13 @@ class FakeGitHub:
         return (
             (200, self._ref_json(ref), {}) if ref in self._sync_refs() else _error(404, "Not Found")
         )
+
+    def _get_commit(self, req, ref: str) -> tuple:
+        sha = self._resolve(ref)
+        if sha is None:
+            return _error(422, f"No commit found for SHA: {ref}", "/commits/commits#get-a-commit")
+        url = f"{self.url}/repos/{self.repo}/commits/{sha}"
+        return 200, {"sha": sha, "url": url, "commit": {"tree": {}}, "parents": []}, {}
 
     def _matching_refs(self, req, prefix: str) -> tuple:
         refs = sorted(r for r in self._sync_refs() if r.startswith(f"refs/{prefix}"))

@@ -452,3 +452,21 @@ def test_matching_refs_lists_refs_by_prefix(gh):
     assert found.status == 200
     assert [r["ref"] for r in found.body] == ["refs/tags/model@v0.1.0"]
     assert call(api(gh, "/git/matching-refs/tags/nothing")).body == []
+
+
+def test_get_commit_resolves_in_the_bare_repository(tmp_path):
+    work, bare = tmp_path / "work", tmp_path / "bare.git"
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t"}
+    env = {**os.environ, **env, "GIT_COMMITTER_EMAIL": "t@e"}
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    subprocess.run(["git", "-C", str(work), "commit", "-q", "--allow-empty", "-m", "x"], env=env)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True)
+    head = subprocess.run(
+        ["git", "-C", str(work), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    with FakeGitHub("acme/project", bare_repo=bare) as fake:
+        found = call(f"{fake.url}/repos/acme/project/commits/{head}")
+        assert found.status == 200
+        assert found.body["sha"] == head
+        missing = call(f"{fake.url}/repos/acme/project/commits/{'b' * 40}")
+        assert missing.status == 422
