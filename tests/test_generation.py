@@ -45,20 +45,35 @@ SUPPORTED_COMBINATIONS = {
 
 PACKAGE_FILES = [
     "__init__.py",
+    "charts.py",
+    "comment.py",
     "common.py",
+    "compare.py",
     "evaluate.py",
+    "github.py",
     "ingest.py",
+    "modelcard.py",
     "prepare.py",
+    "publish.py",
+    "releases.py",
+    "remote.py",
+    "report.py",
     "suite.py",
     "train.py",
     "validate.py",
 ]
 TEST_FILES = [
     "tests/conftest.py",
+    "tests/code/conftest.py",
+    "tests/code/test_compare.py",
     "tests/code/test_dvc_yaml.py",
     "tests/code/test_evaluate.py",
+    "tests/code/test_github.py",
     "tests/code/test_ingest.py",
     "tests/code/test_prepare.py",
+    "tests/code/test_publish.py",
+    "tests/code/test_remote.py",
+    "tests/code/test_report.py",
     "tests/code/test_suite.py",
     "tests/code/test_train.py",
     "tests/code/test_validate.py",
@@ -67,6 +82,13 @@ TEST_FILES = [
 ]
 COMMON_FILES = [
     ".cruft.json",
+    ".github/act/README.md",
+    ".github/act/checkout/action.yml",
+    ".github/act/setup-uv/action.yml",
+    ".github/act/upload-artifact/action.yml",
+    ".github/workflows/pipeline.yml",
+    ".github/workflows/publish.yml",
+    ".github/workflows/test.yml",
     ".dvc/.gitignore",
     ".dvc/config",
     ".dvcignore",
@@ -82,7 +104,8 @@ COMMON_FILES = [
     *TEST_FILES,
 ]
 CUSTOM_FILES = ["data/external/.gitignore", "data/external/dataset.{ext}.dvc"]
-JINJA_LEFTOVER = re.compile(r"{{|{%|{#")
+# `${{ ... }}` is a GitHub Actions expression and `${#x}` shell: neither is Jinja.
+JINJA_LEFTOVER = re.compile(r"(?<!\$){{|{%|(?<!\$){#")
 
 
 def custom_answers(tmp_path: Path, answers: dict[str, str]) -> dict[str, str]:

@@ -1,0 +1,138 @@
+"""A small GitHub REST client on the standard library, for CI and for runs by hand.
+
+Settings come from the environment GitHub Actions provides: GITHUB_API_URL (default
+https://api.github.com), GITHUB_TOKEN and GITHUB_REPOSITORY (else taken from the `origin`
+remote). Server errors and dropped connections are retried three times, waiting
+GITHUB_API_RETRY_DELAY seconds (default 2) and then twice as long each time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+ATTEMPTS = 3
+NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+REMOTE_URL = re.compile(r"github\.com[:/](?P<owner>[^/:]+)/(?P<name>[^/]+?)(?:\.git)?/?$")
+
+
+class GitHubError(Exception):
+    """A request that failed; ``status`` is the HTTP status, None when no answer came."""
+
+    def __init__(self, status: int | None, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def repo_from_git(remote: str = "origin") -> str | None:
+    """owner/name parsed from the URL of a git remote on github.com."""
+    result = subprocess.run(
+        ["git", "remote", "get-url", remote], capture_output=True, text=True, check=False
+    )
+    match = REMOTE_URL.search(result.stdout.strip()) if result.returncode == 0 else None
+    return f"{match['owner']}/{match['name']}" if match else None
+
+
+class GitHub:
+    """Calls to one repository's REST API."""
+
+    def __init__(self, token: str | None = None, repo: str | None = None, api: str | None = None):
+        env = os.environ
+        self.token = token if token is not None else env.get("GITHUB_TOKEN") or None
+        self.repo = repo or env.get("GITHUB_REPOSITORY") or repo_from_git()
+        if not self.repo:
+            raise GitHubError(None, "set GITHUB_REPOSITORY=owner/name (no github.com origin)")
+        self.api = (api or env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+        self.delay = float(env.get("GITHUB_API_RETRY_DELAY") or 2)
+
+    def url(self, path: str) -> str:
+        """An absolute URL: ``path`` is relative to the API root unless it has a scheme."""
+        return path if "://" in path else f"{self.api}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        data: bytes | None = None,
+        accept: str = "application/vnd.github+json",
+        content_type: str = "application/json",
+        raw: bool = False,
+    ) -> tuple[Any, Any]:
+        """(decoded JSON body, or bytes when ``raw``; response headers). Raises GitHubError."""
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(self.url(path), data=data, method=method)
+        request.add_header("Accept", accept)
+        request.add_header("X-GitHub-Api-Version", "2022-11-28")
+        request.add_header("User-Agent", "mlops-pipeline")
+        if data is not None:
+            request.add_header("Content-Type", content_type)
+        if self.token:  # not sent on to redirects (asset downloads go to a storage host)
+            request.add_unredirected_header("Authorization", f"Bearer {self.token}")
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    payload = response.read()
+                    headers = response.headers
+                break
+            except urllib.error.HTTPError as exc:
+                status, text = exc.code, exc.read().decode("utf-8", "replace")
+                if status < 500 or attempt == ATTEMPTS:
+                    raise GitHubError(status, _message(method, request, status, text)) from None
+            except (OSError, http.client.HTTPException) as exc:
+                if attempt == ATTEMPTS:
+                    reason = getattr(exc, "reason", exc)
+                    raise GitHubError(None, f"{method} {request.full_url}: {reason}") from None
+            time.sleep(self.delay * 2 ** (attempt - 1))
+        if raw:
+            return payload, headers
+        return (json.loads(payload) if payload.strip() else None), headers
+
+    def get(self, path: str) -> Any:
+        return self.request("GET", path)[0]
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.request("POST", path, body)[0]
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.request("PATCH", path, body)[0]
+
+    def paginate(self, path: str) -> list[Any]:
+        """Every item of a list endpoint, following `Link: <...>; rel="next"` headers."""
+        items: list[Any] = []
+        url: str | None = path
+        while url:
+            page, headers = self.request("GET", url)
+            items.extend(page or [])
+            found = NEXT_LINK.search(headers.get("Link") or "")
+            url = found.group(1) if found else None
+        return items
+
+    def upload_asset(self, release: dict[str, Any], name: str, data: bytes) -> Any:
+        """Attach ``data`` to a release as the file ``name`` (POST to its upload_url)."""
+        base = re.sub(r"\{[^}]*\}$", "", release["upload_url"])
+        url = f"{base}?name={urllib.parse.quote(name)}"
+        return self.request("POST", url, data=data, content_type="application/octet-stream")[0]
+
+    def download_asset(self, asset_id: int) -> bytes:
+        """The bytes of a release asset (the API redirects to the storage host)."""
+        path = f"/repos/{self.repo}/releases/assets/{asset_id}"
+        return self.request("GET", path, accept="application/octet-stream", raw=True)[0]
+
+
+def _message(method: str, request: urllib.request.Request, status: int, text: str) -> str:
+    try:
+        detail = json.loads(text).get("message") or text
+    except (ValueError, AttributeError):
+        detail = text
+    return f"{method} {request.full_url}: HTTP {status} {' '.join(str(detail).split())[:200]}"

@@ -1,0 +1,230 @@
+"""Fixtures for the CI modules: a fake GitHub API on a local port, and a git repository."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+REPO = "owner/repo"
+TOKEN = "test-token"
+
+
+class FakeGitHub:
+    """Just enough of GitHub's REST API, in memory: issue comments, releases and their assets,
+    tag objects and refs. Lists are paginated ``per_page`` items at a time with Link headers.
+
+    Modes: ``failures`` is a list of statuses answered (one per request) before normal
+    service resumes; ``read_only`` answers 403 to every write, as for a fork's token."""
+
+    def __init__(self):
+        self.comments: dict[int, list[dict]] = {}
+        self.releases: list[dict] = []
+        self.tags: dict[str, dict] = {}  # tag object sha -> tag object
+        self.refs: dict[str, dict] = {}  # "refs/tags/x" -> {"type", "sha"}
+        self.assets: dict[int, bytes] = {}
+        self.per_page = 2
+        self.failures: list[int] = []
+        self.read_only = False
+        self.login = "github-actions[bot]"
+        self.log: list[tuple[str, str]] = []
+        self.download_headers: list[dict] = []
+        self.ids = iter(range(1, 10**6))
+        self.url = ""
+
+    @property
+    def writes(self) -> list[tuple[str, str]]:
+        return [(method, path) for method, path in self.log if method != "GET"]
+
+    def add_comment(self, number: int, body: str, login: str) -> dict:
+        comment = {"id": next(self.ids), "body": body, "user": {"login": login}}
+        self.comments.setdefault(number, []).append(comment)
+        return comment
+
+    def handle(self, method: str, target: str, headers, body: bytes):
+        """(status, extra headers, JSON-able payload or bytes) for one request."""
+        self.log.append((method, target))
+        path, query = urlsplit(target).path, parse_qs(urlsplit(target).query)
+        if path.startswith("/download/"):
+            self.download_headers.append(dict(headers))
+            return 200, {}, self.assets[int(path.rsplit("/", 1)[1])]
+        if headers.get("Authorization") != f"Bearer {TOKEN}":
+            return 401, {}, {"message": "Bad credentials"}
+        if self.failures:
+            return self.failures.pop(0), {}, {"message": "injected failure"}
+        if self.read_only and method != "GET":
+            return 403, {}, {"message": "Resource not accessible by integration"}
+        data = json.loads(body) if body and "json" in headers.get("Content-Type", "") else body
+        for pattern, route in self.routes():
+            match = re.fullmatch(pattern, f"{method} {path}")
+            if match:
+                return route(query, data, *match.groups())
+        return 404, {}, {"message": "Not Found"}
+
+    def routes(self):
+        repo = f"/repos/{REPO}"
+        return [
+            (rf"GET {repo}/issues/(\d+)/comments", self.list_comments),
+            (rf"POST {repo}/issues/(\d+)/comments", self.new_comment),
+            (rf"PATCH {repo}/issues/comments/(\d+)", self.edit_comment),
+            (rf"GET {repo}/releases", self.list_releases),
+            (rf"POST {repo}/releases", self.new_release),
+            (rf"GET {repo}/releases/assets/(\d+)", self.get_asset),
+            (rf"POST /uploads{repo}/releases/(\d+)/assets", self.upload),
+            (rf"GET {repo}/git/matching-refs/(.+)", self.matching_refs),
+            (rf"GET {repo}/git/ref/(.+)", self.get_ref),
+            (rf"POST {repo}/git/refs", self.new_ref),
+            (rf"GET {repo}/git/tags/(\w+)", lambda q, d, sha: (200, {}, self.tags[sha])),
+            (rf"POST {repo}/git/tags", self.new_tag),
+            (rf"GET {repo}/commits/(\w+)", lambda q, d, sha: (200, {}, {"sha": sha})),
+        ]
+
+    def page(self, items: list, query: dict, path: str):
+        number = int(query.get("page", ["1"])[0])
+        start = (number - 1) * self.per_page
+        headers = {}
+        if start + self.per_page < len(items):
+            headers["Link"] = f'<{self.url}{path}?per_page=100&page={number + 1}>; rel="next"'
+        return 200, headers, items[start : start + self.per_page]
+
+    def list_comments(self, query, data, number):
+        path = f"/repos/{REPO}/issues/{number}/comments"
+        return self.page(self.comments.get(int(number), []), query, path)
+
+    def new_comment(self, query, data, number):
+        return 201, {}, self.add_comment(int(number), data["body"], self.login)
+
+    def edit_comment(self, query, data, comment_id):
+        for comment in (c for cs in self.comments.values() for c in cs):
+            if comment["id"] == int(comment_id):
+                comment["body"] = data["body"]
+                return 200, {}, comment
+        return 404, {}, {"message": "Not Found"}
+
+    def list_releases(self, query, data):
+        return self.page(self.releases[::-1], query, f"/repos/{REPO}/releases")
+
+    def new_release(self, query, data):
+        if any(r["tag_name"] == data["tag_name"] for r in self.releases):
+            return 422, {}, {"message": "Validation Failed: tag_name already_exists"}
+        number = next(self.ids)
+        uploads = f"{self.url}/uploads/repos/{REPO}/releases/{number}/assets"
+        release = {
+            **data,
+            "id": number,
+            "draft": False,
+            "prerelease": False,
+            "assets": [],
+            "html_url": f"https://github.example/{REPO}/releases/tag/{data['tag_name']}",
+            "upload_url": uploads + "{?name,label}",
+        }
+        self.releases.append(release)
+        return 201, {}, release
+
+    def upload(self, query, data, release_id):
+        release = next(r for r in self.releases if r["id"] == int(release_id))
+        name = query["name"][0]
+        if any(a["name"] == name for a in release["assets"]):
+            return 422, {}, {"message": "Validation Failed: already_exists"}
+        asset = {"id": next(self.ids), "name": name, "size": len(data)}
+        self.assets[asset["id"]] = data
+        release["assets"].append(asset)
+        return 201, {}, asset
+
+    def get_asset(self, query, data, asset_id):
+        return 302, {"Location": f"{self.url}/download/{asset_id}"}, b""
+
+    def matching_refs(self, query, data, prefix):
+        found = [{"ref": ref, "object": obj} for ref, obj in sorted(self.refs.items())]
+        return 200, {}, [item for item in found if item["ref"].startswith(f"refs/{prefix}")]
+
+    def get_ref(self, query, data, ref):
+        if f"refs/{ref}" not in self.refs:
+            return 404, {}, {"message": "Not Found"}
+        return 200, {}, {"ref": f"refs/{ref}", "object": self.refs[f"refs/{ref}"]}
+
+    def new_ref(self, query, data):
+        if data["ref"] in self.refs:
+            return 422, {}, {"message": "Reference already exists"}
+        kind = "tag" if data["sha"] in self.tags else "commit"
+        self.refs[data["ref"]] = {"type": kind, "sha": data["sha"]}
+        return 201, {}, {"ref": data["ref"], "object": self.refs[data["ref"]]}
+
+    def new_tag(self, query, data):
+        sha = uuid.uuid4().hex + "00000000"
+        target = {"sha": data["object"], "type": data["type"]}
+        self.tags[sha] = {
+            "sha": sha,
+            "tag": data["tag"],
+            "message": data["message"],
+            "object": target,
+        }
+        return 201, {}, self.tags[sha]
+
+
+def _handler(fake: FakeGitHub):
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self):
+            size = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(size) if size else b""
+            status, headers, payload = fake.handle(self.command, self.path, self.headers, body)
+            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = answer
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def fake_github(monkeypatch):
+    """A running FakeGitHub, with the environment pointing the client at it."""
+    fake = FakeGitHub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    for name in ("GITHUB_STEP_SUMMARY", "PR_NUMBER", "COMMENT_AUTHOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GITHUB_API_URL", fake.url)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+    monkeypatch.setenv("GITHUB_API_RETRY_DELAY", "0")
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def git(workdir, monkeypatch):
+    """A git repository in the current folder; call it with git arguments, get stdout."""
+    for key, value in {
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Tests",
+        "GIT_AUTHOR_EMAIL": "tests@example.com",
+        "GIT_COMMITTER_NAME": "Tests",
+        "GIT_COMMITTER_EMAIL": "tests@example.com",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+    def run(*args: str) -> str:
+        result = subprocess.run(["git", *args], capture_output=True, text=True, check=True)
+        return result.stdout.strip()
+
+    run("init", "-q", "-b", "main")
+    return run

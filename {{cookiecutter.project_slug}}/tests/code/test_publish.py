@@ -1,0 +1,194 @@
+import shutil
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }} import common, modelcard, publish
+from {{ cookiecutter.package_name }}.releases import next_version, version_of
+
+VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "rows": 150, "failed": []}
+LOCK = {
+    "schema": "2.0",
+    "stages": {
+        "ingest": {"outs": [{"path": "data/raw/data.csv", "md5": "a" * 32}]},
+        "prepare": {"outs": [{"path": "data/prepared", "md5": "b" * 32 + ".dir"}]},
+        "train": {"outs": [{"path": "models/model.joblib", "md5": "c" * 32}]},
+    },
+}
+
+
+def metrics(params, amount):
+    """Each gated metric ``amount`` tolerances worse (negative: better) than 0.5."""
+    return {
+        name: 0.5 + (-1 if rule["direction"] == "higher" else 1) * amount * rule["tolerance"]
+        for name, rule in params["compare"]["metrics"].items()
+    }
+
+
+@pytest.fixture
+def project(git, root, params, fake_github):
+    """A project with its model and reports (no DVC remote: `dvc push` is skipped), and a
+    function that commits the next model with given metrics."""
+    for name in ("dvc.yaml", "pyproject.toml"):
+        shutil.copy(root / name, name)
+    common.write_json("reports/validation.json", VALIDATION)
+    common.ensure_parent("dvc.lock").write_text(yaml.safe_dump(LOCK), encoding="utf-8")
+
+    def commit(amount: float, model: bytes = b"model-bytes") -> str:
+        common.ensure_parent("models/model.joblib").write_bytes(model)
+        common.write_json("reports/metrics.json", metrics(params, amount))
+        git("add", "-A")
+        git("commit", "-qm", f"model {amount}")
+        return git("rev-parse", "HEAD")
+
+    return commit
+
+
+def test_first_publish_creates_tag_release_and_assets_once(project, fake_github, capsys):
+    sha = project(0)
+    assert publish.main([]) == 0
+    assert "published model@v0.1.0" in capsys.readouterr().out
+    assert [(m, p.split("?")[0]) for m, p in fake_github.writes] == [
+        ("POST", "/repos/owner/repo/git/tags"),
+        ("POST", "/repos/owner/repo/git/refs"),
+        ("POST", "/repos/owner/repo/releases"),
+        *[("POST", f"/uploads/repos/owner/repo/releases/{fake_github.releases[0]['id']}/assets")]
+        * 3,
+    ]
+    (tag,) = fake_github.tags.values()
+    assert tag["tag"] == "model@v0.1.0"
+    assert tag["message"] == "Registering artifact model version v0.1.0"
+    assert tag["object"] == {"sha": sha, "type": "commit"}
+    assert fake_github.refs == {"refs/tags/model@v0.1.0": {"type": "tag", "sha": tag["sha"]}}
+    (release,) = fake_github.releases
+    assert release["tag_name"] == "model@v0.1.0"
+    assert release["target_commitish"] == sha
+    assert release["name"] == "model v0.1.0"
+    assert release["body"].startswith("# model v0.1.0")
+    assets = {a["name"]: fake_github.assets[a["id"]] for a in release["assets"]}
+    assert assets["model.joblib"] == b"model-bytes"
+    assert assets["MODEL_CARD.md"].decode() == release["body"]
+    assert common.read_json("reports/metrics.json") == yaml.safe_load(assets["metrics.json"])
+
+    writes = len(fake_github.writes)
+    assert publish.main([]) == 0
+    assert "already published as model@v0.1.0" in capsys.readouterr().out
+    assert len(fake_github.writes) == writes
+
+
+def test_rerun_uploads_only_missing_assets(project, fake_github):
+    project(0)
+    assert publish.main([]) == 0
+    release = fake_github.releases[0]
+    release["assets"] = [a for a in release["assets"] if a["name"] != "MODEL_CARD.md"]
+    writes = len(fake_github.writes)
+    assert publish.main([]) == 0
+    assert len(fake_github.writes) == writes + 1
+    assert sorted(a["name"] for a in release["assets"]) == [
+        "MODEL_CARD.md",
+        "metrics.json",
+        "model.joblib",
+    ]
+
+
+def test_regression_gate_blocks_and_creates_nothing(project, fake_github, params, capsys):
+    project(0)
+    assert publish.main([]) == 0
+    writes = len(fake_github.writes)
+    project(1.5)  # every gated metric worse by more than its tolerance
+    capsys.readouterr()
+    assert publish.main([]) == 1
+    errors = capsys.readouterr().out.splitlines()
+    assert len(errors) == len(params["compare"]["metrics"])
+    first = next(iter(params["compare"]["metrics"]))
+    assert errors[0].startswith(f"::error::Not publishing: {first} 0.5 -> ")
+    assert errors[0].endswith("against model@v0.1.0")
+    assert len(fake_github.writes) == writes
+
+    project(0.5)  # within tolerance: published as the next patch version
+    assert publish.main([]) == 0
+    assert [r["tag_name"] for r in fake_github.releases] == ["model@v0.1.0", "model@v0.1.1"]
+
+
+def test_pre_release_is_not_the_published_version(project, fake_github):
+    project(0)
+    assert publish.main([]) == 0
+    project(-2)
+    assert publish.main([]) == 0
+    fake_github.releases[-1]["prerelease"] = True  # v0.1.1 rolled back
+    project(0.5)  # worse than v0.1.1 beyond tolerance, but not than v0.1.0
+    assert publish.main([]) == 0
+    assert fake_github.releases[-1]["tag_name"] == "model@v0.1.2"
+
+
+def test_dry_run_writes_nothing(project, fake_github, capsys):
+    sha = project(0)
+    assert publish.main(["--dry-run"]) == 0
+    assert f"would publish model@v0.1.0 at {sha[:7]}" in capsys.readouterr().out
+    assert fake_github.writes == []
+
+
+def test_tag_left_by_an_interrupted_run_is_reused(project, fake_github):
+    sha = project(0)
+    fake_github.refs["refs/tags/model@v0.1.0"] = {"type": "commit", "sha": sha}
+    assert publish.main([]) == 0
+    assert [r["tag_name"] for r in fake_github.releases] == ["model@v0.1.0"]
+
+
+def test_failed_validation_stops_before_any_call(project, fake_github, capsys):
+    project(0)
+    common.write_json("reports/validation.json", {**VALIDATION, "success": False})
+    assert publish.main([]) == 1
+    assert "data validation did not pass" in capsys.readouterr().err
+    assert fake_github.log == []
+
+
+@pytest.mark.parametrize(
+    ("tag", "version"),
+    [
+        ("model@v0.1.0", (0, 1, 0)),
+        ("model@v1.12.3", (1, 12, 3)),
+        ("model@0.1.0", None),
+        ("other@v0.1.0", None),
+        ("model@v0.1.0-rc1", None),
+        (None, None),
+    ],
+)
+def test_version_of(tag, version):
+    assert version_of(tag, "model") == version
+
+
+def test_next_version():
+    assert next_version([]) == (0, 1, 0)
+    assert next_version([(0, 1, 0), (0, 1, 9), (0, 1, 10)]) == (0, 1, 11)
+    assert next_version([(0, 2, 0), (0, 1, 10)]) == (0, 2, 1)
+
+
+def test_model_card(params):
+    card = modelcard.render(
+        name="model",
+        version="v0.1.3",
+        commit="f" * 40,
+        description="Predicts things.",
+        params=params,
+        metrics={"f1_macro": 0.912345, "roc_auc": None},
+        validation=VALIDATION,
+        lock=LOCK,
+        model_path="models/model.joblib",
+    )
+    assert card.startswith("# model v0.1.3\n")
+    assert "Predicts things." in card
+    assert f"`{params['ingest']['target']}`" in card
+    assert str(params["ingest"]["source"]) in card
+    for md5 in ("a" * 32, "b" * 32 + ".dir", "c" * 32):
+        assert md5 in card
+    assert "150 rows" in card
+    assert "3 of 3 expectations met" in card
+    assert "| `f1_macro` | 0.9123 |" in card
+    assert "| `roc_auc` | — |" in card
+    assert yaml.safe_load(card.split("```yaml\n")[1].split("```")[0]) == {
+        "prepare": params["prepare"],
+        "train": params["train"],
+    }
+    assert "## Limitations" in card
+    assert f"git checkout {'f' * 40} && dvc pull" in card

@@ -1,0 +1,187 @@
+import os
+import stat
+
+import pytest
+
+from {{ cookiecutter.package_name }} import remote
+
+
+def write_config(folder, url, name="storage", default=True, local=None, extra=""):
+    dvc = folder / ".dvc"
+    dvc.mkdir(parents=True, exist_ok=True)
+    core = f"[core]\n    remote = {name}\n" if default else "[core]\n    analytics = false\n"
+    text = f"{core}['remote \"{name}\"']\n    url = {url}\n{extra}"
+    (dvc / "config").write_text(text, encoding="utf-8")
+    if local is not None:
+        (dvc / "config.local").write_text(local, encoding="utf-8")
+    return dvc
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("s3://bucket/path", "s3"),
+        ("gs://bucket/path", "gcs"),
+        ("azure://container/path", "azure"),
+        ("ssh://user@example.com/srv/dvc", "ssh"),
+        ("https://example.com/dvc", "other"),
+        ("../../storage", "local"),
+        ("/srv/storage", "local"),
+    ],
+)
+def test_read_config_kinds(tmp_path, url, kind):
+    dvc = write_config(tmp_path, url)
+    found = remote.read_config(dvc)
+    assert (found["name"], found["url"], found["kind"]) == ("storage", url, kind)
+    if kind == "local":
+        expected = url if url.startswith("/") else str(dvc / url)
+        assert str(found["path"]) == expected
+
+
+def test_relative_local_path_is_relative_to_dvc_folder(tmp_path):
+    (tmp_path / "storage").mkdir()
+    found = remote.read_config(write_config(tmp_path / "repo", "../../storage"))
+    assert found["path"].resolve() == (tmp_path / "storage").resolve()
+
+
+def test_no_default_remote(tmp_path):
+    assert remote.read_config(tmp_path / ".dvc") is None
+    assert remote.read_config(write_config(tmp_path, "s3://b/p", default=False)) is None
+
+
+def test_config_local_overrides(tmp_path):
+    local = "['remote \"storage\"']\n    url = gs://other/place\n    credentialpath = /k.json\n"
+    found = remote.read_config(write_config(tmp_path, "s3://b/p", local=local))
+    assert found["kind"] == "gcs"
+    assert found["options"]["credentialpath"] == "/k.json"
+
+
+def config(url, **options):
+    return {"name": "storage", "url": url, "kind": remote.kind_of(url), "options": options}
+
+
+@pytest.mark.parametrize(
+    ("url", "env", "options", "ok"),
+    [
+        ("s3://b/p", {}, {}, False),
+        ("s3://b/p", {"AWS_ACCESS_KEY_ID": "k"}, {}, False),
+        ("s3://b/p", {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}, {}, True),
+        ("s3://b/p", {"AWS_ROLE_ARN": "arn", "AWS_WEB_IDENTITY_TOKEN_FILE": "/t"}, {}, True),
+        ("s3://b/p", {}, {"access_key_id": "k", "secret_access_key": "s"}, True),
+        ("s3://b/p", {}, {"allow_anonymous_login": "true"}, True),
+        ("gs://b/p", {}, {}, False),
+        ("gs://b/p", {"GOOGLE_APPLICATION_CREDENTIALS": "/key.json"}, {}, True),
+        ("azure://c/p", {}, {}, False),
+        ("azure://c/p", {"AZURE_STORAGE_ACCOUNT": "a"}, {}, False),
+        ("azure://c/p", {"AZURE_STORAGE_ACCOUNT": "a", "AZURE_STORAGE_KEY": "k"}, {}, True),
+        ("azure://c/p", {"AZURE_STORAGE_CONNECTION_STRING": "c"}, {}, True),
+        ("ssh://u@h/p", {}, {}, False),
+        ("ssh://u@h/p", {"SSH_AUTH_SOCK": "/agent"}, {}, True),
+        ("ssh://u@h/p", {}, {"password": "pw"}, True),
+        ("https://example.com/p", {}, {}, True),
+    ],
+)
+def test_credentials(tmp_path, url, env, options, ok):
+    problem = remote.missing_credentials(config(url, **options), env, tmp_path)
+    assert (problem is None) == ok, problem
+
+
+@pytest.mark.parametrize(
+    ("url", "names"),
+    [
+        ("s3://b/p", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "role-to-assume"]),
+        ("gs://b/p", ["GOOGLE_APPLICATION_CREDENTIALS"]),
+        ("azure://c/p", ["AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_KEY"]),
+        ("ssh://u@h/p", ["ssh-agent", "~/.ssh/id_ed25519", "keyfile"]),
+    ],
+)
+def test_credential_error_names_what_to_set(tmp_path, url, names):
+    problem = remote.missing_credentials(config(url), {}, tmp_path)
+    assert url in problem
+    for name in names:
+        assert name in problem
+
+
+def test_credential_files_in_home(tmp_path):
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh/id_ed25519").write_text("key", encoding="utf-8")
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws/credentials").write_text("[default]\n", encoding="utf-8")
+    for url in ("ssh://u@h/p", "s3://b/p"):
+        assert remote.missing_credentials(config(url), {}, tmp_path) is None
+
+
+@pytest.fixture
+def fake_dvc(tmp_path, monkeypatch):
+    """A `dvc` on PATH that records its arguments and fails when FAKE_DVC_FAIL is set."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "dvc"
+    script.write_text(
+        '#!/bin/sh\necho "$@" > "$FAKE_DVC_LOG"\necho "Collecting"\n'
+        'if [ -n "$FAKE_DVC_FAIL" ]; then\n'
+        '  echo "ERROR: failed to pull data from the cloud - missing cache files"\n'
+        '  echo "Traceback (most recent call last):"\n'  # as with `dvc -v`
+        '  echo "Having any troubles? Hit us up at https://dvc.org/support"\n  exit 3\nfi\n',
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "dvc-args.txt"
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_DVC_LOG", str(log))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    return log
+
+
+def test_no_remote_is_a_notice(fake_dvc, capsys):
+    assert remote.main(["pull"]) == 0
+    assert capsys.readouterr().out.startswith("::notice::No DVC remote configured;")
+    assert not fake_dvc.exists()
+
+
+@pytest.mark.parametrize("action", ["pull", "push"])
+def test_unreachable_local_remote_is_skipped(fake_dvc, tmp_path, action, capsys):
+    write_config(tmp_path, "../missing-storage")
+    assert remote.main([action]) == 0
+    out = capsys.readouterr().out
+    assert out == (
+        "::notice::DVC remote ../missing-storage is not reachable from this machine; "
+        f"skipping dvc {action}\n"
+    )
+    assert not fake_dvc.exists()
+
+
+def test_reachable_local_remote_runs_dvc(fake_dvc, tmp_path):
+    (tmp_path / "storage").mkdir()
+    write_config(tmp_path, "../storage")
+    assert remote.main(["pull"]) == 0
+    assert fake_dvc.read_text(encoding="utf-8").split() == ["pull", "--allow-missing"]
+    assert remote.main(["push"]) == 0
+    assert fake_dvc.read_text(encoding="utf-8").split() == ["push"]
+
+
+def test_missing_credentials_stop_before_dvc(fake_dvc, tmp_path, monkeypatch, capsys):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_SHARED_CREDENTIALS_FILE", raising=False)
+    write_config(tmp_path, "s3://bucket/path")
+    assert remote.main(["push"]) == 1
+    assert capsys.readouterr().out.startswith("::error::DVC remote 'storage' (s3://bucket/path)")
+    assert not fake_dvc.exists()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    assert remote.main(["push"]) == 0
+    assert fake_dvc.read_text(encoding="utf-8").split() == ["push"]
+
+
+def test_failed_pull_passes_exit_code_and_names_the_error(fake_dvc, tmp_path, monkeypatch, capsys):
+    (tmp_path / "storage").mkdir()
+    write_config(tmp_path, "../storage")
+    monkeypatch.setenv("FAKE_DVC_FAIL", "1")
+    assert remote.main(["pull"]) == 3
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == (
+        "::error::dvc pull (storage) failed: "
+        "ERROR: failed to pull data from the cloud - missing cache files"
+    )
