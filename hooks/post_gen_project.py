@@ -28,6 +28,7 @@ SUITE = "expectations/suite.json"
 # every answer not chosen are removed.
 FILES_BY_ANSWER: dict[str, dict[str, list[str]]] = {
     "dataset": {name: [path] for name, path in SUITES.items()} | {"custom": []},
+    "dvc_remote": {"s3": [".github/act/configure-aws-credentials"]},
 }
 
 # Keys of the cookiecutter context that describe the run, not the answers.

@@ -104,6 +104,7 @@ COMMON_FILES = [
     *TEST_FILES,
 ]
 CUSTOM_FILES = ["data/external/.gitignore", "data/external/dataset.{ext}.dvc"]
+S3_FILES = [".github/act/configure-aws-credentials/action.yml"]
 # `${{ ... }}` is a GitHub Actions expression and `${#x}` shell: neither is Jinja.
 JINJA_LEFTOVER = re.compile(r"(?<!\$){{|{%|(?<!\$){#")
 
@@ -125,6 +126,8 @@ def expected_files(project: Path, answers: dict[str, str]) -> set[str]:
     if answers.get("dataset") == "custom":
         ext = Path(answers["custom_data_path"]).suffix.lstrip(".")
         files |= {name.format(ext=ext) for name in CUSTOM_FILES}
+    if answers.get("dvc_remote") == "s3":
+        files |= set(S3_FILES)
     return files
 
 

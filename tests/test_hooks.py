@@ -162,8 +162,11 @@ def test_pre_main_prints_one_line_and_fails(tmp_path, capsys):
     ],
 )
 def test_removal_table_drops_only_unchosen_answers(dataset, kept):
-    doomed = post.paths_to_remove({"dataset": dataset})
+    doomed = post.paths_to_remove({"dataset": dataset, "dvc_remote": "s3"})
     assert set(doomed) == set(post.SUITES.values()) - {kept}
+    s3_only = ".github/act/configure-aws-credentials"
+    assert s3_only in post.paths_to_remove({"dataset": dataset, "dvc_remote": "local"})
+    assert (TEMPLATE / "{{cookiecutter.project_slug}}" / s3_only / "action.yml").is_file()
     for path in post.SUITES.values():  # every path in the table exists in the template
         assert (TEMPLATE / "{{cookiecutter.project_slug}}" / path).is_file()
 

@@ -270,8 +270,10 @@ def test_pull_request_without_write_access_reports_in_the_job_summary(baseline_p
     assert result.returncode == 0, report(result)
     assert ci.fake.comments_on(3) == []
     assert any(call["status"] == 403 for call in ci.fake.calls)
-    summary = [line for line in result.stdout.splitlines() if "Summary -" in line]
-    assert any("balanced_accuracy" in line for line in summary), report(result)
+    assert "::warning::" in result.stdout
+    summary = result.stdout.split(f"Summary - {MARKER}", 1)
+    assert len(summary) == 2, report(result)
+    assert "| `balanced_accuracy` |" in summary[1]
 
 
 def test_pull_request_with_corrupted_data_stops_at_validation(baseline_project):

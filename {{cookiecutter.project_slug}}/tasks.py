@@ -101,6 +101,7 @@ def ci_local(args: list[str]) -> None:
     setup()
     event, extra = (args[0], args[1:]) if args and not args[0].startswith("-") else ("push", args)
     work = ROOT / ".ci-local"
+    ENV.pop("VIRTUAL_ENV")  # each job makes its own environment
     call(
         BIN / "act",
         event,
