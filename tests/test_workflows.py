@@ -229,7 +229,7 @@ def test_pull_request_comment_is_created_once_then_updated(baseline_project):
     assert "100" in body
     assert "20" in body
     assert "```mermaid" in body
-    print(f"\nrendered pull-request comment:\n{body}")
+    (ci.tmp / "comment-as-received.md").write_text(body, encoding="utf-8")
 
     ci.set_param("train.random_forest.n_estimators", 30)
     ci.git("commit", "-qam", "A few more trees")
