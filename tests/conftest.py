@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -91,6 +92,17 @@ def bake(
     created = [p for p in output_dir.iterdir() if p not in before and p.is_dir()]
     project = created[0] if len(created) == 1 else None
     return Bake(result.returncode, result.stdout, result.stderr, output_dir, project)
+
+
+def set_param(params_file: Path, dotted: str, value: object) -> None:
+    """Change one value of a params.yaml, as a person editing it would."""
+    params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    *parents, key = dotted.split(".")
+    node = params
+    for part in parents:
+        node = node[part]
+    node[key] = value
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import BIN, bake, isolated_env
+from conftest import BIN, bake, isolated_env, set_param
 from custom_data import write_churn_csv
 
 pytestmark = pytest.mark.slow
@@ -66,14 +65,7 @@ class Project:
         return hashlib.sha256((self.root / rel).read_bytes()).hexdigest()
 
     def set_param(self, dotted: str, value: object) -> None:
-        path = self.root / "params.yaml"
-        params = yaml.safe_load(path.read_text(encoding="utf-8"))
-        *parents, key = dotted.split(".")
-        node = params
-        for part in parents:
-            node = node[part]
-        node[key] = value
-        path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+        set_param(self.root / "params.yaml", dotted, value)
 
 
 def corrupt(source: Path, target: Path) -> str:

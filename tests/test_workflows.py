@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import BIN, bake, isolated_env
+from conftest import BIN, bake, isolated_env, set_param
 from fake_github import FakeGitHub
 
 pytestmark = pytest.mark.slow
@@ -81,14 +80,7 @@ class CiProject:
         self.git("commit", "-qam", "Store DVC data in the team folder")
 
     def set_param(self, dotted: str, value: object) -> None:
-        path = self.root / "params.yaml"
-        params = yaml.safe_load(path.read_text(encoding="utf-8"))
-        *parents, key = dotted.split(".")
-        node = params
-        for part in parents:
-            node = node[part]
-        node[key] = value
-        path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+        set_param(self.root / "params.yaml", dotted, value)
 
     def setup(self) -> None:
         result = self.run(sys.executable, "tasks.py", "setup", label="setup")
