@@ -179,6 +179,10 @@ def test_push_to_main_tests_trains_and_publishes(project):
     for job in ("Test/", "Pipeline/", "Publish/"):
         assert succeeded(result, job), (job, report(result))
 
+    artifacts = project.root / ".ci-local" / "artifacts" / "pipeline-reports"
+    assert (artifacts / "reports" / "ci-report.md").is_file()
+    assert (artifacts / "dvc_plots" / "index.html").is_file()
+
     tag = "model@v0.1.0"
     assets = released_assets(project, tag)
     assert set(assets) == {"model.joblib", "metrics.json", "MODEL_CARD.md"}
