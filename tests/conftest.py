@@ -53,10 +53,12 @@ def isolated_env(home: Path, *, git_identity: bool = True) -> dict[str, str]:
         if not key.startswith(("GIT_", "VIRTUAL_ENV", "PYTHONPATH", "EMAIL", "PYENV_VERSION"))
     }
     real_home = Path.home()
-    # Keep the package cache and the interpreters of the real home: reusing
+    # Keep the package caches and the interpreters of the real home: reusing
     # downloads is honest, reusing configuration is not.
     env.setdefault("UV_CACHE_DIR", str(real_home / ".cache" / "uv"))
     env.setdefault("PIP_CACHE_DIR", str(real_home / ".cache" / "pip"))
+    # pre-commit's hook environments: built once, then shared by every project.
+    env.setdefault("PRE_COMMIT_HOME", str(real_home / ".cache" / "pre-commit"))
     if (real_home / ".pyenv").is_dir():
         env.setdefault("PYENV_ROOT", str(real_home / ".pyenv"))
     env.update(

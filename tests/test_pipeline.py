@@ -134,6 +134,21 @@ def test_generated_project_end_to_end(tmp_path, case):
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout
 
+    # The project's own pre-commit hooks accept a real run: dvc.lock as DVC writes it,
+    # uv.lock, the reports. Then DVC's post-checkout hook restores the outputs.
+    install = project.run(str(project.root / ".venv" / "bin" / "pre-commit"), "install")
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert project.run("git", "add", "--all").returncode == 0
+    commit = project.run("git", "commit", "-m", "First pipeline run", label="commit with hooks")
+    assert commit.returncode == 0, commit.stdout[-3000:] + commit.stderr[-3000:]
+    assert "Data and pipelines are up to date" in commit.stdout + commit.stderr
+    assert project.run("git", "status", "--porcelain").stdout == ""
+    model = project.sha("models/model.joblib")
+    (project.root / "models" / "model.joblib").unlink()
+    switch = project.run("git", "switch", "-c", "experiment")
+    assert switch.returncode == 0, switch.stdout + switch.stderr
+    assert project.sha("models/model.joblib") == model
+
     # Corrupted raw data stops the pipeline at validate and no model is written.
     model_before = project.sha("models/model.joblib")
     if answers.get("dataset") == "custom":
