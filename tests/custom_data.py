@@ -33,14 +33,18 @@ def churn_rows(rows: int = 400, seed: int = 0) -> list[dict[str, object]]:
     return table
 
 
-def write_churn_csv(path: Path, rows: int = 400, seed: int = 0) -> Path:
-    table = churn_rows(rows, seed)
+def write_csv(path: Path, table: list[dict[str, object]]) -> Path:
+    """Write rows of one shape as a CSV file with a header."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(table[0]))
         writer.writeheader()
         writer.writerows(table)
     return path
+
+
+def write_churn_csv(path: Path, rows: int = 400, seed: int = 0) -> Path:
+    return write_csv(path, churn_rows(rows, seed))
 
 
 def write_churn_parquet(path: Path, rows: int = 400, seed: int = 0) -> Path:

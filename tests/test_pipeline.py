@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, bake, isolated_env, set_param
-from custom_data import write_churn_csv
+from custom_data import write_churn_csv, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -79,11 +79,7 @@ def corrupt(source: Path, target: Path) -> str:
     )
     for row in rows[:5]:
         row[numeric] = "1e12"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(target, rows)
     return numeric
 
 

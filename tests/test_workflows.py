@@ -93,6 +93,14 @@ class CiProject:
         self.git("add", "--all")
         self.git("commit", "-qm", "Baseline: reproduce the pipeline")
 
+    def branch_with_params(self, branch: str, message: str, **changes: object) -> None:
+        """A branch off main that changes parameters, committed and pushed."""
+        self.git("checkout", "-q", "-B", branch, "main")
+        for dotted, value in changes.items():
+            self.set_param(dotted.replace("__", "."), value)
+        self.git("commit", "-qam", message)
+        self.push(branch)
+
     def push(self, branch: str = "main") -> None:
         self.git("push", "-q", "--force", "origin", f"HEAD:refs/heads/{branch}")
 
@@ -209,10 +217,7 @@ def test_pull_request_comment_is_created_once_then_updated(baseline_project):
     ci.fake.add_comment(1, f"{MARKER}\nquoted by a human", "someone")
     old = json.loads((ci.root / "reports" / "metrics.json").read_text(encoding="utf-8"))
 
-    ci.git("checkout", "-q", "-b", "tune")
-    ci.set_param("train.random_forest.n_estimators", 20)
-    ci.git("commit", "-qam", "Fewer trees")
-    ci.push("tune")
+    ci.branch_with_params("tune", "Fewer trees", train__random_forest__n_estimators=20)
     first = ci.pull_request(1, "tune", label="pull request, first push")
     assert first.returncode == 0, report(first)
     ours = [c for c in ci.fake.comments_on(1) if c["user"]["login"] == "github-actions[bot]"]
@@ -242,11 +247,9 @@ def test_pull_request_comment_is_created_once_then_updated(baseline_project):
 
 def test_pull_request_that_makes_the_model_worse_fails(baseline_project):
     ci = baseline_project
-    ci.git("checkout", "-q", "-b", "worse")
-    ci.set_param("train.model", "linear")
-    ci.set_param("train.linear.C", 1.0e-6)
-    ci.git("commit", "-qam", "Regularise everything away")
-    ci.push("worse")
+    ci.branch_with_params(
+        "worse", "Regularise everything away", train__model="linear", train__linear__C=1.0e-6
+    )
     result = ci.pull_request(2, "worse", label="pull request, regression")
     assert result.returncode != 0
     (comment,) = ci.fake.comments_on(2)
@@ -258,10 +261,7 @@ def test_pull_request_that_makes_the_model_worse_fails(baseline_project):
 def test_pull_request_without_write_access_reports_in_the_job_summary(baseline_project):
     ci = baseline_project
     ci.fake.deny_writes = True
-    ci.git("checkout", "-q", "-b", "fork")
-    ci.set_param("train.random_forest.min_samples_leaf", 2)
-    ci.git("commit", "-qam", "Larger leaves")
-    ci.push("fork")
+    ci.branch_with_params("fork", "Larger leaves", train__random_forest__min_samples_leaf=2)
     result = ci.pull_request(3, "fork", label="pull request, read-only token")
     assert result.returncode == 0, report(result)
     assert ci.fake.comments_on(3) == []
