@@ -78,16 +78,68 @@ def template_commit(repo_dir: str) -> str | None:
     return result.stdout.strip() or None
 
 
+def invocation_dir() -> Path | None:
+    """The folder cookiecutter was started from, as the shell says ($PWD).
+
+    Hooks run inside the new project, so a relative template path given on the
+    command line has to be resolved against this; callers check the result.
+    """
+    pwd = os.environ.get("PWD")
+    return Path(pwd) if pwd else None
+
+
+def template_location(template: str, start: Path | None) -> str:
+    """Where `cruft update` can clone the template again, from any folder.
+
+    A git URL stays as it is, an abbreviation (gh:, gl:, bb:) is expanded the way
+    cookiecutter expands it, and a local path becomes absolute.
+    """
+    try:
+        from cookiecutter.config import BUILTIN_ABBREVIATIONS
+        from cookiecutter.repository import expand_abbreviations, is_repo_url
+    except ImportError:  # run by something other than cookiecutter's own interpreter
+        return template
+    expanded = expand_abbreviations(template, BUILTIN_ABBREVIATIONS)
+    if is_repo_url(expanded) or expanded != template:
+        return expanded
+    path = Path(template).expanduser()
+    if not path.is_absolute() and start is not None:
+        path = start / path
+    return str(path.resolve()) if (path / "cookiecutter.json").is_file() else template
+
+
+# Written into the record instead of the path given at generation time: where
+# the hook copied the file, so that `cruft update`, run from the project root,
+# finds it there (after `dvc pull`).
+def in_project_data_path(answers: dict) -> str:
+    return answers["__source"] if answers["dataset"] == "custom" else answers["custom_data_path"]
+
+
 def answers_record(answers: dict) -> dict:
-    """The answers in cruft's format, so `cruft update` can bring template changes."""
+    """The answers as `cruft create` writes them, so `cruft update` can bring template changes."""
+    start = invocation_dir()
+    template = template_location(answers.get("_template", ""), start)
+    repo_dir = Path(answers.get("_repo_dir") or ".")
+    if not repo_dir.is_absolute() and start is not None:
+        repo_dir = start / repo_dir
+    commit = template_commit(str(repo_dir)) if answers.get("_repo_dir") else None
     context = {k: v for k, v in answers.items() if k not in RUN_KEYS}
+    context["custom_data_path"] = in_project_data_path(answers)
+    context["_template"] = template
+    if commit:
+        context["_commit"] = commit
     return {
-        "template": answers.get("_template", ""),
-        "commit": template_commit(answers.get("_repo_dir", "")),
+        "template": template,
+        "commit": commit,
         "checkout": answers.get("_checkout"),
         "context": {"cookiecutter": context},
         "directory": None,
     }
+
+
+def cruft_json(record: dict) -> str:
+    """cruft's own layout of .cruft.json, so that its first update is not a reformat."""
+    return json.dumps(record, ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n"
 
 
 def run(args: list[str], cwd: Path, what: str, env: dict | None = None) -> str:
@@ -134,7 +186,9 @@ def git_identity(root: Path) -> list[str]:
 
 def copy_custom_data(answers: dict, root: Path) -> Path:
     """Copy the user's file to where params.yaml expects it."""
-    source = Path(answers["custom_data_path"]).expanduser().resolve()
+    source = Path(answers["custom_data_path"]).expanduser()
+    start = invocation_dir()
+    source = (source if source.is_absolute() or start is None else start / source).resolve()
     target = root / answers["__source"]
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
@@ -197,8 +251,7 @@ def main(answers: dict, root: Path) -> int:
         remove_paths(root, paths_to_remove(answers))
         data = copy_custom_data(answers, root) if answers["dataset"] == "custom" else None
         write_suite(answers, root, data)
-        record = json.dumps(answers_record(answers), indent=2, sort_keys=True) + "\n"
-        (root / ".cruft.json").write_text(record, encoding="utf-8")
+        (root / ".cruft.json").write_text(cruft_json(answers_record(answers)), "utf-8")
         set_up_repository(answers, root, data)
     except HookError as error:
         print(f"error: {error}", file=sys.stderr)

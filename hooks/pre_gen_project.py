@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import keyword
+import os
 import re
 import sys
 from pathlib import Path
@@ -150,12 +151,20 @@ def read_columns(path: Path) -> list[str]:
     return list(pq.read_schema(path).names)
 
 
+def user_path(text: str) -> Path:
+    """A path as the user typed it: relative to the folder cookiecutter was started
+    from ($PWD), not to the new project, where hooks run."""
+    path = Path(text).expanduser()
+    pwd = os.environ.get("PWD")
+    return path if path.is_absolute() or not pwd else Path(pwd) / path
+
+
 def check_custom_data(path_text: str, target: str, task: str) -> None:
     if not path_text.strip():
         raise AnswerError(
             "custom_data_path", path_text, "dataset=custom needs the path to a CSV or Parquet file"
         )
-    path = Path(path_text).expanduser()
+    path = user_path(path_text)
     if not path.is_file():
         raise AnswerError("custom_data_path", path_text, "no such file; give an existing file")
     if path.suffix.lower() not in DATA_SUFFIXES:

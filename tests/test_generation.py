@@ -259,6 +259,9 @@ def test_pre_commit_config_installs_pinned_tools_from_the_index(combination):
     assert {repo["repo"] for repo in config["repos"]} == {"local"}  # nothing cloned from GitHub
     pins = {}
     for hook in hooks.values():
+        if hook["language"] == "fail":  # refuses files by name; nothing to install
+            assert "additional_dependencies" not in hook, hook["id"]
+            continue
         assert hook["language"] == "python", hook["id"]
         for requirement in hook["additional_dependencies"]:
             name, version = re.fullmatch(r"([\w-]+)(?:\[[\w-]+\])?==([\w.]+)", requirement).groups()
@@ -302,7 +305,7 @@ def test_pre_commit_passes_on_a_fresh_project_and_changes_nothing(combination):
     assert git(result.project, "status", "--porcelain") == ""
 
 
-def test_pre_commit_install_wires_dvc_hooks_and_sends_large_files_to_dvc(baker):
+def test_pre_commit_install_wires_dvc_hooks_and_refuses_what_must_not_be_committed(baker):
     result = baker()
     project = result.project
     install = pre_commit(project, "install")
@@ -328,6 +331,29 @@ def test_pre_commit_install_wires_dvc_hooks_and_sends_large_files_to_dvc(baker):
     assert "dvc add" in failed[0]  # the guard's name: what to do instead
     assert "big.csv (3072 KB) exceeds 500 KB" in output
     assert "dvc status" in output  # DVC's pre-commit hook ran too
+    assert git(project, "rev-list", "--count", "HEAD") == "1"
+    git(project, "rm", "-q", "--cached", "big.csv")
+
+    # What `cruft update` leaves on a conflict: neither may be committed.
+    (project / "README.md.rej").write_text("@@ -1 +1 @@\n-a\n+b\n", encoding="utf-8")
+    readme = project / "README.md"
+    readme.write_text(
+        readme.read_text(encoding="utf-8") + "<<<<<<< ours\nmine\n=======\ntheirs\n>>>>>>> b\n",
+        encoding="utf-8",
+    )
+    git(project, "add", "README.md.rej", "README.md")
+    commit = subprocess.run(
+        ["git", "commit", "-m", "Take the template update"],
+        cwd=project,
+        env=isolated_env(project.parent.parent / "home"),
+        capture_output=True,
+        text=True,
+    )
+    output = commit.stdout + commit.stderr
+    assert commit.returncode != 0, output
+    failed = sorted(line for line in output.splitlines() if line.endswith("Failed"))
+    assert [line.split(".")[0] for line in failed] == ["no *", "no conflict markers"], output
+    assert "README.md:" in output  # the file with the markers is named
     assert git(project, "rev-list", "--count", "HEAD") == "1"
 
 

@@ -185,11 +185,28 @@ def test_answers_record_is_cruft_format_without_run_details(tmp_path):
     answers["_repo_dir"] = str(tmp_path)
     record = post.answers_record(answers)
     assert set(record) == {"template", "commit", "checkout", "context", "directory"}
-    assert record["template"] == "gh:acme/template"
+    # cruft clones the template with git: the abbreviation is expanded as cookiecutter does
+    assert record["template"] == "https://github.com/acme/template.git"
     assert record["commit"] is None  # tmp_path is not a git checkout
     assert record["context"]["cookiecutter"]["project_name"] == "Churn Model"
     assert "_output_dir" not in record["context"]["cookiecutter"]
     json.dumps(record)
+
+
+def test_relative_paths_are_the_users_not_the_hooks(tmp_path, monkeypatch):
+    """Hooks run inside the new project; a relative path means the shell's folder."""
+    write_churn_csv(tmp_path / "churn.csv")
+    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.chdir(TEMPLATE)
+    pre.check_custom_data("churn.csv", "churned", "classification")
+    record = post.answers_record({**DEFAULTS, "_template": ".", "_repo_dir": "."})
+    assert record["template"] == "."  # no template in tmp_path: left as given
+    monkeypatch.setenv("PWD", str(TEMPLATE.parent))
+    record = post.answers_record(
+        {**DEFAULTS, "_template": TEMPLATE.name, "_repo_dir": TEMPLATE.name}
+    )
+    assert record["template"] == str(TEMPLATE)
+    assert record["context"]["cookiecutter"]["_template"] == str(TEMPLATE)
 
 
 def test_answers_record_names_the_template_commit():
