@@ -290,7 +290,8 @@ def test_credential_message_docs_and_workflows_name_the_same_secrets(combination
 @pytest.mark.parametrize("combination", ["wine-ssh"], indirect=True)
 def test_ssh_step_sets_the_keyfile_dvc_reads(combination, tmp_path):
     """Run the rendered SSH credentials step as GitHub does, with `uv run` standing for the
-    project's environment: DVC's SSH client reads only the remote's `keyfile` setting."""
+    project's environment. DVC's SSH client takes a given key from the remote's `keyfile`
+    setting only (not from an environment variable), so that is what the step must set."""
     result, answers = combination
     assert answers["dvc_remote"] == "ssh"
     scripts = []
