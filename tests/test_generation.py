@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -238,6 +240,126 @@ def test_workflows_are_valid_and_pass_zizmor(combination):
         run_blocks = re.findall(r"run: ([^\n]*\n(?:\s{10,}.*\n)*)", text)
         for block in run_blocks:
             assert "${{" not in block, block
+
+
+def load_remote_module(project: Path):
+    """The generated project's remote.py (standard library only), imported from its file."""
+    path = project / "src" / project.name.replace("-", "_") / "remote.py"
+    spec = importlib.util.spec_from_file_location(f"remote_of_{project.name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def workflow_steps(project: Path, workflow: str, job: str) -> list[dict]:
+    text = (project / ".github" / "workflows" / workflow).read_text(encoding="utf-8")
+    return yaml.safe_load(text)["jobs"][job]["steps"]
+
+
+def credential_secrets(project: Path) -> list[str]:
+    """The secrets Publish declares for the DVC remote (it is called with them)."""
+    publish = yaml.safe_load(
+        (project / ".github" / "workflows" / "publish.yml").read_text(encoding="utf-8")
+    )
+    triggers = publish.get("on", publish.get(True))  # YAML 1.1 reads a bare `on` as true
+    return list((triggers["workflow_call"] or {}).get("secrets") or {})
+
+
+def test_credential_message_docs_and_workflows_name_the_same_secrets(combination, tmp_path):
+    result, answers = combination
+    project = result.project
+    secrets = credential_secrets(project)
+    kind = answers.get("dvc_remote", "local")
+    if kind in {"local", "none"}:
+        assert secrets == []
+        return
+    assert secrets
+    remote = load_remote_module(project)
+    config = remote.read_config(project / ".dvc")
+    problem = remote.missing_credentials(config, {}, tmp_path / "empty-home")
+    ci_advice = problem.split("has no credentials: ", 1)[1].split(";")[0]
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    for name in secrets:
+        assert name in ci_advice, problem  # the secret the workflows read, named first
+        assert f"`{name}`" in readme
+        for workflow, job in (("pipeline.yml", "pipeline"), ("publish.yml", "publish")):
+            steps = workflow_steps(project, workflow, job)
+            assert any(name in json.dumps(step) for step in steps), (workflow, name)
+
+
+@pytest.mark.parametrize("combination", ["wine-ssh"], indirect=True)
+def test_ssh_step_sets_the_keyfile_dvc_reads(combination, tmp_path):
+    """Run the rendered SSH credentials step as GitHub does, with `uv run` standing for the
+    project's environment. DVC's SSH client takes a given key from the remote's `keyfile`
+    setting only (not from an environment variable), so that is what the step must set."""
+    result, answers = combination
+    assert answers["dvc_remote"] == "ssh"
+    scripts = []
+    for workflow, job in (("pipeline.yml", "pipeline"), ("publish.yml", "publish")):
+        steps = workflow_steps(result.project, workflow, job)
+        names = [step.get("name") for step in steps]
+        at = names.index("SSH key from secrets")
+        assert names.index("Install") < at < names.index("Get data from the DVC remote")
+        assert steps[at]["env"] == {"KEY": "${{ secrets.DVC_SSH_PRIVATE_KEY }}"}
+        scripts.append(steps[at]["run"])
+    assert scripts[0] == scripts[1]
+    script = tmp_path / "step.sh"
+    script.write_text(scripts[0], encoding="utf-8")
+    project = tmp_path / result.project.name
+    shutil.copytree(result.project, project, symlinks=True)
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "uv").write_text(
+        '#!/bin/sh\n[ "$1" = run ] || exit 2\nshift\nexec "$@"\n', encoding="utf-8"
+    )
+    (shims / "uv").chmod(0o755)
+    runner_temp, github_env = tmp_path / "runner", tmp_path / "github_env"
+    runner_temp.mkdir()
+    github_env.touch()
+    env = isolated_env(tmp_path / "home")
+    env.pop("SSH_AUTH_SOCK", None)
+    env.update(
+        PATH=f"{shims}:{env['PATH']}", RUNNER_TEMP=str(runner_temp), GITHUB_ENV=str(github_env)
+    )
+    remote = load_remote_module(project)
+    before = remote.missing_credentials(remote.read_config(project / ".dvc"), {}, tmp_path / "h")
+    assert "set the secret DVC_SSH_PRIVATE_KEY" in before
+
+    def step(key: str) -> None:
+        run = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", script],
+            cwd=project,
+            env={**env, "KEY": key},
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+
+    step("")  # the secret is not set: nothing written
+    assert list(runner_temp.iterdir()) == []
+    assert not (project / ".dvc" / "config.local").exists()
+
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----"
+    step(key)
+    key_file = runner_temp / "dvc-ssh-key"
+    assert key_file.read_text(encoding="utf-8") == key + "\n"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    keyfile = subprocess.run(
+        [BIN / "dvc", "config", "remote.storage.keyfile"],  # `storage`: the hook's remote
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert keyfile.stdout.strip() == str(key_file)
+    assert "keyfile" in (project / ".dvc" / "config.local").read_text(encoding="utf-8")
+    assert "keyfile" not in (project / ".dvc" / "config").read_text(encoding="utf-8")
+    assert git(project, "status", "--porcelain") == ""  # the key's path stays out of git
+    assert github_env.read_text(encoding="utf-8") == ""
+    after = remote.read_config(project / ".dvc")
+    assert after["name"] == "storage"
+    assert remote.missing_credentials(after, {}, tmp_path / "h") is None
 
 
 def pre_commit(project: Path, *args: str) -> subprocess.CompletedProcess:

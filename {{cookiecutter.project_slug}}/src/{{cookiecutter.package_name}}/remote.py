@@ -77,16 +77,16 @@ def missing_credentials(remote: dict[str, Any], env: Mapping[str, str], home: Pa
             or Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws/credentials").is_file()
         )
         need = (
-            "set the secrets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or (recommended) "
-            "assume a role with OIDC: aws-actions/configure-aws-credentials with role-to-assume"
+            "in CI, set the variable AWS_ROLE_ARN (OIDC) or the secrets AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY; on your machine, an AWS profile or those two variables"
         )
     elif kind == "gcs":
         found = bool(env.get("GOOGLE_APPLICATION_CREDENTIALS") or opts.get("credentialpath"))
         gcloud = Path(env.get("CLOUDSDK_CONFIG") or home / ".config/gcloud")
         found = found or (gcloud / "application_default_credentials.json").is_file()
         need = (
-            "set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, e.g. with "
-            "google-github-actions/auth (workload identity or a credentials_json secret)"
+            "in CI, set the secret GCP_SERVICE_ACCOUNT_KEY (a service account's JSON key); on "
+            "your machine, `gcloud auth application-default login`"
         )
     elif kind == "azure":
         account = env.get("AZURE_STORAGE_ACCOUNT") or opts.get("account_name")
@@ -101,10 +101,12 @@ def missing_credentials(remote: dict[str, Any], env: Mapping[str, str], home: Pa
         found = _set(env, "AZURE_STORAGE_CONNECTION_STRING") or _set(opts, "connection_string")
         found = found or bool(account and secret)
         need = (
-            "set the secret AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and "
-            "AZURE_STORAGE_KEY"
+            "in CI, set the secret AZURE_STORAGE_CONNECTION_STRING; on your machine, that "
+            "variable, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY"
         )
     elif kind == "ssh":
+        # DVC's SSH client takes a key from the remote's keyfile (the CI workflow sets it in
+        # .dvc/config.local), from ssh-agent, or from the default files in ~/.ssh.
         keyfile = opts.get("keyfile")
         found = (
             (bool(keyfile) and Path(keyfile).expanduser().is_file())
@@ -113,10 +115,11 @@ def missing_credentials(remote: dict[str, Any], env: Mapping[str, str], home: Pa
             or any((home / ".ssh" / key).is_file() for key in SSH_KEYS)
         )
         need = (
-            "load a private key into ssh-agent (e.g. webfactory/ssh-agent with a secret "
-            "SSH_PRIVATE_KEY), or write it to ~/.ssh/id_ed25519, or point DVC at it with "
-            f"`dvc remote modify --local {remote['name']} keyfile PATH`"
+            "in CI, set the secret DVC_SSH_PRIVATE_KEY; on your machine, ssh-agent, a key in "
+            f"~/.ssh, or `dvc remote modify --local {remote['name']} keyfile PATH`"
         )
+        if keyfile:
+            need = f"its keyfile {keyfile} does not exist; {need}"
     else:
         return None
     if found:

@@ -86,20 +86,64 @@ def test_credentials(tmp_path, url, env, options, ok):
     assert (problem is None) == ok, problem
 
 
+# The secrets (and variable) the CI workflows read, first; then what works on a machine.
 @pytest.mark.parametrize(
-    ("url", "names"),
+    ("url", "ci", "names"),
     [
-        ("s3://b/p", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "role-to-assume"]),
-        ("gs://b/p", ["GOOGLE_APPLICATION_CREDENTIALS"]),
-        ("azure://c/p", ["AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_KEY"]),
-        ("ssh://u@h/p", ["ssh-agent", "~/.ssh/id_ed25519", "keyfile"]),
+        (
+            "s3://b/p",
+            "in CI, set the variable AWS_ROLE_ARN (OIDC) or the secrets AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY;",
+            ["AWS profile"],
+        ),
+        (
+            "gs://b/p",
+            "in CI, set the secret GCP_SERVICE_ACCOUNT_KEY",
+            ["gcloud auth application-default login"],
+        ),
+        (
+            "azure://c/p",
+            "in CI, set the secret AZURE_STORAGE_CONNECTION_STRING;",
+            ["AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY"],
+        ),
+        (
+            "ssh://u@h/p",
+            "in CI, set the secret DVC_SSH_PRIVATE_KEY;",
+            ["ssh-agent", "~/.ssh", "dvc remote modify --local storage keyfile PATH"],
+        ),
     ],
 )
-def test_credential_error_names_what_to_set(tmp_path, url, names):
+def test_credential_error_names_the_ci_secret_first(tmp_path, url, ci, names):
     problem = remote.missing_credentials(config(url), {}, tmp_path)
-    assert url in problem
+    assert problem.startswith(f"DVC remote 'storage' ({url}) has no credentials: {ci}")
+    assert "\n" not in problem
     for name in names:
         assert name in problem
+
+
+def test_ssh_keyfile_in_config_local_is_found(tmp_path):
+    """What the CI workflow does with DVC_SSH_PRIVATE_KEY: a key file set as the keyfile."""
+    key = tmp_path / "runner" / "dvc-ssh-key"
+    key.parent.mkdir()
+    local = f"['remote \"storage\"']\n    keyfile = {key}\n"
+    found = remote.read_config(write_config(tmp_path / "repo", "ssh://u@h/p", local=local))
+    assert found["options"]["keyfile"] == str(key)
+    home = tmp_path / "home"
+    problem = remote.missing_credentials(found, {}, home)
+    assert problem.startswith(
+        f"DVC remote 'storage' (ssh://u@h/p) has no credentials: its keyfile {key} does not "
+        "exist; in CI, set the secret DVC_SSH_PRIVATE_KEY;"
+    )
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n", encoding="utf-8")
+    assert remote.missing_credentials(found, {}, home) is None
+
+
+def test_ssh_keyfile_with_a_tilde(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "dvc").write_text("key", encoding="utf-8")
+    options = {"keyfile": "~/keys/dvc"}
+    assert remote.missing_credentials(config("ssh://u@h/p", **options), {}, tmp_path / "x") is None
 
 
 def test_credential_files_in_home(tmp_path):
