@@ -103,7 +103,10 @@ class Checkout:
         self.git("add", "--all")
         self.git("commit", "-qm", "Template")
         subprocess.run(["git", "init", "-q", "--bare", str(self.origin)], check=True)
-        self.git("remote", "add", "origin", str(self.origin))
+        url = f"https://github.com/{REPO}.git"  # GitHub's address, served by the bare origin
+        with Path(self.env["GIT_CONFIG_GLOBAL"]).open("a", encoding="utf-8") as config:
+            config.write(f'[url "{self.origin}"]\n\tinsteadOf = {url}\n')
+        self.git("remote", "add", "origin", url)
         self.git("push", "-q", "origin", "main")
         self.original = {name: self.text(name) for name in self.tracked()}
         self.pypi = FakePyPI()
@@ -371,3 +374,57 @@ def test_this_repositorys_workflows_are_valid_and_pass_zizmor():
     )
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "No findings" in audit.stdout
+
+
+def test_the_workflow_under_act_opens_the_pull_request(checkout):
+    """The Update pins workflow itself, run by act on the host: the checkout stand-in of
+    generated projects clones the bare origin; the fast tier is skipped (the workflow's
+    skip-tests input), which keeps this a few seconds."""
+    checkout.newer_releases()
+    checkout_pin = re.search(
+        r"uses: (actions/checkout@[0-9a-f]{40})",
+        checkout.text(".github/workflows/update-pins.yml"),
+    ).group(1)
+    stand_in = TEMPLATE / SLUG / ".github" / "act" / "checkout"
+    result = subprocess.run(
+        [
+            BIN / "act",
+            "workflow_dispatch",
+            "-W",
+            ".github/workflows/update-pins.yml",
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--action-cache-path",
+            checkout.tmp / "act",
+            "--local-repository",
+            f"{checkout_pin}={stand_in}",
+            "--input",
+            "skip-tests=true",
+            "-s",
+            "GITHUB_TOKEN=dummy-token",
+            "--env",
+            f"GITHUB_API_URL={checkout.github.url}",
+            "--env",
+            f"PYPI_URL={checkout.pypi.url}",
+            "--env",
+            f"CI_LOCAL_SOURCE={checkout.origin}",
+        ],
+        cwd=checkout.root,
+        env=checkout.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    log = result.stdout[-6000:] + result.stderr[-3000:]
+    assert result.returncode == 0, log
+    assert "Job succeeded" in result.stdout, log
+    assert "Opened pull request #1 (update-pins/" in result.stdout, log
+    assert "Run Main Look up and write newer pins" in result.stdout, log
+    assert "Run Main Fast tier" not in result.stdout, log  # skip-tests=true
+    (pr,) = checkout.github.pulls.values()
+    assert pr["head"]["ref"].startswith("update-pins/")
+    assert "The fast tier was not run" in pr["body"]
+    assert "`actions/checkout`" in pr["body"]
+    hooks = checkout.git("show", f"{pr['head']['ref']}:{HOOKS}", cwd=checkout.origin)
+    assert hooks + "\n" == checkout.expected()[HOOKS]
+    assert checkout.git("status", "--porcelain") == ""  # act worked in its own clone
