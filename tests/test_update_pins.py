@@ -297,6 +297,33 @@ def test_a_second_run_updates_the_same_pull_request(checkout):
     assert hooks + "\n" == checkout.expected(ruff="0.99.2")[HOOKS]
 
 
+def test_a_token_that_may_not_change_workflows_proposes_the_rest(checkout):
+    """GitHub refuses .github/workflows/ changes from a token without the Workflows
+    permission (the workflow's own GITHUB_TOKEN); here a pre-receive hook of the origin."""
+    hook = checkout.origin / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "while read old new ref; do\n"
+        "  if git diff --name-only refs/heads/main \"$new\" | grep -q '^.github/workflows/'; then\n"
+        "    echo 'refusing to allow a GitHub App to create or update workflow"
+        " `.github/workflows/x.yml` without `workflows` permission' >&2; exit 1\n"
+        "  fi\n"
+        "done\n",
+        encoding="utf-8",
+    )
+    hook.chmod(0o755)
+    checkout.newer_releases()
+    result = checkout.run("--write", "--open-pr")
+    assert result.returncode == 0, result.stderr
+    (pr,) = checkout.github.pulls.values()
+    assert "**Not included:**" in pr["body"]
+    assert "`actions/checkout` v4.2.2 -> v9.0.0" in pr["body"]
+    branch = pr["head"]["ref"]
+    changed = checkout.git("diff", "--name-only", "main", branch, cwd=checkout.origin)
+    assert f"{SLUG}/.github/workflows/test.yml" in changed.splitlines()
+    assert not [f for f in changed.splitlines() if f.startswith(".github/")]
+
+
 def test_failing_tests_open_a_draft_marked_failing(checkout):
     checkout.newer_releases()
     assert checkout.run("--write").returncode == 0

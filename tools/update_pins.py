@@ -15,7 +15,7 @@ Action pins: every `uses: owner/repo@<40-hex sha> # vX.Y.Z` in the generated pro
 workflows, in templates/ and in this repository's workflows. The newest release comes from
 GitHub's REST API (`$GITHUB_API_URL`, token `$GITHUB_TOKEN`), and the sha is the commit of
 its tag. Major versions are proposed too (a person reviews the pull request); the table and
-the pull request say which ones are major bumps.
+the pull request say which ones are major bumps (X in X.y.z, or y in 0.y.z).
 
 Only the version strings (and an action's sha) change; everything else in the files stays as
 it is. Every look-up happens before anything is written, so a failed look-up leaves no file
@@ -51,6 +51,7 @@ HOOKS_FILE = f"{SLUG}/.pre-commit-config.yaml"
 PYPROJECTS = (f"{SLUG}/pyproject.toml", "pyproject.toml")
 WORKFLOW_GLOBS = (f"{SLUG}/.github/workflows/*.yml", "templates/*.yml", ".github/workflows/*.yml")
 BRANCH_PREFIX = "update-pins/"
+OWN_WORKFLOWS = ".github/workflows/"
 TIMEOUT = 30
 USER_AGENT = "mlops-template-update-pins"
 BOT_NAME = "github-actions[bot]"
@@ -98,7 +99,10 @@ class Change:
 
     @property
     def major(self) -> bool:
-        return version_key(self.old)[0][:1] != version_key(self.new)[0][:1]
+        """A bump that may break, by semantic versioning: X in X.y.z, or y in 0.y.z."""
+        old, new = version_key(self.old)[0], version_key(self.new)[0]
+        width = 2 if old[0] == 0 else 1
+        return (old + (0,))[:width] != (new + (0,))[:width]
 
 
 def version_key(version: str) -> tuple[tuple[int, ...], int]:
@@ -388,8 +392,8 @@ def git(root: Path, *args: str, env: dict | None = None) -> str:
     return result.stdout.strip()
 
 
-def written_changes(root: Path) -> tuple[list[Change], list[str]]:
-    """The pin changes of the working tree against HEAD, and the files they are in."""
+def written_changes(root: Path) -> tuple[list[tuple[str, Change]], list[str]]:
+    """The pin changes of the working tree against HEAD as (path, change), and the files."""
     files = [p for p in pin_files(root) if git(root, "status", "--porcelain", "--", p)]
     if not files:
         return [], []
@@ -405,15 +409,19 @@ def written_changes(root: Path) -> tuple[list[Change], list[str]]:
             "the pin files changed in more than their versions since HEAD: "
             "commit or revert those edits first"
         )
-    changes: dict[tuple, Change] = {}
+    changes = []
     for old, new in zip(before, after, strict=True):
         if (old.version, old.sha) != (new.version, new.sha):
             change = Change(old.kind, old.name, old.version, new.version, old.sha, new.sha)
-            changes.setdefault((change.kind, change.name, change.old, change.new), change)
-    return list(changes.values()), files
+            changes.append((old.path, change))
+    return changes, files
 
 
-def pr_body(changes: list[Change], tests: str) -> str:
+def unique(changes: list[tuple[str, Change]]) -> list[Change]:
+    return list(dict.fromkeys(change for _, change in changes))
+
+
+def pr_body(changes: list[Change], tests: str, left_out: list[Change]) -> str:
     majors = [c.name for c in changes if c.major]
     lines = [
         "Newer releases of the tools and actions that generated projects start with "
@@ -426,6 +434,15 @@ def pr_body(changes: list[Change], tests: str) -> str:
         lines += [
             "**Major version bumps:** " + ", ".join(f"`{m}`" for m in majors) + ". Read their "
             "release notes before merging.",
+            "",
+        ]
+    if left_out:
+        lines += [
+            f"**Not included:** this repository's own `{OWN_WORKFLOWS}` files, which the token "
+            "may not change (it lacks the Workflows permission; store a token that has it as "
+            "the secret `PIN_UPDATE_TOKEN`). Their pins to update by hand: "
+            + ", ".join(f"`{c.name}` {c.old} -> {c.new}" for c in left_out)
+            + ".",
             "",
         ]
     run = ""
@@ -470,6 +487,38 @@ def git_env(root: Path) -> dict[str, str]:
     return env
 
 
+def commit_and_push(
+    root: Path, env: dict[str, str], files: list[str], changes: list[Change], branch: str
+) -> None:
+    """A commit of HEAD plus `files`, made in a private index (the checkout, its index and
+    any other change in the working tree stay as they are), force-pushed to `branch`.
+    PermissionError when the remote refuses workflow files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        index_env = {**env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        git(root, "read-tree", "HEAD", env=index_env)
+        git(root, "add", "--", *files, env=index_env)
+        tree = git(root, "write-tree", env=index_env)
+    names = ", ".join(sorted({c.name for c in changes}))
+    message = f"Update pins: {names}\n\n{table(changes)}\n"
+    commit = git(root, "commit-tree", tree, "-p", "HEAD", "-m", message, env=env)
+    push = subprocess.run(
+        ["git", "push", "--quiet", "--force", "origin", f"{commit}:refs/heads/{branch}"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if push.returncode and "without `workflows` permission" in push.stderr:
+        raise PermissionError(push.stderr)
+    if push.returncode:
+        lines = [line.strip() for line in push.stderr.splitlines() if line.strip()]
+        telling = [line for line in lines if line.startswith(("fatal:", "!"))] or lines
+        raise Failure(
+            f"git push to origin failed: {telling[0] if telling else push.returncode}; "
+            "check that the token may push (contents: write)"
+        )
+
+
 def open_pr(root: Path, github: GitHub, tests: str) -> int:
     repo = os.environ.get("GITHUB_REPOSITORY", "")
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
@@ -495,22 +544,27 @@ def open_pr(root: Path, github: GitHub, tests: str) -> int:
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     branch = existing["head"]["ref"] if existing else f"{BRANCH_PREFIX}{today}"
 
-    # A commit of HEAD plus the pin files, made in a private index: the checkout, its index
-    # and any other change in the working tree stay as they are.
     env = git_env(root)
-    with tempfile.TemporaryDirectory() as tmp:
-        env["GIT_INDEX_FILE"] = str(Path(tmp) / "index")
-        git(root, "read-tree", "HEAD", env=env)
-        git(root, "add", "--", *files, env=env)
-        tree = git(root, "write-tree", env=env)
-    del env["GIT_INDEX_FILE"]
-    names = ", ".join(sorted({c.name for c in changes}))
-    message = f"Update pins: {names}\n\n{table(changes)}\n"
-    commit = git(root, "commit-tree", tree, "-p", "HEAD", "-m", message, env=env)
-    git(root, "push", "--quiet", "--force", "origin", f"{commit}:refs/heads/{branch}", env=env)
+    left_out: list[Change] = []
+    try:
+        commit_and_push(root, env, files, unique(changes), branch)
+    except PermissionError:
+        # GitHub refuses workflow files from a token without the Workflows permission (the
+        # workflow's own GITHUB_TOKEN never has it): propose the rest, name what is left out.
+        files = [f for f in files if not f.startswith(OWN_WORKFLOWS)]
+        kept = [(p, c) for p, c in changes if not p.startswith(OWN_WORKFLOWS)]
+        left_out = unique([(p, c) for p, c in changes if p.startswith(OWN_WORKFLOWS)])
+        changes = kept
+        if not files:
+            raise Failure(
+                f"the token may not change {OWN_WORKFLOWS} files and nothing else changed: "
+                "store a token with the Workflows permission as PIN_UPDATE_TOKEN"
+            ) from None
+        commit_and_push(root, env, files, unique(changes), branch)
+    changes = unique(changes)
 
     title = f"Update pins ({today})" + (" - fast tier failing" if tests == "failure" else "")
-    body = pr_body(changes, tests)
+    body = pr_body(changes, tests, left_out)
     if existing:
         _, pr, _ = github.call(
             "PATCH", f"/repos/{repo}/pulls/{existing['number']}", {"title": title, "body": body}
