@@ -85,11 +85,17 @@ class FakeGitHub:
         self.tags: dict[str, dict] = {}
         self.refs: dict[str, str] = {}
         self.assets: dict[int, bytes] = {}
+        self.pulls: dict[int, dict] = {}
+        # Other repositories (the actions a workflow pins): {"owner/repo": {tag: sha}} and
+        # the tag of each one's latest release.
+        self.upstream_tags: dict[str, dict[str, str]] = {}
+        self.upstream_latest: dict[str, str] = {}
         self.deny_writes = False
         self.fail_next = 0
         self._peeled: dict[str, str] = {}
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
+        self._numbers = itertools.count(1)
         self._ticks = itertools.count()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -113,6 +119,12 @@ class FakeGitHub:
             ("GET", rf"{api}/tags", self._list_tags),
             ("GET", rf"{api}/commits/([^/]+)", self._get_commit),
             ("GET", rf"/{re.escape(repo)}/releases/download/([^/]+)/([^/]+)", self._download),
+            ("GET", rf"{api}/pulls", self._list_pulls),
+            ("POST", rf"{api}/pulls", self._create_pull),
+            ("GET|PATCH", rf"{api}/pulls/(\d+)", self._pull),
+            # Any other repository: its latest release and the commit of a tag.
+            ("GET", r"/repos/([\w.-]+/[\w.-]+)/releases/latest", self._upstream_release),
+            ("GET", r"/repos/([\w.-]+/[\w.-]+)/commits/([^/]+)", self._upstream_commit),
         ]
         self._routes = [(m.split("|"), re.compile(p, re.I), h) for m, p, h in routes]
 
@@ -146,6 +158,13 @@ class FakeGitHub:
             comment.update(user=self._user(login), created_at=now, updated_at=now)
             self.comments[cid] = comment
             return comment
+
+    def add_upstream_release(self, repo: str, tag: str, sha: str, *, latest: bool = True) -> None:
+        """Another repository's release `tag` at commit `sha` (its latest one by default)."""
+        with self._lock:
+            self.upstream_tags.setdefault(repo, {})[tag] = sha
+            if latest:
+                self.upstream_latest[repo] = tag
 
     def comments_on(self, issue_number: int) -> list[dict]:
         with self._lock:
@@ -492,3 +511,88 @@ class FakeGitHub:
             sha = self._peeled.get(refs[f"refs/tags/{name}"], refs[f"refs/tags/{name}"])
             items.append({"name": name, "commit": {"sha": sha, "url": f"{api}/commits/{sha}"}})
         return self._page(req, items)
+
+    def _upstream_release(self, req, repo: str) -> tuple:
+        tag = self.upstream_latest.get(repo)
+        if tag is None:
+            return _error(404, "Not Found", "/releases/releases#get-the-latest-release")
+        api = f"{self.url}/repos/{repo}"
+        release = {"id": zlib.crc32(f"{repo}@{tag}".encode()), "url": f"{api}/releases/latest"}
+        release.update(tag_name=tag, name=tag, draft=False, prerelease=False)
+        return 200, release, {}
+
+    def _upstream_commit(self, req, repo: str, ref: str) -> tuple:
+        tags = self.upstream_tags.get(repo)
+        if tags is None:
+            return _error(404, "Not Found", "/commits/commits#get-a-commit")
+        sha = tags.get(ref) or (ref if ref in tags.values() else None)
+        if sha is None:
+            return _error(422, f"No commit found for SHA: {ref}", "/commits/commits#get-a-commit")
+        url = f"{self.url}/repos/{repo}/commits/{sha}"
+        return 200, {"sha": sha, "url": url, "commit": {"tree": {}}, "parents": []}, {}
+
+    def _pull_json(self, pr: dict) -> dict:
+        out = dict(pr)
+        out.update(
+            url=f"{self.url}/repos/{self.repo}/pulls/{pr['number']}",
+            html_url=f"https://github.com/{self.repo}/pull/{pr['number']}",
+        )
+        return out
+
+    def _list_pulls(self, req) -> tuple:
+        state = req.query.get("state", "open")
+        pulls = [p for p in self.pulls.values() if state == "all" or p["state"] == state]
+        if "head" in req.query:  # `owner:branch`
+            owner, _, branch = req.query["head"].partition(":")
+            pulls = [p for p in pulls if p["head"]["label"] == f"{owner}:{branch}"]
+        pulls.sort(key=lambda p: p["number"], reverse=True)
+        return self._page(req, [self._pull_json(p) for p in pulls])
+
+    def _create_pull(self, req) -> tuple:
+        data = req.data if isinstance(req.data, dict) else {}
+        for field in ("title", "head", "base"):
+            if not isinstance(data.get(field), str) or not data[field]:
+                return _invalid("PullRequest", field)
+        owner = self.repo.split("/")[0]
+        branch = data["head"].removeprefix(f"{owner}:")
+        if ":" in branch:  # another owner's fork: not modelled
+            return _invalid("PullRequest", "head", "invalid")
+        refs = self._sync_refs() if self.bare_repo is not None else None
+        if refs is not None and f"refs/heads/{branch}" not in refs:
+            return _invalid("PullRequest", "head", "invalid")
+        if refs is not None and f"refs/heads/{data['base']}" not in refs:
+            return _invalid("PullRequest", "base", "invalid")
+        label = f"{owner}:{branch}"
+        if any(p["head"]["label"] == label and p["state"] == "open" for p in self.pulls.values()):
+            message = f"A pull request already exists for {label}."
+            return _error(422, "Validation Failed", errors=[{"message": message}])
+        number, now = next(self._numbers), self._now()
+        head_sha = refs[f"refs/heads/{branch}"] if refs is not None else self._resolve(branch)
+        repo_json = {"full_name": self.repo}
+        pr = {
+            "number": number,
+            "state": "open",
+            "title": data["title"],
+            "body": data.get("body"),
+            "draft": bool(data.get("draft")),
+            "head": {"ref": branch, "label": label, "sha": head_sha, "repo": repo_json},
+            "base": {"ref": data["base"], "label": f"{owner}:{data['base']}", "repo": repo_json},
+            "user": self._user(self.bot_login),
+            "created_at": now,
+            "updated_at": now,
+        }
+        self.pulls[number] = pr
+        out = self._pull_json(pr)
+        return 201, out, {"Location": out["url"]}
+
+    def _pull(self, req, number: str) -> tuple:
+        pr = self.pulls.get(int(number))
+        if pr is None:
+            return _error(404, "Not Found")
+        if req.method == "PATCH":
+            data = req.data if isinstance(req.data, dict) else {}
+            for field in ("title", "body", "state"):
+                if field in data:
+                    pr[field] = data[field]
+            pr["updated_at"] = self._now()
+        return 200, self._pull_json(pr), {}

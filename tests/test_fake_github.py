@@ -78,14 +78,14 @@ def test_missing_authorization_is_401_and_recorded(gh):
 
 
 def test_unknown_calls_are_404_and_recorded(gh, capfd):
-    assert call(api(gh, "/pulls")).status == 404
+    assert call(api(gh, "/pulls/1/merge")).status == 404
     assert call(f"{gh.url}/repos/other/repo/releases").status == 404
     response = call(api(gh, "/releases/latest"), "POST", {})
     assert response.status == 404
     assert response.body["message"] == "Not Found"
     assert response.body["documentation_url"].startswith("https://docs.github.com/")
     assert [(c["method"], c["path"], c["status"]) for c in gh.calls] == [
-        ("GET", "/repos/acme/project/pulls", 404),
+        ("GET", "/repos/acme/project/pulls/1/merge", 404),
         ("GET", "/repos/other/repo/releases", 404),
         ("POST", "/repos/acme/project/releases/latest", 404),
     ]
