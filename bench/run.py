@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     size = SIZES[args.size]
-    work = BUILD / "work"
+    work = (args.out / "work") if args.out else BUILD / "work"
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
