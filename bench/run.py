@@ -381,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only", choices=("default", "scale"), default=None, help="run one part only"
     )
     args = parser.parse_args(argv)
+    args.out = args.out.resolve() if args.out else None
     size = SIZES[args.size]
     work = (args.out / "work") if args.out else BUILD / "work"
     if work.exists():
