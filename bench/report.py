@@ -295,7 +295,10 @@ def write_report(results: dict, out: Path, before: dict | None = None) -> Path:
             "| --- | ---: | ---: |",
         ]
         for (name, value), old in zip(now.items(), then.values(), strict=True):
-            lines.append(f"| {name} | {fmt(old)} | {fmt(value)} |")
+            shown = fmt(old)
+            if old is None and name.startswith("validation") and "validation" not in before:
+                shown = "not rerun (default project only; validate did not change)"
+            lines.append(f"| {name} | {shown} | {fmt(value)} |")
     else:
         lines += ["| | now |", "| --- | ---: |"]
         lines += [f"| {name} | {fmt(value)} |" for name, value in now.items()]
