@@ -1,6 +1,6 @@
 """Write BENCHMARKS.md and its plot from the results of ``run.py``.
 
-    python bench/report.py RESULTS_JSON OUT_DIR [BEFORE_JSON]
+    python bench/report.py RESULTS_JSON OUT_DIR [EARLIER_RESULTS_JSON...]
 
 Called by ``run.py`` at the end of a run; runnable alone to re-render saved results.
 """
@@ -17,7 +17,7 @@ STAGES = ("ingest", "validate", "prepare", "train", "evaluate")
 DEFAULT_STEPS = (
     ("generation", "Generation: `cookiecutter --no-input` and the hooks (git, DVC, first commit)"),
     ("setup", "Environment set-up: the project's `python3 tasks.py setup`, warm uv cache"),
-    ("very first dvc repro", "Very first `dvc repro` after set-up (compiles bytecode; once)"),
+    ("very first dvc repro", "Very first `dvc repro` after set-up (warm-up, not in the rounds)"),
     ("first dvc repro", "First `dvc repro` (no outputs, no lock, empty DVC cache)"),
     ("first dvc repro, instrumented", "First `dvc repro`, stages run through `bench/stage.py`"),
     ("dvc status", "`dvc status` with everything up to date"),
@@ -253,6 +253,14 @@ def plot(results: dict, target: Path) -> bool:
 def machine_lines(results: dict) -> list[str]:
     m = results["machine"]
     v = results.get("versions", {})
+    bytecode = (
+        "set: Python writes no bytecode cache here, so whatever was not compiled at install "
+        "time is compiled again by every process"
+        if m.get("PYTHONDONTWRITEBYTECODE")
+        else "not set"
+        if "PYTHONDONTWRITEBYTECODE" in m
+        else "not recorded"
+    )
     return [
         f"- {m.get('cores')} cores ({m.get('usable_cores')} usable), "
         f"{m.get('memory_gib')} GiB memory, {m.get('cpu', 'unknown CPU')}, no GPU",
@@ -262,10 +270,11 @@ def machine_lines(results: dict) -> list[str]:
         f"- load average (1, 5, 15 min) at start {results.get('load_at_start')}, at end "
         f"{results.get('load_at_end')}: other work on the machine makes absolute seconds noisy; "
         "the ratios are measured in one run, interleaved",
+        f"- `PYTHONDONTWRITEBYTECODE` {bytecode}",
     ]
 
 
-def write_report(results: dict, out: Path, before: dict | None = None) -> Path:
+def write_report(results: dict, out: Path, before: list[dict] | None = None) -> Path:
     """Write BENCHMARKS.md (and the PNG beside or under it) into ``out``; return its path."""
     out = Path(out)
     at_root = out.resolve() == ROOT
@@ -283,22 +292,35 @@ def write_report(results: dict, out: Path, before: dict | None = None) -> Path:
         f"Run: {results['date']}, template commit `{results.get('template_commit')}`, "
         f"size `{results['size']}`, whole bench {results['bench_wall'] / 60:.1f} min.",
         "",
+        *kept_lines(results),
         "## Headline ratios",
         "",
         "Ratios of medians, both sides measured in the same run (interleaved in rounds).",
         "",
     ]
     if before:
-        then = headline(before)
+        heads = [headline(run) for run in before]
         lines += [
-            f"| | before (`{before.get('template_commit')}`, {before['date']}) | now |",
-            "| --- | ---: | ---: |",
+            "| | "
+            + " | ".join(f"`{run.get('template_commit')}` ({run['date']})" for run in before)
+            + " | now |",
+            "| --- |" + " ---: |" * (len(before) + 1),
         ]
-        for (name, value), old in zip(now.items(), then.values(), strict=True):
-            shown = fmt(old)
-            if old is None and name.startswith("validation") and "validation" not in before:
-                shown = "not rerun (default project only; validate did not change)"
-            lines.append(f"| {name} | {shown} | {fmt(value)} |")
+        for position, (name, value) in enumerate(now.items()):
+            shown = []
+            for run, head in zip(before, heads, strict=True):
+                old = list(head.values())[position]
+                if old is None and name.startswith("validation") and "validation" not in run:
+                    shown.append("not rerun")
+                else:
+                    shown.append(fmt(old))
+            lines.append(f"| {name} | " + " | ".join(shown) + f" | {fmt(value)} |")
+        lines += [
+            "",
+            "Earlier columns: committed results of the same command on earlier template "
+            "versions (`bench/results-before-*.json`); *not rerun*: that run measured the default "
+            "project only.",
+        ]
     else:
         lines += ["| | now |", "| --- | ---: |"]
         lines += [f"| {name} | {fmt(value)} |" for name, value in now.items()]
@@ -335,6 +357,22 @@ def write_report(results: dict, out: Path, before: dict | None = None) -> Path:
     target = out / "BENCHMARKS.md"
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def kept_lines(results: dict) -> list[str]:
+    kept = results.get("kept_from", {})
+    if not kept:
+        return []
+    parts = [
+        f"{key} from the run of {when['date']} (template `{when['template_commit']}`)"
+        for key, when in kept.items()
+    ]
+    return [
+        "This run measured one part only; the other sections are kept from an earlier run: "
+        + "; ".join(parts)
+        + ". Headline ratios still compare numbers measured in one run each.",
+        "",
+    ]
 
 
 def fmt(value: float | None) -> str:
@@ -382,27 +420,37 @@ def default_section(results: dict, before: dict | None) -> list[str]:
         *table,
         "",
     ]
-    if before and "default" in before:
-        _, old = breakdown_table(before)
+    earlier = [run for run in before or [] if "default" in run]
+    if earlier:
+        tables = [breakdown_table(run)[1] for run in earlier]
+        labels = [f"`{run.get('template_commit')}`" for run in earlier] + ["now"]
         lines += [
-            "Before and after the import changes (medians, seconds):",
+            "Earlier template versions against now (medians, seconds):",
             "",
-            "| | imports before | imports now | wall before | wall now |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            "| | "
+            + " | ".join(f"imports {x}" for x in labels)
+            + " | "
+            + " | ".join(f"wall {x}" for x in labels)
+            + " |",
+            "| --- |" + " ---: |" * (2 * len(labels)),
         ]
         for name in [*STAGES, "baseline_gx", "baseline_pandas"]:
-            if name in rows and name in old:
+            if name in rows and all(name in t for t in tables):
+                imports = [t[name]["imports"] for t in tables] + [rows[name]["imports"]]
+                walls = [t[name]["wall"] for t in tables] + [rows[name]["wall"]]
                 lines.append(
-                    f"| `{name}` | {seconds(old[name]['imports'])} | "
-                    f"{seconds(rows[name]['imports'])} | {seconds(old[name]['wall'])} | "
-                    f"{seconds(rows[name]['wall'])} |"
+                    f"| `{name}` | " + " | ".join(seconds(x) for x in [*imports, *walls]) + " |"
                 )
-        old_t = before["default"]["timings"]
-        for key in ("first dvc repro", "baseline_gx", "baseline_pandas"):
-            if key in old_t:
+        for key in ("first dvc repro", "baseline_gx", "baseline_pandas", "setup"):
+            if all(key in run["default"]["timings"] for run in earlier):
+                walls = [run["default"]["timings"][key]["median"] for run in earlier]
+                walls.append(timings[key]["median"])
                 lines.append(
-                    f"| {key} (whole) | | | {seconds(old_t[key]['median'])} | "
-                    f"{seconds(timings[key]['median'])} |"
+                    f"| {key} (whole command) |"
+                    + " |" * len(labels)
+                    + " "
+                    + " | ".join(seconds(x) for x in walls)
+                    + " |"
                 )
         lines.append("")
     return lines
@@ -513,8 +561,8 @@ def method_lines() -> list[str]:
         "DVC cache) and runs the first `dvc repro`, `dvc status`, a no-op `dvc repro`, a "
         "`dvc repro` after a new `train.seed` (a new value each round, so DVC's run cache cannot "
         "answer), and finally, reset again, the instrumented first `dvc repro`. A warm-up round "
-        "before (not counted, but listed as *very first*) compiles bytecode, which uv does not "
-        "do at install time.",
+        "before (not counted, but listed as *very first*) fills the operating system's file "
+        "cache and, where Python may write it, the bytecode cache.",
         "- Wall time is measured around each command; peak memory is `ru_maxrss` from "
         "`os.wait4` (the largest process in the command's tree) or, for a stage, of the "
         "stage's own process.",
@@ -532,7 +580,7 @@ def method_lines() -> list[str]:
 
 def main() -> int:
     results = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    before = json.loads(Path(sys.argv[3]).read_text(encoding="utf-8")) if sys.argv[3:] else None
+    before = [json.loads(Path(p).read_text(encoding="utf-8")) for p in sys.argv[3:]]
     print(write_report(results, Path(sys.argv[2]), before=before))
     return 0
 

@@ -1,6 +1,6 @@
 """Measure what the generated pipeline costs against hand-written scripts doing the same work.
 
-    python bench/run.py [--size smallest|full] [--out DIR] [--template PATH] [--before JSON]
+    python bench/run.py [--size smallest|full] [--out DIR] [--template PATH] [--only PART]
 
 Run by ``python3 tasks.py bench`` with the template's .venv. Generates projects with the real
 cookiecutter in an isolated HOME (as the template's tests do), sets them up with their own
@@ -86,6 +86,9 @@ def machine() -> dict:
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "platform": platform.platform(),
         "python": platform.python_version(),
+        # Set, Python never writes its bytecode cache: what is not compiled at install time
+        # is compiled again by every process.
+        "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", ""),
     }
     meminfo = Path("/proc/meminfo")
     if meminfo.exists():
@@ -308,7 +311,8 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
     env["DVC_SITE_CACHE_DIR"] = str(work / "home" / "dvc-site-cache")
     _, root = generate(work / "project", env, template)
     project = Project(root, env)
-    # Not timed here: compile bytecode at install, so no stage pays for it in its first run.
+    # Not timed here: compile bytecode at install (the template asks uv to since the
+    # benchmarks showed it), so that no stage pays for compiling, with any template version.
     project.setup({**env, "UV_COMPILE_BYTECODE": "1"})
     results.setdefault("versions", project.versions())
     bundled = work / "bundled-suite.json"
@@ -376,7 +380,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--out", type=Path, default=None, help="folder for the report")
     parser.add_argument("--template", type=Path, default=ROOT, help="template to benchmark")
-    parser.add_argument("--before", type=Path, default=None, help="results.json of an earlier run")
     parser.add_argument(
         "--only", choices=("default", "scale"), default=None, help="run one part only"
     )
@@ -401,6 +404,17 @@ def main(argv: list[str] | None = None) -> int:
         scale(work / "scale", size, args.template.resolve(), results)
     results["load_at_end"] = load()
     results["bench_wall"] = time.perf_counter() - started
+    earlier = BENCH / "results.json"
+    if args.only and not args.out and earlier.exists():
+        # One part rerun: keep the other parts of the committed report, saying so.
+        previous = json.loads(earlier.read_text(encoding="utf-8"))
+        for key in ("default", "scale", "validation"):
+            if key in previous and key not in results:
+                results[key] = previous[key]
+                results.setdefault("kept_from", {})[key] = {
+                    "date": previous["date"],
+                    "template_commit": previous.get("template_commit"),
+                }
     out = args.out or ROOT
     out.mkdir(parents=True, exist_ok=True)
     result_file = (out / "results.json") if args.out else BENCH / "results.json"
@@ -408,12 +422,16 @@ def main(argv: list[str] | None = None) -> int:
     log(f"results: {result_file}")
     from report import write_report
 
-    before = args.before
-    if before is None and (BENCH / "results-before.json").exists():
-        before = BENCH / "results-before.json"
-    write_report(results, out, before=json.loads(before.read_text()) if before else None)
+    write_report(results, out, before=earlier_runs())
     log(f"done in {results['bench_wall'] / 60:.1f} min")
     return 0
+
+
+def earlier_runs() -> list[dict]:
+    """Committed results of earlier template versions (bench/results-before-*.json), oldest
+    first: the report compares this run with them."""
+    runs = [json.loads(p.read_text(encoding="utf-8")) for p in BENCH.glob("results-before*.json")]
+    return sorted(runs, key=lambda run: run["date"])
 
 
 def template_commit(template: Path) -> str | None:
