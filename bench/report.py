@@ -499,13 +499,16 @@ def faster_lines(results: dict) -> list[str]:
         "`reports/metrics.json` of the default project is byte-identical before and after. "
         "`diabetes` still uses the loader, which scales its features with scikit-learn's own "
         "code.",
-        "- Done: generated projects ask uv to compile the dependencies to bytecode at install "
-        "(`[tool.uv] compile-bytecode = true` in their `pyproject.toml`; pip does so by "
-        "default). Where `PYTHONDONTWRITEBYTECODE` is set, as on this machine and in many "
+        "- Done: the generated `tasks.py setup` asks uv to compile the dependencies to "
+        "bytecode at install (`uv sync --compile-bytecode`; pip does so by default). Where "
+        "`PYTHONDONTWRITEBYTECODE` is set, as on this machine and in many "
         "container images, Python keeps no bytecode cache, so every stage compiled pandas, "
         "scikit-learn and Great Expectations again, seconds per stage; set-up now pays for it "
         "once. Where Python may write its cache, this only moves the first run's compiling "
-        "into set-up. The scale project is set up this way in every template version.",
+        "into set-up. The scale project is set up this way in every template version. Not in "
+        "`pyproject.toml` for every `uv sync`: the workflows' jobs install afresh on runners "
+        "that do keep a bytecode cache, and compiling everything there made the pull-request "
+        "event under act take about twice as long.",
         "- Already so before: every other stage imports its heavy libraries inside the functions "
         "that use them, Great Expectations only in validate, and no stage imports a plotting "
         "library (the plots are CSV data that `dvc plots` draws).",
