@@ -90,7 +90,7 @@ def test(args: list[str]) -> None:
 def bench(args: list[str]) -> None:
     """Benchmarks: generated pipeline against hand-written baselines (see BENCHMARKS.md).
 
-    --size full (default, about 40 minutes on two cores) or smallest (a few minutes);
+    --size full (default, about 20 minutes on two cores) or smallest (a few minutes);
     --out DIR writes the report there instead of BENCHMARKS.md at the root."""
     setup("bench")
     call(BIN / "python", ROOT / "bench" / "run.py", *args)
