@@ -3,6 +3,7 @@
     python3 tasks.py demo            # generate a project on default answers, run its pipeline
     python3 tasks.py test [ARGS]     # the template's tests, fast and slow tiers (ARGS go to pytest)
     python3 tasks.py test -m "not slow"   # the fast tier only
+    python3 tasks.py bench [--size smallest|full] [--out DIR]   # benchmarks -> BENCHMARKS.md
 
 The first run creates .venv with the pinned tools from pyproject.toml.
 """
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
+BENCH_STAMP = VENV / ".installed-bench"
 DEMO_DIR = ROOT / "build" / "demo"
 ENV = {
     **os.environ,
@@ -40,25 +42,31 @@ def call(*args: str | Path, cwd: Path = ROOT) -> None:
         raise SystemExit(code)
 
 
-def requirements() -> list[str]:
+def requirements(*extras: str) -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    optional = project["optional-dependencies"]
+    return [*project["dependencies"], *(r for extra in extras for r in optional[extra])]
 
 
-def setup() -> None:
-    """Create .venv with the pinned tools, again whenever pyproject.toml changes."""
+def setup(*extras: str) -> None:
+    """Create .venv with the pinned tools, again whenever pyproject.toml changes.
+
+    The test tools always; ``extras`` (e.g. "bench") on top, with a stamp of their own."""
     pyproject = ROOT / "pyproject.toml"
-    if STAMP.exists() and STAMP.stat().st_mtime >= pyproject.stat().st_mtime:
+    stamp = BENCH_STAMP if extras else STAMP
+    if stamp.exists() and stamp.stat().st_mtime >= pyproject.stat().st_mtime:
         return
     if not (BIN / "python").exists():
         call(sys.executable, "-m", "venv", VENV)
-    wanted = requirements()
+    wanted = requirements("test", *extras)
     uv = shutil.which("uv") or BIN / "uv"
     if not Path(uv).exists():  # bootstrap uv (pinned below) with pip, then let uv do the rest
         (uv_pin,) = [r for r in wanted if r.startswith("uv==")]
         call(BIN / "python", "-m", "pip", "install", "--quiet", uv_pin)
     call(uv, "pip", "install", "--quiet", "--python", BIN / "python", *wanted)
-    STAMP.touch()
+    stamp.touch()
+    if extras:
+        STAMP.touch()
 
 
 def demo(args: list[str]) -> None:
@@ -79,7 +87,16 @@ def test(args: list[str]) -> None:
     call(BIN / "python", "-m", "pytest", *args)
 
 
-COMMANDS = {"demo": demo, "test": test, "setup": lambda args: setup()}
+def bench(args: list[str]) -> None:
+    """Benchmarks: generated pipeline against hand-written baselines (see BENCHMARKS.md).
+
+    --size full (default, about 20 minutes on two cores) or smallest (a few minutes);
+    --out DIR writes the report there instead of BENCHMARKS.md at the root."""
+    setup("bench")
+    call(BIN / "python", ROOT / "bench" / "run.py", *args)
+
+
+COMMANDS = {"demo": demo, "test": test, "bench": bench, "setup": lambda args: setup()}
 
 
 def main(argv: list[str]) -> int:

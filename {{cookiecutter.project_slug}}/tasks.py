@@ -54,7 +54,10 @@ def base_python() -> str:
 def setup() -> None:
     uv = shutil.which("uv")
     if uv:
-        call(uv, "sync", "--extra", "dev", "--quiet")
+        # Compile bytecode at install, as pip does: where Python keeps no bytecode cache
+        # (PYTHONDONTWRITEBYTECODE, as in many containers) each pipeline stage would
+        # otherwise compile pandas, scikit-learn and Great Expectations again.
+        call(uv, "sync", "--extra", "dev", "--quiet", "--compile-bytecode")
         return
     if STAMP.exists() and STAMP.stat().st_mtime >= (ROOT / "pyproject.toml").stat().st_mtime:
         return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import importlib.util
 from pathlib import Path
 
 from . import common
@@ -10,14 +12,85 @@ from . import common
 BUNDLED = ("breast_cancer", "wine", "diabetes")
 ALLOWED = ", ".join(f"'sklearn:{name}'" for name in BUNDLED) + " or a path to a .csv/.parquet file"
 
+# Feature names of the bundled CSV files, as scikit-learn's loaders name the columns.
+_CANCER = [
+    "radius",
+    "texture",
+    "perimeter",
+    "area",
+    "smoothness",
+    "compactness",
+    "concavity",
+    "concave points",
+    "symmetry",
+    "fractal dimension",
+]
+BUNDLED_CSV = {
+    "breast_cancer": (
+        "breast_cancer.csv",
+        [f"mean {n}" for n in _CANCER]
+        + [f"{n} error" for n in _CANCER]
+        + [f"worst {n}" for n in _CANCER],
+    ),
+    "wine": (
+        "wine_data.csv",
+        [
+            "alcohol",
+            "malic_acid",
+            "ash",
+            "alcalinity_of_ash",
+            "magnesium",
+            "total_phenols",
+            "flavanoids",
+            "nonflavanoid_phenols",
+            "proanthocyanins",
+            "color_intensity",
+            "hue",
+            "od280/od315_of_diluted_wines",
+            "proline",
+        ],
+    ),
+}
+
+
+def _read_bundled_csv(file_name: str, features: list[str]):
+    """Read one of scikit-learn's bundled CSV files as its loader does, without importing
+    scikit-learn (a few seconds per run): the file is package data, found by location.
+
+    The first line holds the row count, the feature count and the class names; each row
+    holds the features and an integer class. Same parsing, same frame as the loader's."""
+    import numpy as np
+    import pandas as pd
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise common.UserError("scikit-learn is not installed; run `python3 tasks.py setup`")
+    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / file_name
+    with path.open("r", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows, columns = int(header[0]), int(header[1])
+        if columns != len(features):
+            raise common.UserError(f"{path}: {columns} features, expected {len(features)}")
+        data = np.empty((rows, columns))
+        target = np.empty((rows,), dtype=int)
+        for i, row in enumerate(reader):
+            data[i] = np.asarray(row[:-1], dtype=np.float64)
+            target[i] = np.asarray(row[-1], dtype=int)
+    frame = pd.DataFrame(data, columns=features, copy=False)
+    return pd.concat([frame, pd.DataFrame(target, columns=["target"])], axis=1)
+
 
 def load_bundled(name: str, target: str):
     """Return a data set bundled with scikit-learn, its label column named ``target``."""
     if name not in BUNDLED:
         raise common.UserError(f"ingest.source: unknown data set 'sklearn:{name}'; use {ALLOWED}")
-    from sklearn import datasets
+    if name in BUNDLED_CSV:
+        frame = _read_bundled_csv(*BUNDLED_CSV[name])
+    else:  # diabetes: its loader also scales the features, with scikit-learn's own code
+        from sklearn import datasets
 
-    frame = getattr(datasets, f"load_{name}")(as_frame=True).frame
+        frame = getattr(datasets, f"load_{name}")(as_frame=True).frame
     if target != "target":
         frame = frame.rename(columns={"target": target})
     return frame

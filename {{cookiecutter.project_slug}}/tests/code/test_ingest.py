@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -59,3 +62,22 @@ def test_main_reports_a_bad_source_in_one_line(workdir, params, set_params, caps
     assert error.count("\n") == 1
     assert "sklearn:mnist" in error
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize("name", ["breast_cancer", "wine", "diabetes"])
+def test_bundled_data_equals_scikit_learns_loader(name):
+    from sklearn import datasets
+
+    expected = getattr(datasets, f"load_{name}")(as_frame=True).frame
+    pd.testing.assert_frame_equal(ingest.load_bundled(name, "target"), expected, check_exact=True)
+
+
+def test_bundled_csv_is_read_without_importing_scikit_learn():
+    code = (
+        "import sys; from {{ cookiecutter.package_name }} import ingest; "
+        "ingest.load_bundled('breast_cancer', 'target'); ingest.load_bundled('wine', 'target'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
