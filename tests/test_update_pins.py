@@ -137,8 +137,13 @@ class Checkout:
     def tracked(self) -> list[str]:
         return self.git("ls-files").splitlines()
 
-    def text(self, name: str) -> str:
-        return (self.root / name).read_text(encoding="utf-8")
+    def text(self, name: str) -> str | bytes:
+        """A file's text; its bytes when it is not text (the benchmark plot)."""
+        data = (self.root / name).read_bytes()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data
 
     def run(self, *args: str, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run(
