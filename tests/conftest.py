@@ -96,6 +96,23 @@ def bake(
     return Bake(result.returncode, result.stdout, result.stderr, output_dir, project)
 
 
+def audit_workflows(workflows: list[Path], audit_target: Path) -> None:
+    """GitHub's workflow schema (check-jsonschema) and zizmor's offline audit both pass."""
+    schema = subprocess.run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows],
+        capture_output=True,
+        text=True,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    audit = subprocess.run(
+        [BIN / "zizmor", "--offline", "--no-progress", "--format", "plain", audit_target],
+        capture_output=True,
+        text=True,
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "No findings to report" in audit.stdout + audit.stderr
+
+
 def set_param(params_file: Path, dotted: str, value: object) -> None:
     """Change one value of a params.yaml, as a person editing it would."""
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))

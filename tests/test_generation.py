@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BIN, TEMPLATE, Bake, bake, isolated_env
+from conftest import BIN, TEMPLATE, Bake, audit_workflows, bake, isolated_env
 from custom_data import write_churn_csv, write_churn_parquet
 
 # Answers that change which files exist or how they are wired are multiplied;
@@ -216,20 +216,8 @@ def test_workflows_are_valid_and_pass_zizmor(combination):
     result, _ = combination
     workflows = sorted((result.project / ".github" / "workflows").glob("*.yml"))
     assert [w.name for w in workflows] == ["pipeline.yml", "publish.yml", "test.yml"]
-    schema = subprocess.run(
-        [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows],
-        capture_output=True,
-        text=True,
-    )
-    assert schema.returncode == 0, schema.stdout + schema.stderr
-    audit = subprocess.run(
-        [BIN / "zizmor", "--offline", "--no-progress", "--format", "plain", ".github"],
-        cwd=result.project,
-        capture_output=True,
-        text=True,
-    )
-    assert audit.returncode == 0, audit.stdout + audit.stderr
-    assert "No findings to report" in audit.stdout + audit.stderr
+    # .github as a whole: the workflows and the act stand-ins' action.yml files
+    audit_workflows(workflows, result.project / ".github")
     for workflow in workflows:
         text = workflow.read_text(encoding="utf-8")
         assert "pull_request_target" not in text
@@ -427,6 +415,20 @@ def test_pre_commit_passes_on_a_fresh_project_and_changes_nothing(combination):
     assert git(result.project, "status", "--porcelain") == ""
 
 
+def refused_commit(project: Path, message: str) -> str:
+    """`git commit` through the installed hooks, which must refuse it; their output."""
+    commit = subprocess.run(
+        ["git", "commit", "-m", message],
+        cwd=project,
+        env=isolated_env(project.parent.parent / "home"),
+        capture_output=True,
+        text=True,
+    )
+    output = commit.stdout + commit.stderr
+    assert commit.returncode != 0, output
+    return output
+
+
 def test_pre_commit_install_wires_dvc_hooks_and_refuses_what_must_not_be_committed(baker):
     result = baker()
     project = result.project
@@ -439,15 +441,7 @@ def test_pre_commit_install_wires_dvc_hooks_and_refuses_what_must_not_be_committ
 
     (project / "big.csv").write_bytes(b"0,1\n" * (3 * 1024 * 1024 // 4))
     git(project, "add", "big.csv")
-    commit = subprocess.run(
-        ["git", "commit", "-m", "Add a big file"],
-        cwd=project,
-        env=isolated_env(project.parent.parent / "home"),
-        capture_output=True,
-        text=True,
-    )
-    output = commit.stdout + commit.stderr
-    assert commit.returncode != 0, output
+    output = refused_commit(project, "Add a big file")
     failed = [line for line in output.splitlines() if line.endswith("Failed")]
     assert len(failed) == 1, output
     assert "dvc add" in failed[0]  # the guard's name: what to do instead
@@ -464,15 +458,7 @@ def test_pre_commit_install_wires_dvc_hooks_and_refuses_what_must_not_be_committ
         encoding="utf-8",
     )
     git(project, "add", "README.md.rej", "README.md")
-    commit = subprocess.run(
-        ["git", "commit", "-m", "Take the template update"],
-        cwd=project,
-        env=isolated_env(project.parent.parent / "home"),
-        capture_output=True,
-        text=True,
-    )
-    output = commit.stdout + commit.stderr
-    assert commit.returncode != 0, output
+    output = refused_commit(project, "Take the template update")
     failed = sorted(line for line in output.splitlines() if line.endswith("Failed"))
     assert [line.split(".")[0] for line in failed] == ["no *", "no conflict markers"], output
     assert "README.md:" in output  # the file with the markers is named

@@ -90,6 +90,17 @@ class Setup:
             check=False,
         )
 
+    def template_updates_job(self, cwd: Path) -> subprocess.CompletedProcess:
+        """The generated Test workflow's `template-updates` job, under act (ci-local)."""
+        return subprocess.run(
+            [sys.executable, "tasks.py", "ci-local", "push", "-j", "template-updates"],
+            cwd=cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
     def conflict_markers(self, cwd: Path | None = None) -> list[str]:
         result = subprocess.run(
             ["git", "grep", "-n", "-I", "-E", "^(<<<<<<<|>>>>>>>)( |$)"],
@@ -202,14 +213,7 @@ def test_conflict_without_history_leaves_rej_file_that_the_test_workflow_flags(
     # Committed anyway (hooks skipped): the Test workflow is the last line of defence.
     setup.commit_project("Update from the template", cwd=clone)
 
-    act = subprocess.run(
-        [sys.executable, "tasks.py", "ci-local", "push", "-j", "template-updates"],
-        cwd=clone,
-        env=setup.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    act = setup.template_updates_job(clone)
     output = act.stdout + act.stderr
     assert act.returncode != 0, output
     assert "Unresolved template update: apply the hunks in README.md.rej" in output
@@ -217,13 +221,6 @@ def test_conflict_without_history_leaves_rej_file_that_the_test_workflow_flags(
     # Resolved by hand: the same job passes.
     (clone / "README.md.rej").unlink()
     setup.commit_project("Resolve the template update", cwd=clone)
-    act = subprocess.run(
-        [sys.executable, "tasks.py", "ci-local", "push", "-j", "template-updates"],
-        cwd=clone,
-        env=setup.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    act = setup.template_updates_job(clone)
     assert act.returncode == 0, act.stdout + act.stderr
     assert "Job succeeded" in act.stdout + act.stderr

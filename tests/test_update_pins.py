@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import BIN, TEMPLATE, isolated_env
+from conftest import BIN, TEMPLATE, audit_workflows, isolated_env
 from fake_github import FakeGitHub
 
 SLUG = "{{cookiecutter.project_slug}}"
@@ -394,21 +394,9 @@ def test_denied_writes_are_one_line(checkout):
 
 
 def test_this_repositorys_workflows_are_valid_and_pass_zizmor():
-    workflows = sorted(str(p) for p in (TEMPLATE / ".github" / "workflows").glob("*.yml"))
-    assert any(w.endswith("update-pins.yml") for w in workflows)
-    schema = subprocess.run(
-        [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows],
-        capture_output=True,
-        text=True,
-    )
-    assert schema.returncode == 0, schema.stdout + schema.stderr
-    audit = subprocess.run(
-        [BIN / "zizmor", "--offline", "--no-progress", "--format", "plain", *workflows],
-        capture_output=True,
-        text=True,
-    )
-    assert audit.returncode == 0, audit.stdout + audit.stderr
-    assert "No findings" in audit.stdout
+    workflows = sorted((TEMPLATE / ".github" / "workflows").glob("*.yml"))
+    assert any(w.name == "update-pins.yml" for w in workflows)
+    audit_workflows(workflows, TEMPLATE / ".github" / "workflows")
 
 
 def test_the_workflow_under_act_opens_the_pull_request(checkout):
