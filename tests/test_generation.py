@@ -47,35 +47,38 @@ SUPPORTED_COMBINATIONS = {
 
 PACKAGE_FILES = [
     "__init__.py",
-    "charts.py",
-    "comment.py",
     "common.py",
-    "compare.py",
     "evaluate.py",
-    "github.py",
     "ingest.py",
-    "modelcard.py",
     "prepare.py",
-    "publish.py",
-    "releases.py",
-    "remote.py",
-    "report.py",
     "suite.py",
     "train.py",
     "validate.py",
 ]
+CI_PACKAGE_FILES = [
+    "__init__.py",
+    "charts.py",
+    "comment.py",
+    "compare.py",
+    "github.py",
+    "modelcard.py",
+    "publish.py",
+    "releases.py",
+    "remote.py",
+    "report.py",
+]
 TEST_FILES = [
     "tests/conftest.py",
-    "tests/code/conftest.py",
-    "tests/code/test_compare.py",
+    "tests/ci/conftest.py",
+    "tests/ci/test_compare.py",
+    "tests/ci/test_github.py",
+    "tests/ci/test_publish.py",
+    "tests/ci/test_remote.py",
+    "tests/ci/test_report.py",
     "tests/code/test_dvc_yaml.py",
     "tests/code/test_evaluate.py",
-    "tests/code/test_github.py",
     "tests/code/test_ingest.py",
     "tests/code/test_prepare.py",
-    "tests/code/test_publish.py",
-    "tests/code/test_remote.py",
-    "tests/code/test_report.py",
     "tests/code/test_suite.py",
     "tests/code/test_train.py",
     "tests/code/test_validate.py",
@@ -126,6 +129,7 @@ def custom_answers(tmp_path: Path, answers: dict[str, str]) -> dict[str, str]:
 def expected_files(project: Path, answers: dict[str, str]) -> set[str]:
     package = project.name.replace("-", "_")
     files = {*COMMON_FILES, *(f"src/{package}/{name}" for name in PACKAGE_FILES)}
+    files |= {f"src/{package}_ci/{name}" for name in CI_PACKAGE_FILES}
     if answers.get("dataset") == "custom":
         ext = Path(answers["custom_data_path"]).suffix.lstrip(".")
         files |= {name.format(ext=ext) for name in CUSTOM_FILES}

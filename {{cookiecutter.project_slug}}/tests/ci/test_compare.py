@@ -1,6 +1,7 @@
 import pytest
 
-from {{ cookiecutter.package_name }} import common, compare
+from {{ cookiecutter.package_name }} import common
+from {{ cookiecutter.package_name }}_ci import compare
 
 RULES = {
     "f1": {"direction": "higher", "tolerance": 0.02},

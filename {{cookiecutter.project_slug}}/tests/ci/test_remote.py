@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from {{ cookiecutter.package_name }} import remote
+from {{ cookiecutter.package_name }}_ci import remote
 
 
 def write_config(folder, url, name="storage", default=True, local=None, extra=""):

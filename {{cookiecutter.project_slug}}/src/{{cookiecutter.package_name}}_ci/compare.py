@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from . import common
+from {{ cookiecutter.package_name }} import common
 
 EPSILON = 1e-9  # float noise: 0.90 - 0.88 is 0.020000000000000018
 

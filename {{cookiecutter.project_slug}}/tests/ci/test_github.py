@@ -2,8 +2,8 @@ import socket
 
 import pytest
 
-from {{ cookiecutter.package_name }} import comment, report
-from {{ cookiecutter.package_name }}.github import GitHub, GitHubError, repo_from_git
+from {{ cookiecutter.package_name }}_ci import comment, report
+from {{ cookiecutter.package_name }}_ci.github import GitHub, GitHubError, repo_from_git
 
 
 def test_pagination_follows_link_headers(fake_github):

@@ -21,7 +21,9 @@ from typing import Any
 
 import yaml
 
-from . import common, compare, modelcard, remote
+from {{ cookiecutter.package_name }} import common
+
+from . import compare, modelcard, remote
 from .github import GitHub, GitHubError
 from .releases import Registry, ensure_assets, text
 

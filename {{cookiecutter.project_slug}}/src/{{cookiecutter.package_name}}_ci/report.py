@@ -15,7 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import charts, common
+from {{ cookiecutter.package_name }} import common
+
+from . import charts
 
 MARKER = "<!-- mlops-template:pipeline-report -->"  # how comment.py finds its own report
 LIMIT = 65536  # GitHub's maximum comment length, in characters

@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from {{ cookiecutter.package_name }} import charts, common, report
+from {{ cookiecutter.package_name }} import common
+from {{ cookiecutter.package_name }}_ci import charts, report
 
 NUMBER = r"-?\d+(?:\.\d+)?"
 TEXT = r'"[^"`\n]*"'

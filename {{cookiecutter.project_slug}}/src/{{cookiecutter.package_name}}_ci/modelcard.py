@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from . import common
+from {{ cookiecutter.package_name }} import common
 
 DATA_STAGES = ("ingest", "prepare", "train")
 

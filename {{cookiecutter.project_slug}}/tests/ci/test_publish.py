@@ -3,8 +3,9 @@ import shutil
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }} import common, modelcard, publish
-from {{ cookiecutter.package_name }}.releases import next_version, version_of
+from {{ cookiecutter.package_name }} import common
+from {{ cookiecutter.package_name }}_ci import modelcard, publish
+from {{ cookiecutter.package_name }}_ci.releases import next_version, version_of
 
 VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "rows": 150, "failed": []}
 LOCK = {
