@@ -54,3 +54,46 @@ def test_readme_states_choices_and_default_of(name):
         assert row["default"] == f"`{value[0]}`"
     elif "{{" not in value and "{%" not in value:  # a literal text default
         assert CODE.sub(r"\1", row["default"]) == value
+
+
+def rendered_defaults(**answers: str) -> dict[str, str]:
+    """The answers cookiecutter itself derives with --no-input from the given ones."""
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    context = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context=answers)
+    return dict(prompt_for_config(context, no_input=True))
+
+
+@pytest.mark.parametrize(
+    ("answers", "name", "slug"),
+    [
+        ({}, "Breast Cancer Classifier", "breast-cancer-classifier"),
+        ({"dataset": "wine"}, "Wine Classifier", "wine-classifier"),
+        ({"dataset": "diabetes"}, "Diabetes Regressor", "diabetes-regressor"),
+        ({"dataset": "custom", "custom_data_path": "~/data/churn.csv"}, "Churn Classifier", None),
+    ],
+    ids=["defaults", "wine", "diabetes", "custom"],
+)
+def test_readme_names_the_project_name_each_dataset_gives(answers, name, slug):
+    rendered = rendered_defaults(**answers)
+    assert rendered["project_name"] == name
+    if slug:
+        assert rendered["project_slug"] == slug
+    cell = documented_questions((TEMPLATE / "README.md").read_text(encoding="utf-8"))
+    assert f"`{name}`" in cell["project_name"]["default"]
+
+
+@pytest.mark.parametrize(
+    ("path", "task", "name"),
+    [
+        ("C:\\data\\house-prices.parquet", "regression", "House Prices Regressor"),
+        ("/srv/customer_churn.v2.csv", "classification", "Customer Churn V2 Classifier"),
+        ("2024.csv", "classification", "Custom Classifier"),
+        ("", "regression", "Custom Regressor"),
+    ],
+)
+def test_custom_project_name_comes_from_the_file_and_task(path, task, name):
+    rendered = rendered_defaults(dataset="custom", custom_data_path=path, custom_task=task)
+    assert rendered["project_name"] == name
+    assert rendered["package_name"].isidentifier()
