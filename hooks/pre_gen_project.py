@@ -1,7 +1,8 @@
 """Check every answer before a single file is written.
 
-On a bad answer: one line naming the question, the value and what is allowed,
-exit status 1, and cookiecutter removes the half-made directory.
+Every bad answer gets one line naming the question, the value and what is
+allowed, all in one run; then exit status 1, and cookiecutter removes the
+half-made directory.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import keyword
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 # The answers, injected once; everything below is plain Python.
@@ -159,7 +161,7 @@ def user_path(text: str) -> Path:
     return path if path.is_absolute() or not pwd else Path(pwd) / path
 
 
-def check_custom_data(path_text: str, target: str, task: str) -> None:
+def check_custom_data(path_text: str, target: str) -> None:
     if not path_text.strip():
         raise AnswerError(
             "custom_data_path", path_text, "dataset=custom needs the path to a CSV or Parquet file"
@@ -182,9 +184,12 @@ def check_custom_data(path_text: str, target: str, task: str) -> None:
         raise AnswerError(
             "custom_data_path", path_text, "the file needs features besides the target"
         )
-    check_choice("custom_task", task, TASKS)
+
+
+def check_suite_bootstrap() -> None:
+    """The expectation suite for a custom file is written from it with pandas."""
     try:
-        import pandas  # noqa: F401  (the suite bootstrap reads the file with pandas)
+        import pandas  # noqa: F401
     except ImportError as exc:
         raise AnswerError(
             "dataset",
@@ -219,30 +224,47 @@ def check_output_dir(project_dir: Path) -> None:
             )
 
 
-def check_answers(answers: dict, project_dir: Path) -> None:
-    check_project_name(answers["project_name"])
-    check_slug(answers["project_slug"])
-    check_package_name(answers["package_name"])
-    check_email(answers["author_email"])
-    check_github_owner(answers["github_owner"])
-    check_choice("python_version", answers["python_version"], SUPPORTED_PYTHONS)
-    check_choice("dataset", answers["dataset"], DATASETS)
-    check_choice("license", answers["license"], LICENSES)
-    if answers["dataset"] == "custom":
-        check_custom_data(
-            answers["custom_data_path"], answers["custom_target"], answers["custom_task"]
-        )
-    check_remote(answers["dvc_remote"], answers["dvc_remote_url"])
-    check_output_dir(project_dir)
+Check = tuple[Callable[..., None], tuple]
+
+
+def checks(answers: dict, project_dir: Path) -> list[Check]:
+    """Each check with its arguments, in the order cookiecutter asks the questions."""
+    custom: list[Check] = [
+        (check_custom_data, (answers["custom_data_path"], answers["custom_target"])),
+        (check_choice, ("custom_task", answers["custom_task"], TASKS)),
+        (check_suite_bootstrap, ()),
+    ]
+    return [
+        (check_choice, ("dataset", answers["dataset"], DATASETS)),
+        *(custom if answers["dataset"] == "custom" else []),
+        (check_project_name, (answers["project_name"],)),
+        (check_slug, (answers["project_slug"],)),
+        (check_package_name, (answers["package_name"],)),
+        (check_email, (answers["author_email"],)),
+        (check_github_owner, (answers["github_owner"],)),
+        (check_choice, ("python_version", answers["python_version"], SUPPORTED_PYTHONS)),
+        (check_remote, (answers["dvc_remote"], answers["dvc_remote_url"])),
+        (check_choice, ("license", answers["license"], LICENSES)),
+        (check_output_dir, (project_dir,)),
+    ]
+
+
+def answer_problems(answers: dict, project_dir: Path) -> list[AnswerError]:
+    """Every bad answer, not only the first, so that one run shows all there is to fix."""
+    problems = []
+    for check, args in checks(answers, project_dir):
+        try:
+            check(*args)
+        except AnswerError as problem:
+            problems.append(problem)
+    return problems
 
 
 def main(answers: dict, project_dir: Path) -> int:
-    try:
-        check_answers(answers, project_dir)
-    except AnswerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    problems = answer_problems(answers, project_dir)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

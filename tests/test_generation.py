@@ -569,6 +569,11 @@ BAD_ANSWERS = {
 }
 
 
+def error_lines(result: Bake) -> list[str]:
+    """The lines the pre-generation hook wrote, one per bad answer."""
+    return [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+
+
 @pytest.mark.parametrize("case", list(BAD_ANSWERS), ids=str)
 def test_bad_answer_fails_with_its_message_and_leaves_nothing(tmp_path, baker, case):
     answers, message = BAD_ANSWERS[case]
@@ -576,7 +581,27 @@ def test_bad_answer_fails_with_its_message_and_leaves_nothing(tmp_path, baker, c
         answers = {**answers, "custom_data_path": str(write_churn_csv(tmp_path / "churn.csv"))}
     result = baker(answers)
     assert result.returncode != 0
-    assert message in result.error_line, result.stderr
+    assert any(message in line for line in error_lines(result)), result.stderr
+    assert list(result.output_dir.iterdir()) == []
+
+
+def test_three_bad_answers_give_three_lines_in_one_run(baker):
+    result = baker(
+        {
+            "author_email": "nobody",
+            "github_owner": "bad owner",
+            "dvc_remote": "s3",
+            "dvc_remote_url": "https://bucket/path",
+        }
+    )
+    assert result.returncode != 0
+    assert error_lines(result) == [
+        "error: author_email='nobody' is not valid: use an address like name@example.com",
+        "error: github_owner='bad owner' is not valid: use a GitHub user or organisation name "
+        "(letters, digits, single '-')",
+        "error: dvc_remote_url='https://bucket/path' is not valid: dvc_remote=s3 needs a URL "
+        "like s3://bucket/path",
+    ]
     assert list(result.output_dir.iterdir()) == []
 
 

@@ -49,7 +49,7 @@ def test_answers_are_injected_once_as_json():
 
 
 def test_default_answers_pass(tmp_path):
-    pre.check_answers(DEFAULTS, tmp_path / "new")
+    assert pre.answer_problems(DEFAULTS, tmp_path / "new") == []
 
 
 @pytest.mark.parametrize(
@@ -79,9 +79,8 @@ def test_default_answers_pass(tmp_path):
     ],
 )
 def test_bad_answer_names_question_value_and_what_is_allowed(tmp_path, question, value, message):
-    with pytest.raises(pre.AnswerError) as caught:
-        pre.check_answers({**DEFAULTS, question: value}, tmp_path / "new")
-    text = str(caught.value)
+    (problem,) = pre.answer_problems({**DEFAULTS, question: value}, tmp_path / "new")
+    text = str(problem)
     assert text.startswith(f"{question}={value!r} is not valid: ")
     assert message in text
     assert "\n" not in text
@@ -117,25 +116,25 @@ def test_remote_url_must_fit_the_remote_kind(kind, url, ok):
 
 def test_custom_data_checks_path_and_target(tmp_path):
     csv_path = write_churn_csv(tmp_path / "churn.csv", rows=20)
-    pre.check_custom_data(str(csv_path), "churned", "classification")
+    pre.check_custom_data(str(csv_path), "churned")
     with pytest.raises(pre.AnswerError, match=r"^custom_data_path='.*missing.csv'.*no such file"):
-        pre.check_custom_data(str(tmp_path / "missing.csv"), "churned", "classification")
+        pre.check_custom_data(str(tmp_path / "missing.csv"), "churned")
     with pytest.raises(pre.AnswerError, match=r"^custom_target='label'.*tenure_months"):
-        pre.check_custom_data(str(csv_path), "label", "classification")
+        pre.check_custom_data(str(csv_path), "label")
     with pytest.raises(pre.AnswerError, match=r"^custom_data_path=''"):
-        pre.check_custom_data("", "churned", "classification")
+        pre.check_custom_data("", "churned")
     text = tmp_path / "notes.txt"
     text.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(pre.AnswerError, match=r"\.csv or \.parquet"):
-        pre.check_custom_data(str(text), "a", "classification")
+        pre.check_custom_data(str(text), "a")
 
 
 def test_custom_parquet_columns_are_read(tmp_path):
     path = write_churn_parquet(tmp_path / "churn.parquet", rows=20)
     assert "spend" in pre.read_columns(path)
-    pre.check_custom_data(str(path), "spend", "regression")
+    pre.check_custom_data(str(path), "spend")
     with pytest.raises(pre.AnswerError, match=r"^custom_target='nope'"):
-        pre.check_custom_data(str(path), "nope", "regression")
+        pre.check_custom_data(str(path), "nope")
 
 
 def test_existing_project_in_output_folder_is_refused(tmp_path):
@@ -150,6 +149,58 @@ def test_pre_main_prints_one_line_and_fails(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("error: package_name='pandas' is not valid")
+
+
+def test_three_mistakes_give_three_lines_in_one_run(tmp_path, capsys):
+    answers = {**DEFAULTS, "author_email": "nobody", "github_owner": "bad owner", "license": "GPL"}
+    assert pre.main(answers, tmp_path / "new") == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "error: author_email='nobody' is not valid: use an address like name@example.com",
+        "error: github_owner='bad owner' is not valid: use a GitHub user or organisation name "
+        "(letters, digits, single '-')",
+        "error: license='GPL' is not valid: choose one of MIT, Apache-2.0, BSD-3-Clause, "
+        "Proprietary",
+    ]
+
+
+def test_every_question_is_checked_and_reported_in_the_order_it_is_asked(tmp_path):
+    project_dir = tmp_path / "old"
+    (project_dir / ".git").mkdir(parents=True)
+    answers = {
+        "project_name": " ",
+        "project_slug": "-x",
+        "package_name": "class",
+        "description": "d",
+        "author_name": "A",
+        "author_email": "nobody",
+        "github_owner": "bad owner",
+        "python_version": "3.9",
+        "dataset": "custom",
+        "custom_data_path": str(tmp_path / "missing.csv"),
+        "custom_target": "y",
+        "custom_task": "clustering",
+        "dvc_remote": "s3",
+        "dvc_remote_url": "https://bucket/x",
+        "license": "GPL",
+    }
+    reported = [str(p).split("=", 1)[0] for p in pre.answer_problems(answers, project_dir)]
+    asked = list(json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")))
+    *answered, output_dir = reported
+    assert answered == sorted(answered, key=asked.index)
+    assert answered == [
+        "custom_data_path",
+        "custom_task",
+        "project_name",
+        "project_slug",
+        "package_name",
+        "author_email",
+        "github_owner",
+        "python_version",
+        "dvc_remote_url",
+        "license",
+    ]
+    assert output_dir == "project_slug"  # the folder already holds a project, checked last
 
 
 @pytest.mark.parametrize(
@@ -198,7 +249,7 @@ def test_relative_paths_are_the_users_not_the_hooks(tmp_path, monkeypatch):
     write_churn_csv(tmp_path / "churn.csv")
     monkeypatch.setenv("PWD", str(tmp_path))
     monkeypatch.chdir(TEMPLATE)
-    pre.check_custom_data("churn.csv", "churned", "classification")
+    pre.check_custom_data("churn.csv", "churned")
     record = post.answers_record({**DEFAULTS, "_template": ".", "_repo_dir": "."})
     assert record["template"] == "."  # no template in tmp_path: left as given
     monkeypatch.setenv("PWD", str(TEMPLATE.parent))
@@ -241,3 +292,4 @@ def test_run_reports_the_failing_step_in_one_line(tmp_path):
         post.run(["git", "log"], tmp_path, "listing")
     with pytest.raises(post.HookError, match="not installed or not on PATH"):
         post.run(["no-such-tool-xyz"], tmp_path, "tooling")
+
