@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -86,6 +87,22 @@ def invocation_dir() -> Path | None:
     """
     pwd = os.environ.get("PWD")
     return Path(pwd) if pwd else None
+
+
+# A `cd` into the project is written relative to the user's folder when the
+# project lies inside it at most this many folders down, else as an absolute path.
+MAX_RELATIVE_DEPTH = 3
+
+
+def next_command(root: Path, start: Path | None) -> str:
+    """What to type next, from the folder cookiecutter was started in."""
+    target = root.resolve()
+    if start is not None and start.is_dir() and target.is_relative_to(start.resolve()):
+        relative = target.relative_to(start.resolve())
+        # `cd -x` would read a folder named -x as an option
+        if 0 < len(relative.parts) <= MAX_RELATIVE_DEPTH and not str(relative).startswith("-"):
+            target = relative
+    return f"cd {shlex.quote(str(target))} && python3 tasks.py repro"
 
 
 def template_location(template: str, start: Path | None) -> str:
@@ -256,7 +273,7 @@ def main(answers: dict, root: Path) -> int:
     except HookError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"Created {root}. Next: cd {root.name} && python3 tasks.py repro")
+    print(f"Created {root}. Next: {next_command(root, invocation_dir())}")
     return 0
 
 

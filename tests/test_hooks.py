@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import TEMPLATE, isolated_env
@@ -293,3 +294,55 @@ def test_run_reports_the_failing_step_in_one_line(tmp_path):
     with pytest.raises(post.HookError, match="not installed or not on PATH"):
         post.run(["no-such-tool-xyz"], tmp_path, "tooling")
 
+
+def cd_lands_in(command: str, start: Path) -> Path:
+    """Where the `cd` of a printed command takes a shell started in `start`."""
+    cd = command.removesuffix(" && python3 tasks.py repro")
+    assert cd != command
+    assert cd.startswith("cd ")
+    out = subprocess.run(
+        ["sh", "-c", f"{cd} && pwd -P"], cwd=start, capture_output=True, text=True, check=True
+    )
+    return Path(out.stdout.strip())
+
+
+@pytest.mark.parametrize(
+    ("inside", "printed"),
+    [
+        ("proj", "cd proj"),
+        ("out/proj", "cd out/proj"),
+        ("a/b/proj", "cd a/b/proj"),
+        ("a/b/c/proj", None),  # deeper than three folders: absolute
+        ("my out/it's", "cd 'my out/it'\"'\"'s'"),
+        ("-o/proj", None),  # `cd -o/...` would be read as an option
+    ],
+)
+def test_next_command_works_from_the_users_folder(tmp_path, inside, printed):
+    start = tmp_path / "here"
+    root = start / inside
+    root.mkdir(parents=True)
+    command = post.next_command(root, start)
+    if printed is None:
+        assert command.startswith(f"cd {root.resolve()}")
+    else:
+        assert command == f"{printed} && python3 tasks.py repro"
+    assert cd_lands_in(command, start) == root.resolve()
+
+
+def test_next_command_is_absolute_outside_the_users_folder(tmp_path):
+    root, elsewhere = tmp_path / "out" / "proj", tmp_path / "elsewhere"
+    root.mkdir(parents=True)
+    elsewhere.mkdir()
+    for start in (elsewhere, None, tmp_path / "gone"):
+        command = post.next_command(root, start)
+        assert command == f"cd {root.resolve()} && python3 tasks.py repro"
+        assert cd_lands_in(command, elsewhere) == root.resolve()
+
+
+def test_next_command_sees_through_a_symlinked_folder(tmp_path):
+    real = tmp_path / "real"
+    (real / "proj").mkdir(parents=True)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    # the shell's $PWD keeps the link; the hook's own folder is the real path
+    assert post.next_command((real / "proj").resolve(), link).startswith("cd proj && ")
