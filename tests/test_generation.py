@@ -62,11 +62,13 @@ CI_PACKAGE_FILES = [
     "compare.py",
     "credentials.py",
     "github.py",
+    "mermaid.py",
     "modelcard.py",
     "publish.py",
     "releases.py",
     "remote.py",
     "report.py",
+    "tables.py",
 ]
 TEST_FILES = [
     "tests/conftest.py",

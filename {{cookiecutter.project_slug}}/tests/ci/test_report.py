@@ -3,7 +3,7 @@ import re
 import pytest
 
 from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import charts, report
+from {{ cookiecutter.package_name }}_ci import charts, mermaid, report
 
 NUMBER = r"-?\d+(?:\.\d+)?"
 TEXT = r'"[^"`\n]*"'
@@ -148,7 +148,7 @@ def test_failed_validation_is_listed():
     [(0.1, "0.1"), (1e-07, "0.0000001"), (-123456.7, "-123500"), (2.0, "2"), (-0.0, "0")],
 )
 def test_mermaid_numbers_have_no_exponent(value, text):
-    assert charts.num(value) == text
+    assert mermaid.num(value) == text
 
 
 def test_resample():
