@@ -39,14 +39,18 @@ def metrics_section(compare: dict | None) -> str:
 
 
 def params_section(compare: dict | None) -> str:
-    rows = (compare or {}).get("params") or []
+    """The parameters that differ from the baseline commit, as `dvc params diff` found them."""
+    if compare is None:
+        return "### Parameters\n\nNot compared (reports/compare.json is missing)."
+    rows = compare.get("params") or []
+    if not compare.get("params_compared", True):
+        where = f"`{compare['baseline']}` is not in this clone" if compare.get("baseline") else ""
+        return f"### Parameters\n\nNot compared: {where or 'no baseline revision'}."
     if not rows:
-        return "### Parameters\n\nNo parameter changes."
+        return f"### Parameters\n\nNo parameter changes since `{compare.get('baseline')}`."
     lines = ["### Parameters\n", "| parameter | baseline | new |", "| --- | --- | --- |"]
-    for row in rows[:MAX_ROWS]:  # a dash for a key that is absent, `null` for a null value
-        old = "—" if row.get("status") == "added" else fmt(row["old"], null="`null`")
-        new = "—" if row.get("status") == "removed" else fmt(row["new"], null="`null`")
-        lines.append(f"| `{row['key']}` | {old} | {new} |")
+    for row in rows[:MAX_ROWS]:  # a dash where the key is absent or null (DVC shows both so)
+        lines.append(f"| `{row['key']}` | {fmt(row['old'])} | {fmt(row['new'])} |")
     if len(rows) > MAX_ROWS:
         lines.append(f"\n…and {len(rows) - MAX_ROWS} more changes.")
     return "\n".join(lines)

@@ -1,5 +1,3 @@
-import shutil
-
 import pytest
 import yaml
 
@@ -16,6 +14,8 @@ LOCK = {
         "train": {"outs": [{"path": "models/model.joblib", "md5": "c" * 32}]},
     },
 }
+DVC_YAML = {"artifacts": {"model": {"path": "models/model.joblib", "type": "model"}}}
+PYPROJECT = '[project]\nname = "flowers"\nversion = "0.1.0"\ndescription = "Sorts flowers."\n'
 
 
 def metrics(params, amount):
@@ -27,26 +27,28 @@ def metrics(params, amount):
 
 
 @pytest.fixture
-def project(git, root, params, fake_github):
-    """A project with its model and reports (no DVC remote: `dvc push` is skipped), and a
-    function that commits the next model with given metrics."""
-    for name in ("dvc.yaml", "pyproject.toml"):
-        shutil.copy(root / name, name)
+def project(commit, params, set_params, fake_github):
+    """A project of the tests' own (its dvc.yaml, pyproject.toml, params, reports; no DVC
+    remote, so `dvc push` is skipped), and a function that commits the next model with
+    given metrics."""
+    set_params(params)
+    common.ensure_parent("dvc.yaml").write_text(yaml.safe_dump(DVC_YAML), encoding="utf-8")
+    common.ensure_parent("pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     common.write_json("reports/validation.json", VALIDATION)
     common.ensure_parent("dvc.lock").write_text(yaml.safe_dump(LOCK), encoding="utf-8")
+    models = iter(range(1, 1000))
 
-    def commit(amount: float, model: bytes = b"model-bytes") -> str:
+    def next_model(amount: float, model: bytes | None = None) -> str:
+        model = model or f"model {next(models)}".encode()  # a new file for every commit
         common.ensure_parent("models/model.joblib").write_bytes(model)
         common.write_json("reports/metrics.json", metrics(params, amount))
-        git("add", "-A")
-        git("commit", "-qm", f"model {amount}")
-        return git("rev-parse", "HEAD")
+        return commit(f"model {amount}")
 
-    return commit
+    return next_model
 
 
 def test_first_publish_creates_tag_release_and_assets_once(project, fake_github, capsys):
-    sha = project(0)
+    sha = project(0, b"model-bytes")
     assert publish.main([]) == 0
     assert "published model@v0.1.0" in capsys.readouterr().out
     assert [(m, p.split("?")[0]) for m, p in fake_github.writes] == [
@@ -66,6 +68,7 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     assert release["target_commitish"] == sha
     assert release["name"] == "model v0.1.0"
     assert release["body"].startswith("# model v0.1.0")
+    assert "Sorts flowers." in release["body"]
     assets = {a["name"]: fake_github.assets[a["id"]] for a in release["assets"]}
     assert assets["model.joblib"] == b"model-bytes"
     assert assets["MODEL_CARD.md"].decode() == release["body"]
