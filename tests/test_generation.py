@@ -71,6 +71,7 @@ CI_PACKAGE_FILES = [
     "remote.py",
     "report.py",
     "tables.py",
+    "versions.py",
 ]
 TEST_FILES = [
     "tests/conftest.py",

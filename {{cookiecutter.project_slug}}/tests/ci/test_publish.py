@@ -1,8 +1,11 @@
+import platform
+from importlib import metadata
+
 import pytest
 import yaml
 
 from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import modelcard, publish
+from {{ cookiecutter.package_name }}_ci import modelcard, publish, versions
 from {{ cookiecutter.package_name }}_ci.releases import next_version, version_of
 
 VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "rows": 150, "failed": []}
@@ -69,6 +72,7 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     assert release["name"] == "model v0.1.0"
     assert release["body"].startswith("# model v0.1.0")
     assert "Sorts flowers." in release["body"]
+    assert f"| scikit-learn | {metadata.version('scikit-learn')} |" in release["body"]
     assets = {a["name"]: fake_github.assets[a["id"]] for a in release["assets"]}
     assert assets["model.joblib"] == b"model-bytes"
     assert assets["MODEL_CARD.md"].decode() == release["body"]
@@ -179,6 +183,8 @@ def test_model_card(params):
         validation=VALIDATION,
         lock=LOCK,
         model_path="models/model.joblib",
+        libraries={"Python": "3.12.4", "scikit-learn": "1.6.1", "pandas": None},
+        pins={"python": ">=3.12", "scikit-learn": "1.6.1"},
     )
     assert card.startswith("# model v0.1.3\n")
     assert "Predicts things." in card
@@ -196,3 +202,54 @@ def test_model_card(params):
     }
     assert "## Limitations" in card
     assert f"git checkout {'f' * 40} && dvc pull" in card
+    software = card.split("## Software\n")[1].split("\n## ")[0]
+    assert "| package | installed | uv.lock |" in software
+    assert "| Python | 3.12.4 | >=3.12 |" in software
+    assert "| scikit-learn | 1.6.1 | 1.6.1 |" in software
+    assert "| pandas | not installed ⚠️ | not locked |" in software
+
+
+LIBRARIES = ["scikit-learn", "pandas", "numpy", "great-expectations", "dvc", "joblib", "pyarrow"]
+UV_LOCK = """version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "scikit-learn"
+version = "{sklearn}"
+
+[[package]]
+name = "great-expectations"
+version = "0.0.1"
+
+[[package]]
+name = "numpy"
+version = "{numpy}"
+"""
+
+
+def test_installed_versions_are_the_running_ones():
+    found = versions.installed()
+    assert list(found) == ["Python", *LIBRARIES]
+    assert found["Python"] == platform.python_version()
+    for name in LIBRARIES:
+        assert found[name] == metadata.version(name)
+    assert versions.installed(("no-such-library-here",))["no-such-library-here"] is None
+
+
+def test_card_of_a_project_records_installed_and_locked_versions(project, fake_github):
+    project(0)
+    sklearn, numpy = metadata.version("scikit-learn"), metadata.version("numpy")
+    card = modelcard.from_project("model", "v0.1.0", "f" * 40, "models/model.joblib")
+    assert "there is no `uv.lock` to compare them with" in card
+    assert f"| scikit-learn | {sklearn} |" in card
+    with open("uv.lock", "w", encoding="utf-8") as lock:
+        lock.write(UV_LOCK.format(sklearn=sklearn, numpy=numpy))
+    card = modelcard.from_project("model", "v0.1.0", "f" * 40, "models/model.joblib")
+    software = card.split("## Software\n")[1].split("\n## ")[0]
+    assert "`uv sync --locked`" in software
+    assert f"| Python | {platform.python_version()} | >=3.11 |" in software
+    assert f"| scikit-learn | {sklearn} | {sklearn} |" in software
+    assert f"| numpy | {numpy} | {numpy} |" in software
+    great = metadata.version("great-expectations")
+    assert f"| great-expectations | {great} ⚠️ | 0.0.1 |" in software
+    assert f"| pandas | {metadata.version('pandas')} ⚠️ | not locked |" in software
