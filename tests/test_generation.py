@@ -60,17 +60,24 @@ CI_PACKAGE_FILES = [
     "charts.py",
     "comment.py",
     "compare.py",
+    "credentials.py",
+    "diffs.py",
+    "gate.py",
     "github.py",
+    "mermaid.py",
     "modelcard.py",
     "publish.py",
     "releases.py",
     "remote.py",
     "report.py",
+    "tables.py",
+    "versions.py",
 ]
 TEST_FILES = [
     "tests/conftest.py",
     "tests/ci/conftest.py",
     "tests/ci/test_compare.py",
+    "tests/ci/test_gate.py",
     "tests/ci/test_github.py",
     "tests/ci/test_publish.py",
     "tests/ci/test_remote.py",
@@ -234,10 +241,10 @@ def test_workflows_are_valid_and_pass_zizmor(combination):
             assert "${{" not in block, block
 
 
-def load_remote_module(project: Path):
-    """The generated project's remote.py (standard library only), imported from its file."""
-    path = project / "src" / project.name.replace("-", "_") / "remote.py"
-    spec = importlib.util.spec_from_file_location(f"remote_of_{project.name}", path)
+def load_credentials_module(project: Path):
+    """The generated project's credentials.py (standard library only), imported from its file."""
+    path = project / "src" / (project.name.replace("-", "_") + "_ci") / "credentials.py"
+    spec = importlib.util.spec_from_file_location(f"credentials_of_{project.name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -266,7 +273,7 @@ def test_credential_message_docs_and_workflows_name_the_same_secrets(combination
         assert secrets == []
         return
     assert secrets
-    remote = load_remote_module(project)
+    remote = load_credentials_module(project)
     config = remote.read_config(project / ".dvc")
     problem = remote.missing_credentials(config, {}, tmp_path / "empty-home")
     ci_advice = problem.split("has no credentials: ", 1)[1].split(";")[0]
@@ -313,7 +320,7 @@ def test_ssh_step_sets_the_keyfile_dvc_reads(combination, tmp_path):
     env.update(
         PATH=f"{shims}:{env['PATH']}", RUNNER_TEMP=str(runner_temp), GITHUB_ENV=str(github_env)
     )
-    remote = load_remote_module(project)
+    remote = load_credentials_module(project)
     before = remote.missing_credentials(remote.read_config(project / ".dvc"), {}, tmp_path / "h")
     assert "set the secret DVC_SSH_PRIVATE_KEY" in before
 

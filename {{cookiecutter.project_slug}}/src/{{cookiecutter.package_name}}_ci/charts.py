@@ -1,8 +1,5 @@
-"""The evaluate stage's plot data as Mermaid charts and Markdown tables, for the CI report.
-
-GitHub draws ```mermaid blocks inside comments and job summaries, so the report shows the
-plots without images. Curves are resampled to a few points to keep the comment small.
-"""
+"""The evaluate stage's plot files as Mermaid charts (mermaid.py) and Markdown tables, so the
+CI report shows the plots without images; curves are resampled to keep the comment small."""
 
 from __future__ import annotations
 
@@ -10,6 +7,8 @@ import csv
 import math
 from collections import Counter
 from pathlib import Path
+
+from .mermaid import label, num, xychart
 
 GRID = [i / 20 for i in range(21)]
 CURVES = {  # file: (x column, y column, title, x-axis title, y-axis title)
@@ -37,26 +36,6 @@ def floats(rows: list[dict[str, str]], *columns: str) -> list[tuple[float, ...]]
         if all(math.isfinite(v) for v in values):
             found.append(values)
     return found
-
-
-def num(value: float) -> str:
-    """A number Mermaid parses: 4 significant digits, never in exponent notation."""
-    text = f"{float(f'{value:.4g}'):.10f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def label(text: str, width: int = 24) -> str:
-    """A quoted Mermaid label: no double quotes, backticks or line breaks inside."""
-    text = " ".join(str(text).replace('"', "'").replace("`", "'").split())
-    return '"' + (text if len(text) <= width else text[: width - 1] + "…") + '"'
-
-
-def xychart(title: str, x_axis: str, y_axis: str, *series: tuple[str, list[float]]) -> str:
-    """A fenced ```mermaid xychart-beta block; ``series`` are ("line" | "bar", values)."""
-    lines = ["```mermaid", "xychart-beta", f"    title {label(title, 80)}"]
-    lines += [f"    x-axis {x_axis}", f"    y-axis {y_axis}"]
-    lines += [f"    {kind} [{', '.join(num(v) for v in values)}]" for kind, values in series]
-    return "\n".join([*lines, "```"])
 
 
 def resample(points: list[tuple[float, float]], grid: list[float], envelope: bool) -> list[float]:

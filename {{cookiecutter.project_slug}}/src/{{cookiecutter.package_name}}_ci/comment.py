@@ -1,6 +1,6 @@
 """Post the pipeline report on the pull request, editing the previous one instead of adding more.
 
-    PR_NUMBER=12 GITHUB_TOKEN=... python -m <package>.comment --report reports/ci-report.md
+    PR_NUMBER=12 GITHUB_TOKEN=... python -m <package>_ci.comment --report reports/ci-report.md
 
 The report always goes to the job summary ($GITHUB_STEP_SUMMARY) too. A token that may not
 write (pull requests from forks), a missing PR_NUMBER or an API that keeps failing gives a

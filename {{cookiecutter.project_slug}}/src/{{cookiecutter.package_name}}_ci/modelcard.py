@@ -10,6 +10,8 @@ import yaml
 
 from {{ cookiecutter.package_name }} import common
 
+from . import versions
+
 DATA_STAGES = ("ingest", "prepare", "train")
 
 
@@ -38,8 +40,11 @@ def render(
     validation: dict[str, Any],
     lock: dict[str, Any] | None,
     model_path: str,
+    libraries: dict[str, str | None],
+    pins: dict[str, str] | None,
 ) -> str:
-    """Markdown model card for ``name`` ``version`` built at ``commit``."""
+    """Markdown model card for ``name`` ``version`` built at ``commit``; ``libraries`` are
+    the installed versions (versions.installed), ``pins`` those of uv.lock (None: none)."""
     ingest = params.get("ingest") or {}
     tag = f"{name}@{version}"
     rows = validation.get("rows", "?")
@@ -82,6 +87,18 @@ def render(
         "| --- | ---: |",
         *(f"| `{key}` | {_value(value)} |" for key, value in sorted(metrics.items())),
         "",
+        "## Software",
+        "",
+        "Installed where this model was published (read with `importlib.metadata`)"
+        + (
+            ", beside what `uv.lock` pins (the versions `uv sync --locked` installs); "
+            "⚠️ marks a difference."
+            if pins is not None
+            else "; there is no `uv.lock` to compare them with."
+        ),
+        "",
+        *versions.table(libraries, pins),
+        "",
         "## Data validation",
         "",
         f"{validation.get('successful', '?')} of {validation.get('evaluated', '?')} expectations "
@@ -121,4 +138,6 @@ def from_project(name: str, version: str, commit: str, model_path: str) -> str:
         validation=common.read_json("reports/validation.json"),
         lock=yaml.safe_load(lock.read_text(encoding="utf-8")) if lock.is_file() else None,
         model_path=model_path,
+        libraries=versions.installed(),
+        pins=versions.locked("uv.lock"),
     )

@@ -1,8 +1,8 @@
 """Publish the model as a GitHub release tagged `<model>@vX.Y.Z`, with its model card.
 
-    python -m <package>.publish --dry-run   # what would happen; writes nothing
-    python -m <package>.publish             # needs GITHUB_TOKEN, and GITHUB_REPOSITORY or a
-                                            # github.com `origin` remote
+    python -m <package>_ci.publish --dry-run   # what would happen; writes nothing
+    python -m <package>_ci.publish             # needs GITHUB_TOKEN, and GITHUB_REPOSITORY or
+                                               # a github.com `origin` remote
 
 Publishes only when data validation passed and no metric under `compare.metrics` is worse
 than in the published version (the highest release that is not a pre-release) beyond its
@@ -23,7 +23,7 @@ import yaml
 
 from {{ cookiecutter.package_name }} import common
 
-from . import compare, modelcard, remote
+from . import gate, modelcard, remote
 from .github import GitHub, GitHubError
 from .releases import Registry, ensure_assets, text
 
@@ -57,7 +57,7 @@ def inputs(model: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return metrics, validation
 
 
-def gate(gh: GitHub, published: dict | None, metrics: dict, rules: dict) -> list[str]:
+def regressions(gh: GitHub, published: dict | None, metrics: dict, rules: dict) -> list[str]:
     """One line per metric worse than in the published release beyond its tolerance."""
     if published is None:
         return []
@@ -66,9 +66,9 @@ def gate(gh: GitHub, published: dict | None, metrics: dict, rules: dict) -> list
     if asset is None:
         return [f"the published release {tag} has no metrics.json to compare with"]
     old = json.loads(gh.download_asset(asset["id"]))
-    result = compare.compare(metrics, old, None, None, rules, baseline=tag)
+    result = gate.judge(metrics, old, rules, baseline=tag)
     rows = {row["metric"]: row for row in result["metrics"]}
-    return [f"{compare.describe(rows[name])} against {tag}" for name in result["regressions"]]
+    return [f"{gate.describe(rows[name])} against {tag}" for name in result["regressions"]]
 
 
 def assets(model: str, card: str) -> dict[str, bytes]:
@@ -101,7 +101,7 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
         print(f"already published as {existing['tag_name']}")
         return 0
     published = registry.published()
-    problems = gate(gh, published, metrics, rules)
+    problems = regressions(gh, published, metrics, rules)
     for problem in problems:
         print(f"::error::Not publishing: {problem}")
     if problems:

@@ -1,16 +1,21 @@
-"""Fixtures for the CI modules: a fake GitHub API on a local port, and a git repository."""
+"""Fixtures for the CI modules: a fake GitHub API on a local port, git and DVC repositories,
+and parameters of their own."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from {{ cookiecutter.package_name }}_ci import remote
 
 REPO = "owner/repo"
 TOKEN = "test-token"
@@ -209,9 +214,37 @@ def fake_github(monkeypatch):
     server.server_close()
 
 
+# The tests' own parameters: nothing here reads the project's params.yaml, dvc.yaml or data,
+# so the owners may change their gate (even to `compare.metrics: {}`) without breaking them.
+RULES = {
+    "f1": {"direction": "higher", "tolerance": 0.02},
+    "loss": {"direction": "lower", "tolerance": 0.05},
+}
+PARAMS = {
+    "ingest": {"source": "data/external/flowers.csv", "target": "kind", "task": "classification"},
+    "prepare": {"test_size": 0.25, "seed": 3},
+    "train": {"model": "random_forest", "seed": 1, "random_forest": {"n_estimators": 100}},
+    "compare": {"metrics": RULES},
+}
+
+
+@pytest.fixture
+def params() -> dict:
+    """A fresh copy of the tests' own parameters (not the project's params.yaml)."""
+    return copy.deepcopy(PARAMS)
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch) -> Path:
+    """An empty current folder."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.fixture
 def git(workdir, monkeypatch):
-    """A git repository in the current folder; call it with git arguments, get stdout."""
+    """A git repository in the current folder, with an identity and configuration of its own;
+    call it with git arguments, get stdout."""
     for key, value in {
         "GIT_CONFIG_GLOBAL": "/dev/null",
         "GIT_CONFIG_NOSYSTEM": "1",
@@ -223,8 +256,31 @@ def git(workdir, monkeypatch):
         monkeypatch.setenv(key, value)
 
     def run(*args: str) -> str:
-        result = subprocess.run(["git", *args], capture_output=True, text=True, check=True)
+        result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
         return result.stdout.strip()
 
     run("init", "-q", "-b", "main")
     return run
+
+
+@pytest.fixture
+def commit(git):
+    """Stage everything and commit it; refuses a commit that would change nothing."""
+
+    def run(message: str) -> str:
+        git("add", "-A")
+        assert git("status", "--porcelain"), f"nothing new to commit for {message!r}"
+        git("commit", "-qm", message)
+        return git("rev-parse", "HEAD")
+
+    return run
+
+
+@pytest.fixture
+def dvc_repo(git, commit, monkeypatch) -> None:
+    """The git repository made a DVC project by the real `dvc init`, and committed."""
+    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
+    result = subprocess.run([remote.executable(), "init", "-q"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    commit("Initialise DVC")

@@ -1,161 +1,89 @@
+"""compare against baselines in real git repositories, read by the real DVC."""
+
+from pathlib import Path
+
 import pytest
 
 from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import compare
+from {{ cookiecutter.package_name }}_ci import compare, report
 
-RULES = {
-    "f1": {"direction": "higher", "tolerance": 0.02},
-    "loss": {"direction": "lower", "tolerance": 0.05},
-}
+ARGS = ["--metrics", "reports/metrics.json", "--out", "reports/compare.json"]
 
 
-@pytest.mark.parametrize(
-    ("metric", "old", "new", "status"),
-    [
-        ("f1", 0.90, 0.95, "better"),
-        ("f1", 0.90, 0.90, "same"),
-        ("f1", 0.90, 0.89, "worse"),
-        ("f1", 0.90, 0.88, "worse"),  # exactly the tolerance (0.020000000000000018 in floats)
-        ("f1", 0.90, 0.8799, "regressed"),
-        ("loss", 0.30, 0.20, "better"),
-        ("loss", 0.30, 0.35, "worse"),
-        ("loss", 0.30, 0.3501, "regressed"),
-        ("f1", None, 0.9, "new"),
-        ("f1", 0.9, None, "regressed"),  # a gated metric that disappeared
-        ("accuracy", 0.9, 0.5, "changed"),  # no rule: shown, never judged
-        ("accuracy", 0.9, 0.9, "same"),
-    ],
-)
-def test_status(metric, old, new, status):
-    assert compare.status_of(old, new, RULES.get(metric)) == status
-
-
-def test_compare_lists_gated_metrics_first_and_finds_regressions():
-    result = compare.compare(
-        {"f1": 0.80, "loss": 0.31, "accuracy": 0.7, "extra": 1.0},
-        {"f1": 0.90, "loss": 0.30, "accuracy": 0.9},
-        {"train": {"seed": 1}},
-        {"train": {"seed": 2}},
-        RULES,
-        baseline="main",
-    )
-    assert [m["metric"] for m in result["metrics"]] == ["f1", "loss", "accuracy", "extra"]
-    f1 = result["metrics"][0]
-    assert f1 == {
-        "metric": "f1",
-        "old": 0.90,
-        "new": 0.80,
-        "change": -0.1,
-        "direction": "higher",
-        "tolerance": 0.02,
-        "gated": True,
-        "status": "regressed",
-    }
-    assert [m["status"] for m in result["metrics"][1:]] == ["worse", "changed", "new"]
-    assert result["regressions"] == ["f1"]
-    assert result["passed"] is False
-    assert result["baseline"] == "main"
-    assert result["baseline_found"] is True
-    assert result["params"] == [{"key": "train.seed", "old": 2, "new": 1, "status": "changed"}]
-    assert "f1" in result["note"]
-
-
-def test_ungated_metric_never_fails():
-    result = compare.compare({"accuracy": 0.1}, {"accuracy": 0.99}, None, None, RULES)
-    assert result["passed"] is True
-    assert result["regressions"] == []
-
-
-def test_no_baseline_passes_with_note():
-    result = compare.compare({"f1": 0.5}, None, {"a": 1}, None, RULES, baseline="abc123")
-    assert result["passed"] is True
-    assert result["baseline_found"] is False
-    assert result["note"] == "No baseline metrics at abc123; nothing to compare (first run?)"
-    assert [m["status"] for m in result["metrics"]] == ["new"]
-    assert result["params"] == []
-
-
-def test_flatten_and_diff_params():
-    old = {"train": {"model": "rf", "rf": {"n": 100, "depth": None}}, "gone": 1, "list": [1]}
-    new = {"train": {"model": "rf", "rf": {"n": 300, "depth": None}, "seed": 7}, "list": [1, 2]}
-    assert compare.flatten(old) == {
-        "train.model": "rf",
-        "train.rf.n": 100,
-        "train.rf.depth": None,
-        "gone": 1,
-        "list": [1],
-    }
-    assert compare.diff_params(new, old) == [
-        {"key": "gone", "old": 1, "new": None, "status": "removed"},
-        {"key": "list", "old": [1], "new": [1, 2], "status": "changed"},
-        {"key": "train.rf.n", "old": 100, "new": 300, "status": "changed"},
-        {"key": "train.seed", "old": None, "new": 7, "status": "added"},
-    ]
-
-
-@pytest.mark.parametrize(
-    "rules",
-    [
-        {"f1": {"direction": "up", "tolerance": 0.1}},
-        {"f1": {"direction": "higher"}},
-        {"f1": {"direction": "higher", "tolerance": -1}},
-        {"f1": {"direction": "higher", "tolerance": "small"}},
-        ["f1"],
-    ],
-)
-def test_bad_rules_are_user_errors(rules):
-    with pytest.raises(common.UserError, match="compare.metrics"):
-        compare.compare({"f1": 1.0}, None, None, None, rules)
-
-
-def write_run(params, set_params, metrics, seed):
-    params["train"]["seed"] = seed
+def write_run(params, set_params, metrics, **train):
+    params["train"].update(train)
     set_params(params)
-    common.write_json("reports/metrics.json", metrics)
+    if metrics is not None:
+        common.write_json("reports/metrics.json", metrics)
 
 
-def gated(params, amount):
-    """Metrics that move each gated metric by ``amount`` times its tolerance, the wrong way."""
-    values = {}
-    for name, rule in params["compare"]["metrics"].items():
-        sign = -1 if rule["direction"] == "higher" else 1
-        values[name] = 0.5 + sign * amount * rule["tolerance"]
-    return values
-
-
-def test_main_against_git_baseline(git, params, set_params, capsys):
-    write_run(params, set_params, gated(params, 0), seed=1)
-    git("add", "-A")
-    git("commit", "-qm", "baseline")
-    write_run(params, set_params, gated(params, 2), seed=2)
-    args = ["--metrics", "reports/metrics.json", "--out", "reports/compare.json"]
-    assert compare.main(["--baseline", "main", *args]) == 1
+def test_against_a_baseline_commit(dvc_repo, commit, params, set_params, capsys):
+    write_run(params, set_params, {"f1": 0.9, "loss": 0.3, "accuracy": 0.8}, seed=1)
+    commit("Baseline")
+    write_run(params, set_params, {"f1": 0.85, "loss": 0.3, "accuracy": 0.7}, seed=2)
+    assert compare.main(["--baseline", "main", *ARGS]) == 1
     out = capsys.readouterr().out
     result = common.read_json("reports/compare.json")
     assert result["baseline"] == "main"
     assert result["baseline_found"] is True
     assert result["passed"] is False
-    assert result["regressions"] == list(params["compare"]["metrics"])
-    assert result["params"] == [{"key": "train.seed", "old": 1, "new": 2, "status": "changed"}]
-    first = result["metrics"][0]
-    line = next(line for line in out.splitlines() if first["metric"] in line)
-    assert line.startswith("::error::Regression:")
-    assert str(first["old"]) in line
-    assert str(first["new"]) in line
-    assert f"tolerance {first['tolerance']}" in line
+    assert result["regressions"] == ["f1"]
+    assert [(m["metric"], m["old"], m["new"], m["status"]) for m in result["metrics"]] == [
+        ("f1", 0.9, 0.85, "regressed"),
+        ("loss", 0.3, 0.3, "same"),
+        ("accuracy", 0.8, 0.7, "changed"),
+    ]
+    assert result["params"] == [{"key": "train.seed", "old": 1, "new": 2}]
+    assert result["params_compared"] is True
+    assert out.splitlines()[0] == (
+        "::error::Regression: f1 0.9 -> 0.85 (change -0.05, tolerance 0.02, higher is better)"
+    )
 
-    write_run(params, set_params, gated(params, 0.5), seed=1)
-    assert compare.main(["--baseline", "main", *args]) == 0
+    write_run(params, set_params, {"f1": 0.89, "loss": 0.34, "accuracy": 0.8}, seed=1)
+    assert compare.main(["--baseline", "main", *ARGS]) == 0
     result = common.read_json("reports/compare.json")
-    assert {m["status"] for m in result["metrics"]} == {"worse"}
+    assert [m["status"] for m in result["metrics"]] == ["worse", "worse", "same"]
     assert result["params"] == []
 
 
+def test_params_are_diffed_when_the_baseline_has_no_metrics(dvc_repo, commit, params, set_params):
+    write_run(params, set_params, None, random_forest={"n_estimators": 100})
+    commit("Parameters only: no metrics committed yet")
+    write_run(params, set_params, {"f1": 0.9}, random_forest={"n_estimators": 102})
+    assert compare.main(["--baseline", "HEAD", *ARGS]) == 0
+    result = common.read_json("reports/compare.json")
+    assert result["baseline_found"] is False
+    assert result["note"] == "No baseline metrics at HEAD; nothing to compare (first run?)"
+    key = "train.random_forest.n_estimators"
+    assert result["params"] == [{"key": key, "old": 100, "new": 102}]
+    text = report.render(result, None, [])
+    assert f"| `{key}` | 100 | 102 |" in text
+    assert "No parameter changes" not in text
+
+
+def test_nested_added_removed_and_list_params(dvc_repo, commit, set_params):
+    set_params({"compare": {"metrics": {}}, "gone": 1, "list": [1], "a": {"b": {"c": 1}}})
+    commit("Old parameters")
+    set_params({"compare": {"metrics": {}}, "list": [1, 2], "a": {"b": {"c": 2}}, "seed": 7})
+    common.write_json("reports/metrics.json", {"test": {"f1": 0.5}})
+    assert compare.main(["--baseline", "HEAD", *ARGS]) == 0
+    result = common.read_json("reports/compare.json")
+    assert result["params"] == [  # as `dvc params diff` reports them: lists as text
+        {"key": "a.b.c", "old": 1, "new": 2},
+        {"key": "gone", "old": 1, "new": None},
+        {"key": "list", "old": "[1]", "new": "[1, 2]"},
+        {"key": "seed", "old": None, "new": 7},
+    ]
+    text = report.render(result, None, [])
+    assert "| `gone` | 1 | — |" in text
+    assert "| `list` | `[1]` | `[1, 2]` |" in text
+
+
 @pytest.mark.parametrize("rev", ["no-such-branch", "HEAD"])
-def test_main_without_baseline_metrics_passes(git, params, set_params, rev, capsys):
-    git("add", "-A")
-    git("commit", "-qm", "params only: no metrics at HEAD yet")
-    write_run(params, set_params, gated(params, 5), seed=3)
+def test_without_baseline_metrics_passes(dvc_repo, commit, params, set_params, rev, capsys):
+    write_run(params, set_params, None)
+    commit("Parameters only: no metrics at HEAD yet")
+    write_run(params, set_params, {"f1": 0.1, "loss": 9.0}, seed=3)
     args = ["--metrics", "reports/metrics.json", "--out", "out.json"]
     assert compare.main(["--baseline", rev, *args]) == 0
     result = common.read_json("out.json")
@@ -166,22 +94,39 @@ def test_main_without_baseline_metrics_passes(git, params, set_params, rev, caps
     unknown = rev == "no-such-branch"  # e.g. a shallow clone without the base commit
     assert ("not in this clone" in result["note"]) == unknown
     assert out.startswith("::warning::Baseline no-such-branch is not in this clone") == unknown
-    if not unknown:
-        assert result["note"] == "No baseline metrics at HEAD; nothing to compare (first run?)"
-
-
-def test_main_without_metrics_is_one_line_error(workdir, capsys):
-    assert compare.main(["--baseline", "main", "--metrics", "absent.json", "--out", "o"]) == 2
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1
-    assert "absent.json" in error
+    assert result["params_compared"] is not unknown
+    assert result["params"] == ([] if unknown else [{"key": "train.seed", "old": 1, "new": 3}])
+    section = "Not compared: `no-such-branch` is not in this clone" if unknown else "train.seed"
+    assert section in report.render(result, None, [])
 
 
 @pytest.mark.parametrize("rev", ["none", ""])
-def test_main_with_no_baseline_given(git, params, set_params, rev, capsys):
-    write_run(params, set_params, gated(params, 5), seed=3)
+def test_with_no_baseline_given(workdir, params, set_params, rev, capsys):
+    write_run(params, set_params, {"f1": 0.1})
     assert compare.main(["--baseline", rev, "--metrics", "reports/metrics.json", "--out", "o"]) == 0
     result = common.read_json("o")
     assert result["baseline"] is None
     assert result["note"] == "No baseline revision given; nothing to compare"
+    assert result["params_compared"] is False
     assert "::warning::" not in capsys.readouterr().out
+    assert "Not compared: no baseline revision." in report.render(result, None, [])
+
+
+def test_without_metrics_is_one_line_error(workdir, params, set_params, capsys):
+    set_params(params)
+    assert compare.main(["--baseline", "main", "--metrics", "absent.json", "--out", "o"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "absent.json" in error
+    assert not Path("o").exists()
+
+
+def test_a_failing_dvc_is_one_line_error(dvc_repo, commit, params, set_params, capsys):
+    write_run(params, set_params, {"f1": 0.9})
+    commit("Baseline")
+    Path(".dvc/config").write_text("[core\nbroken", encoding="utf-8")
+    assert compare.main(["--baseline", "HEAD", *ARGS]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: `dvc metrics diff HEAD --all --targets reports/metrics.json`")
+    assert error.count("\n") == 1
+    assert not Path("reports/compare.json").exists()

@@ -1,10 +1,11 @@
-import shutil
+import platform
+from importlib import metadata
 
 import pytest
 import yaml
 
 from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import modelcard, publish
+from {{ cookiecutter.package_name }}_ci import modelcard, publish, versions
 from {{ cookiecutter.package_name }}_ci.releases import next_version, version_of
 
 VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "rows": 150, "failed": []}
@@ -16,6 +17,8 @@ LOCK = {
         "train": {"outs": [{"path": "models/model.joblib", "md5": "c" * 32}]},
     },
 }
+DVC_YAML = {"artifacts": {"model": {"path": "models/model.joblib", "type": "model"}}}
+PYPROJECT = '[project]\nname = "flowers"\nversion = "0.1.0"\ndescription = "Sorts flowers."\n'
 
 
 def metrics(params, amount):
@@ -27,26 +30,28 @@ def metrics(params, amount):
 
 
 @pytest.fixture
-def project(git, root, params, fake_github):
-    """A project with its model and reports (no DVC remote: `dvc push` is skipped), and a
-    function that commits the next model with given metrics."""
-    for name in ("dvc.yaml", "pyproject.toml"):
-        shutil.copy(root / name, name)
+def project(commit, params, set_params, fake_github):
+    """A project of the tests' own (its dvc.yaml, pyproject.toml, params, reports; no DVC
+    remote, so `dvc push` is skipped), and a function that commits the next model with
+    given metrics."""
+    set_params(params)
+    common.ensure_parent("dvc.yaml").write_text(yaml.safe_dump(DVC_YAML), encoding="utf-8")
+    common.ensure_parent("pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     common.write_json("reports/validation.json", VALIDATION)
     common.ensure_parent("dvc.lock").write_text(yaml.safe_dump(LOCK), encoding="utf-8")
+    models = iter(range(1, 1000))
 
-    def commit(amount: float, model: bytes = b"model-bytes") -> str:
+    def next_model(amount: float, model: bytes | None = None) -> str:
+        model = model or f"model {next(models)}".encode()  # a new file for every commit
         common.ensure_parent("models/model.joblib").write_bytes(model)
         common.write_json("reports/metrics.json", metrics(params, amount))
-        git("add", "-A")
-        git("commit", "-qm", f"model {amount}")
-        return git("rev-parse", "HEAD")
+        return commit(f"model {amount}")
 
-    return commit
+    return next_model
 
 
 def test_first_publish_creates_tag_release_and_assets_once(project, fake_github, capsys):
-    sha = project(0)
+    sha = project(0, b"model-bytes")
     assert publish.main([]) == 0
     assert "published model@v0.1.0" in capsys.readouterr().out
     assert [(m, p.split("?")[0]) for m, p in fake_github.writes] == [
@@ -66,6 +71,8 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     assert release["target_commitish"] == sha
     assert release["name"] == "model v0.1.0"
     assert release["body"].startswith("# model v0.1.0")
+    assert "Sorts flowers." in release["body"]
+    assert f"| scikit-learn | {metadata.version('scikit-learn')} |" in release["body"]
     assets = {a["name"]: fake_github.assets[a["id"]] for a in release["assets"]}
     assert assets["model.joblib"] == b"model-bytes"
     assert assets["MODEL_CARD.md"].decode() == release["body"]
@@ -176,6 +183,8 @@ def test_model_card(params):
         validation=VALIDATION,
         lock=LOCK,
         model_path="models/model.joblib",
+        libraries={"Python": "3.12.4", "scikit-learn": "1.6.1", "pandas": None},
+        pins={"python": ">=3.12", "scikit-learn": "1.6.1"},
     )
     assert card.startswith("# model v0.1.3\n")
     assert "Predicts things." in card
@@ -193,3 +202,54 @@ def test_model_card(params):
     }
     assert "## Limitations" in card
     assert f"git checkout {'f' * 40} && dvc pull" in card
+    software = card.split("## Software\n")[1].split("\n## ")[0]
+    assert "| package | installed | uv.lock |" in software
+    assert "| Python | 3.12.4 | >=3.12 |" in software
+    assert "| scikit-learn | 1.6.1 | 1.6.1 |" in software
+    assert "| pandas | not installed ⚠️ | not locked |" in software
+
+
+LIBRARIES = ["scikit-learn", "pandas", "numpy", "great-expectations", "dvc", "joblib", "pyarrow"]
+UV_LOCK = """version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "scikit-learn"
+version = "{sklearn}"
+
+[[package]]
+name = "great-expectations"
+version = "0.0.1"
+
+[[package]]
+name = "numpy"
+version = "{numpy}"
+"""
+
+
+def test_installed_versions_are_the_running_ones():
+    found = versions.installed()
+    assert list(found) == ["Python", *LIBRARIES]
+    assert found["Python"] == platform.python_version()
+    for name in LIBRARIES:
+        assert found[name] == metadata.version(name)
+    assert versions.installed(("no-such-library-here",))["no-such-library-here"] is None
+
+
+def test_card_of_a_project_records_installed_and_locked_versions(project, fake_github):
+    project(0)
+    sklearn, numpy = metadata.version("scikit-learn"), metadata.version("numpy")
+    card = modelcard.from_project("model", "v0.1.0", "f" * 40, "models/model.joblib")
+    assert "there is no `uv.lock` to compare them with" in card
+    assert f"| scikit-learn | {sklearn} |" in card
+    with open("uv.lock", "w", encoding="utf-8") as lock:
+        lock.write(UV_LOCK.format(sklearn=sklearn, numpy=numpy))
+    card = modelcard.from_project("model", "v0.1.0", "f" * 40, "models/model.joblib")
+    software = card.split("## Software\n")[1].split("\n## ")[0]
+    assert "`uv sync --locked`" in software
+    assert f"| Python | {platform.python_version()} | >=3.11 |" in software
+    assert f"| scikit-learn | {sklearn} | {sklearn} |" in software
+    assert f"| numpy | {numpy} | {numpy} |" in software
+    great = metadata.version("great-expectations")
+    assert f"| great-expectations | {great} ⚠️ | 0.0.1 |" in software
+    assert f"| pandas | {metadata.version('pandas')} ⚠️ | not locked |" in software

@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from {{ cookiecutter.package_name }}_ci import remote
+from {{ cookiecutter.package_name }}_ci import credentials, remote
 
 
 def write_config(folder, url, name="storage", default=True, local=None, extra=""):
@@ -31,7 +31,7 @@ def write_config(folder, url, name="storage", default=True, local=None, extra=""
 )
 def test_read_config_kinds(tmp_path, url, kind):
     dvc = write_config(tmp_path, url)
-    found = remote.read_config(dvc)
+    found = credentials.read_config(dvc)
     assert (found["name"], found["url"], found["kind"]) == ("storage", url, kind)
     if kind == "local":
         expected = url if url.startswith("/") else str(dvc / url)
@@ -40,24 +40,24 @@ def test_read_config_kinds(tmp_path, url, kind):
 
 def test_relative_local_path_is_relative_to_dvc_folder(tmp_path):
     (tmp_path / "storage").mkdir()
-    found = remote.read_config(write_config(tmp_path / "repo", "../../storage"))
+    found = credentials.read_config(write_config(tmp_path / "repo", "../../storage"))
     assert found["path"].resolve() == (tmp_path / "storage").resolve()
 
 
 def test_no_default_remote(tmp_path):
-    assert remote.read_config(tmp_path / ".dvc") is None
-    assert remote.read_config(write_config(tmp_path, "s3://b/p", default=False)) is None
+    assert credentials.read_config(tmp_path / ".dvc") is None
+    assert credentials.read_config(write_config(tmp_path, "s3://b/p", default=False)) is None
 
 
 def test_config_local_overrides(tmp_path):
     local = "['remote \"storage\"']\n    url = gs://other/place\n    credentialpath = /k.json\n"
-    found = remote.read_config(write_config(tmp_path, "s3://b/p", local=local))
+    found = credentials.read_config(write_config(tmp_path, "s3://b/p", local=local))
     assert found["kind"] == "gcs"
     assert found["options"]["credentialpath"] == "/k.json"
 
 
 def config(url, **options):
-    return {"name": "storage", "url": url, "kind": remote.kind_of(url), "options": options}
+    return {"name": "storage", "url": url, "kind": credentials.kind_of(url), "options": options}
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def config(url, **options):
     ],
 )
 def test_credentials(tmp_path, url, env, options, ok):
-    problem = remote.missing_credentials(config(url, **options), env, tmp_path)
+    problem = credentials.missing_credentials(config(url, **options), env, tmp_path)
     assert (problem is None) == ok, problem
 
 
@@ -114,7 +114,7 @@ def test_credentials(tmp_path, url, env, options, ok):
     ],
 )
 def test_credential_error_names_the_ci_secret_first(tmp_path, url, ci, names):
-    problem = remote.missing_credentials(config(url), {}, tmp_path)
+    problem = credentials.missing_credentials(config(url), {}, tmp_path)
     assert problem.startswith(f"DVC remote 'storage' ({url}) has no credentials: {ci}")
     assert "\n" not in problem
     for name in names:
@@ -126,16 +126,16 @@ def test_ssh_keyfile_in_config_local_is_found(tmp_path):
     key = tmp_path / "runner" / "dvc-ssh-key"
     key.parent.mkdir()
     local = f"['remote \"storage\"']\n    keyfile = {key}\n"
-    found = remote.read_config(write_config(tmp_path / "repo", "ssh://u@h/p", local=local))
+    found = credentials.read_config(write_config(tmp_path / "repo", "ssh://u@h/p", local=local))
     assert found["options"]["keyfile"] == str(key)
     home = tmp_path / "home"
-    problem = remote.missing_credentials(found, {}, home)
+    problem = credentials.missing_credentials(found, {}, home)
     assert problem.startswith(
         f"DVC remote 'storage' (ssh://u@h/p) has no credentials: its keyfile {key} does not "
         "exist; in CI, set the secret DVC_SSH_PRIVATE_KEY;"
     )
     key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n", encoding="utf-8")
-    assert remote.missing_credentials(found, {}, home) is None
+    assert credentials.missing_credentials(found, {}, home) is None
 
 
 def test_ssh_keyfile_with_a_tilde(tmp_path, monkeypatch):
@@ -143,7 +143,8 @@ def test_ssh_keyfile_with_a_tilde(tmp_path, monkeypatch):
     (tmp_path / "keys").mkdir()
     (tmp_path / "keys" / "dvc").write_text("key", encoding="utf-8")
     options = {"keyfile": "~/keys/dvc"}
-    assert remote.missing_credentials(config("ssh://u@h/p", **options), {}, tmp_path / "x") is None
+    found = credentials.missing_credentials(config("ssh://u@h/p", **options), {}, tmp_path / "x")
+    assert found is None
 
 
 def test_credential_files_in_home(tmp_path):
@@ -152,7 +153,7 @@ def test_credential_files_in_home(tmp_path):
     (tmp_path / ".aws").mkdir()
     (tmp_path / ".aws/credentials").write_text("[default]\n", encoding="utf-8")
     for url in ("ssh://u@h/p", "s3://b/p"):
-        assert remote.missing_credentials(config(url), {}, tmp_path) is None
+        assert credentials.missing_credentials(config(url), {}, tmp_path) is None
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import charts, report
+from {{ cookiecutter.package_name }}_ci import charts, mermaid, report
 
 NUMBER = r"-?\d+(?:\.\d+)?"
 TEXT = r'"[^"`\n]*"'
@@ -71,9 +71,8 @@ COMPARE = {
         {**F1, "direction": "higher", "tolerance": 0.02, "status": "regressed"},
         {**ACCURACY, "direction": None, "tolerance": None, "status": "new"},
     ],
-    "params": [
-        {"key": "train.model", "old": "random_forest", "new": "linear", "status": "changed"}
-    ],
+    "params": [{"key": "train.model", "old": "random_forest", "new": "linear"}],
+    "params_compared": True,
     "regressions": ["f1_macro"],
     "passed": False,
     "note": "Worse than main beyond tolerance: f1_macro",
@@ -122,6 +121,15 @@ def test_regression_plots(regression_plots):
     assert sum(map(int, counts)) == 100
 
 
+def test_parameters_section_says_what_was_compared():
+    unchanged = report.render({**COMPARE, "params": []}, None, [])
+    assert "No parameter changes since `main`." in unchanged
+    rows = [{"key": "train.seed", "old": None, "new": 7}, {"key": "gone", "old": 1, "new": None}]
+    text = report.render({**COMPARE, "params": rows}, None, [])
+    assert "| `train.seed` | — | 7 |" in text
+    assert "| `gone` | 1 | — |" in text
+
+
 def test_verdicts():
     assert "pass" in report.verdict({**COMPARE, "passed": True}, VALIDATION)
     assert "regression" in report.verdict(COMPARE, VALIDATION)
@@ -140,7 +148,7 @@ def test_failed_validation_is_listed():
     text = report.render(None, failed, [])
     assert "44 of 45 expectations met" in text
     assert "| `expect_x` | `a\\|b` | 2 | `[-1, 999]` |" in text
-    assert "No parameter changes" in text
+    assert "### Parameters\n\nNot compared (reports/compare.json is missing)." in text
 
 
 @pytest.mark.parametrize(
@@ -148,7 +156,7 @@ def test_failed_validation_is_listed():
     [(0.1, "0.1"), (1e-07, "0.0000001"), (-123456.7, "-123500"), (2.0, "2"), (-0.0, "0")],
 )
 def test_mermaid_numbers_have_no_exponent(value, text):
-    assert charts.num(value) == text
+    assert mermaid.num(value) == text
 
 
 def test_resample():
