@@ -75,6 +75,7 @@ TEST_FILES = [
     "tests/ci/test_publish.py",
     "tests/ci/test_remote.py",
     "tests/ci/test_report.py",
+    "tests/code/test_common.py",
     "tests/code/test_dvc_yaml.py",
     "tests/code/test_evaluate.py",
     "tests/code/test_ingest.py",

@@ -119,10 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, help="joblib file to write")
     args = parser.parse_args(argv)
     try:
-        ingest = common.load_params("ingest")
-        target = str(common.require(ingest, "target", "ingest"))
-        params = common.load_params("train")
-        pipeline = fit(common.read_table(args.train), target, common.task_of(ingest), params)
+        target, task, params = common.stage_params("train")
+        pipeline = fit(common.read_table(args.train), target, task, params)
     except common.UserError as exc:
         return common.fail(exc)
     import joblib
