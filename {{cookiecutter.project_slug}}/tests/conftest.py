@@ -78,6 +78,23 @@ def workdir(tmp_path, monkeypatch, params) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def quick_train(params):
+    """A quick ``train:`` section for ``model`` on ``task`` (fewer trees and boosting rounds).
+    params.yaml's ``linear:`` holds the arguments of the project's task's estimator; for the
+    other task, that estimator's defaults."""
+
+    def make(task: str, model: str) -> dict:
+        values = {**params["train"], "model": model}
+        values["random_forest"] = {**values["random_forest"], "n_estimators": 10}
+        values["gradient_boosting"] = {**values["gradient_boosting"], "max_iter": 20}
+        if task != params["ingest"]["task"]:
+            values["linear"] = {}
+        return values
+
+    return make
+
+
 def write_params(values: dict) -> None:
     Path("params.yaml").write_text(yaml.safe_dump(values, sort_keys=False), encoding="utf-8")
 
