@@ -47,8 +47,10 @@ SUPPORTED_COMBINATIONS = {
 
 PACKAGE_FILES = [
     "__init__.py",
+    "checks.py",
     "common.py",
     "evaluate.py",
+    "findings.py",
     "ingest.py",
     "prepare.py",
     "suite.py",
