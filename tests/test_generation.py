@@ -88,7 +88,9 @@ TEST_FILES = [
     "tests/code/test_train.py",
     "tests/code/test_validate.py",
     "tests/data/test_suite_on_data.py",
+    "tests/model/conftest.py",
     "tests/model/test_model_behaviour.py",
+    "tests/model/test_shipped_model.py",
 ]
 COMMON_FILES = [
     ".cruft.json",

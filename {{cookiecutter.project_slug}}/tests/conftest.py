@@ -17,6 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "artifact: tests of the model the pipeline trained (models/model.joblib); skipped "
+        "until `dvc repro` has run, failing instead when REQUIRE_MODEL=1",
+    )
+
+
 def tiny_frame(task: str, rows: int = 80, seed: int = 0) -> pd.DataFrame:
     """Numeric, integer, text and boolean features with gaps; the target depends on them."""
     rng = np.random.default_rng(seed)
