@@ -62,7 +62,9 @@ def make_model(task: str, params: dict[str, Any]):
     accepted = set(kind().get_params())
     for key in options:
         if key == "random_state":
-            raise common.UserError(f"params.yaml: train.{name}.random_state: set train.seed")
+            raise common.UserError(
+                f"params.yaml: train.{name}.random_state comes from train.seed; remove it"
+            )
         if key not in accepted:
             raise common.UserError(
                 f"params.yaml: train.{name}.{key} is not an argument of {kind.__name__}; "

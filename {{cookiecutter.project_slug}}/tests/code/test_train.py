@@ -102,7 +102,7 @@ def test_unknown_argument_names_it_and_what_the_estimator_takes(quick_train):
 def test_random_state_comes_from_the_seed_only(quick_train):
     values = quick_train("classification", "linear")
     values["linear"] = {"random_state": 3}
-    with pytest.raises(common.UserError, match="train.linear.random_state: set train.seed"):
+    with pytest.raises(common.UserError, match="train.linear.random_state comes from train.seed"):
         train.make_model("classification", values)
 
 
