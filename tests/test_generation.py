@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -47,8 +49,10 @@ SUPPORTED_COMBINATIONS = {
 
 PACKAGE_FILES = [
     "__init__.py",
+    "checks.py",
     "common.py",
     "evaluate.py",
+    "findings.py",
     "ingest.py",
     "prepare.py",
     "suite.py",
@@ -82,6 +86,7 @@ TEST_FILES = [
     "tests/ci/test_publish.py",
     "tests/ci/test_remote.py",
     "tests/ci/test_report.py",
+    "tests/code/test_common.py",
     "tests/code/test_dvc_yaml.py",
     "tests/code/test_evaluate.py",
     "tests/code/test_ingest.py",
@@ -90,7 +95,9 @@ TEST_FILES = [
     "tests/code/test_train.py",
     "tests/code/test_validate.py",
     "tests/data/test_suite_on_data.py",
+    "tests/model/conftest.py",
     "tests/model/test_model_behaviour.py",
+    "tests/model/test_shipped_model.py",
 ]
 COMMON_FILES = [
     ".cruft.json",
@@ -239,6 +246,67 @@ def test_workflows_are_valid_and_pass_zizmor(combination):
         run_blocks = re.findall(r"run: ([^\n]*\n(?:\s{10,}.*\n)*)", text)
         for block in run_blocks:
             assert "${{" not in block, block
+
+
+def dvc_yaml_test(project: Path) -> subprocess.CompletedProcess:
+    """The project's own tests/code/test_dvc_yaml.py, run with the template's interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        + ["tests/code/test_dvc_yaml.py"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": "src"},
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("combination", ["defaults"], indirect=True)
+def test_project_test_of_dvc_deps_fails_when_they_differ_from_the_imports(combination, tmp_path):
+    """A stage's `deps:` must name exactly the package modules it imports: the generated
+    test passes as generated, and fails on a missing or an unneeded module."""
+    result, _ = combination
+    project = tmp_path / result.project.name
+    shutil.copytree(result.project, project, symlinks=True)
+    package = project.name.replace("-", "_")
+    run = dvc_yaml_test(project)
+    assert run.returncode == 0, run.stdout + run.stderr
+    dvc_file = project / "dvc.yaml"
+    generated = dvc_file.read_text(encoding="utf-8")
+
+    def run_with(change) -> subprocess.CompletedProcess:
+        pipeline = yaml.safe_load(generated)
+        change(pipeline["stages"])
+        dvc_file.write_text(yaml.safe_dump(pipeline, sort_keys=False), encoding="utf-8")
+        return dvc_yaml_test(project)
+
+    def fails_with(change, message: str) -> None:
+        run = run_with(change)
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert message in run.stdout, run.stdout
+        assert "1 failed" in run.stdout, run.stdout
+
+    common = f"src/{package}/common.py"
+    fails_with(
+        lambda stages: stages["train"]["deps"].remove(common),
+        f"dvc.yaml: stage train runs ['{common}']; add them to its deps",
+    )
+    suite = f"src/{package}/suite.py"
+    fails_with(
+        lambda stages: stages["prepare"]["deps"].append(suite),
+        f"dvc.yaml: stage prepare never imports ['{suite}']; remove them from its deps",
+    )
+    # A new module imported inside a function of evaluate, through the package's name.
+    (project / "src" / package / "helpers.py").write_text("VALUE = 1\n", encoding="utf-8")
+    evaluate = project / "src" / package / "evaluate.py"
+    evaluate.write_text(
+        evaluate.read_text(encoding="utf-8")
+        + f"\n\ndef later():\n    from {package}.helpers import VALUE\n\n    return VALUE\n",
+        encoding="utf-8",
+    )
+    helpers = f"src/{package}/helpers.py"
+    fails_with(lambda stages: None, f"dvc.yaml: stage evaluate runs ['{helpers}']")
+    run = run_with(lambda stages: stages["evaluate"]["deps"].append(helpers))
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def load_credentials_module(project: Path):

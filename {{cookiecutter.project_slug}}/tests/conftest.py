@@ -17,6 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "artifact: tests of the model the pipeline trained (models/model.joblib); skipped "
+        "until `dvc repro` has run, failing instead when REQUIRE_MODEL=1",
+    )
+
+
 def tiny_frame(task: str, rows: int = 80, seed: int = 0) -> pd.DataFrame:
     """Numeric, integer, text and boolean features with gaps; the target depends on them."""
     rng = np.random.default_rng(seed)
@@ -76,6 +84,23 @@ def workdir(tmp_path, monkeypatch, params) -> Path:
     monkeypatch.chdir(tmp_path)
     write_params(params)
     return tmp_path
+
+
+@pytest.fixture
+def quick_train(params):
+    """A quick ``train:`` section for ``model`` on ``task`` (fewer trees and boosting rounds).
+    params.yaml's ``linear:`` holds the arguments of the project's task's estimator; for the
+    other task, that estimator's defaults."""
+
+    def make(task: str, model: str) -> dict:
+        values = {**params["train"], "model": model}
+        values["random_forest"] = {**values["random_forest"], "n_estimators": 10}
+        values["gradient_boosting"] = {**values["gradient_boosting"], "max_iter": 20}
+        if task != params["ingest"]["task"]:
+            values["linear"] = {}
+        return values
+
+    return make
 
 
 def write_params(values: dict) -> None:

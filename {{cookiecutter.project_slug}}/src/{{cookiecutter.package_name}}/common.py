@@ -6,7 +6,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -23,8 +23,17 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
-def load_params(section: str, path: str | Path = "params.yaml") -> dict[str, Any]:
-    """Return one section of the parameters file."""
+class StageParams(NamedTuple):
+    """What a modelling stage reads from params.yaml: the target column, the task and its
+    own section."""
+
+    target: str
+    task: str
+    params: dict[str, Any]
+
+
+def read_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    """Return the whole parameters file."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path} not found; run the command from the project root")
@@ -32,10 +41,28 @@ def load_params(section: str, path: str | Path = "params.yaml") -> dict[str, Any
         params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise UserError(f"{path} is not valid YAML: {exc}") from exc
-    value = params.get(section) if isinstance(params, dict) else None
+    return params if isinstance(params, dict) else {}
+
+
+def section_of(params: dict[str, Any], section: str, path: str | Path = "params.yaml") -> dict:
+    """Return ``params[section]``, which must be a mapping."""
+    value = params.get(section)
     if not isinstance(value, dict):
         raise UserError(f"{path} has no '{section}:' section; add it (see the template)")
     return value
+
+
+def load_params(section: str, path: str | Path = "params.yaml") -> dict[str, Any]:
+    """Return one section of the parameters file."""
+    return section_of(read_params(path), section, path)
+
+
+def stage_params(section: str, path: str | Path = "params.yaml") -> StageParams:
+    """Return ingest.target, ingest.task and the stage's own section, checked."""
+    params = read_params(path)
+    ingest = section_of(params, "ingest", path)
+    target = str(require(ingest, "target", "ingest"))
+    return StageParams(target, task_of(ingest), section_of(params, section, path))
 
 
 def require(params: dict[str, Any], key: str, section: str) -> Any:

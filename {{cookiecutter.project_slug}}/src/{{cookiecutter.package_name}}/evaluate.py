@@ -126,16 +126,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
     try:
-        ingest = common.load_params("ingest")
-        target = str(common.require(ingest, "target", "ingest"))
-        params = common.load_params("evaluate")
+        target, task, params = common.stage_params("evaluate")
         if not Path(args.model).is_file():
             raise common.UserError(f"{args.model} not found; run `dvc repro train` first")
         import joblib
 
         model = joblib.load(args.model)
         test = common.read_table(args.test)
-        scores, plots = evaluate(model, test, target, common.task_of(ingest), params)
+        scores, plots = evaluate(model, test, target, task, params)
     except common.UserError as exc:
         return common.fail(exc)
     common.write_json(args.metrics, scores)

@@ -43,14 +43,12 @@ def check_validation(path: str | Path) -> None:
         )
 
 
-def prepare(data: str, validation: str, out: str | Path) -> tuple[int, int]:
+def prepare(
+    data: str, validation: str, out: str | Path, target: str, task: str, params: dict[str, Any]
+) -> tuple[int, int]:
     """Write train.parquet and test.parquet into ``out``; return their row counts."""
     check_validation(validation)
-    ingest = common.load_params("ingest")
-    target = str(common.require(ingest, "target", "ingest"))
-    train, test = split(
-        common.read_table(data), target, common.task_of(ingest), common.load_params("prepare")
-    )
+    train, test = split(common.read_table(data), target, task, params)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     train.to_parquet(out / "train.parquet", index=False)
@@ -65,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="folder for train/test Parquet files")
     args = parser.parse_args(argv)
     try:
-        rows = prepare(args.data, args.validation, args.out)
+        target, task, params = common.stage_params("prepare")
+        rows = prepare(args.data, args.validation, args.out, target, task, params)
     except common.UserError as exc:
         return common.fail(exc)
     print(f"prepare: {rows[0]} train rows, {rows[1]} test rows -> {args.out}")

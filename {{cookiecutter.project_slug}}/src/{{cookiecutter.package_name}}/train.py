@@ -7,12 +7,22 @@ from typing import Any
 
 from . import common
 
-OPTIONS = {
-    "random_forest": ("n_estimators", "max_depth", "min_samples_leaf"),
-    "gradient_boosting": ("learning_rate", "max_iter", "max_depth"),
-    "linear": ("C",),
+# train.model -> the scikit-learn estimator for each task. The model's own section under
+# `train:` in params.yaml is passed to it as keyword arguments, with random_state=train.seed.
+MODELS = {
+    "random_forest": {
+        "classification": "ensemble.RandomForestClassifier",
+        "regression": "ensemble.RandomForestRegressor",
+    },
+    "gradient_boosting": {
+        "classification": "ensemble.HistGradientBoostingClassifier",
+        "regression": "ensemble.HistGradientBoostingRegressor",
+    },
+    "linear": {
+        "classification": "linear_model.LogisticRegression",
+        "regression": "linear_model.Ridge",
+    },
 }
-MODELS = tuple(OPTIONS)
 
 
 def split_columns(frame) -> tuple[list[str], list[str]]:
@@ -27,49 +37,42 @@ def split_columns(frame) -> tuple[list[str], list[str]]:
     return numeric, [c for c in frame.columns if c not in numeric]
 
 
+def estimator_class(name: str, task: str) -> type:
+    """Return the estimator class that MODELS names for ``name`` and ``task``."""
+    import sklearn.ensemble
+    import sklearn.linear_model
+
+    module, class_name = MODELS[name][task].split(".")
+    return getattr(getattr(sklearn, module), class_name)
+
+
 def make_model(task: str, params: dict[str, Any]):
-    """Return the unfitted estimator named by ``train.model``."""
+    """Return the unfitted estimator named by ``train.model``, configured by its section."""
     name = common.require(params, "model", "train")
     if name not in MODELS:
         raise common.UserError(
             f"params.yaml: train.model {name!r} is unknown; use one of: {', '.join(MODELS)}"
         )
-    options = common.require(params, name, "train") or {}
-    for key in OPTIONS[name]:
-        common.require(options, key, f"train.{name}")
+    options = common.require(params, name, "train")
+    options = {} if options is None else options
+    if not isinstance(options, dict):
+        raise common.UserError(f"params.yaml: train.{name} must map argument names to values")
     seed = common.require(params, "seed", "train")
-    classify = task == "classification"
-    if name == "random_forest":
-        from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-
-        kind = RandomForestClassifier if classify else RandomForestRegressor
-        return kind(
-            n_estimators=options["n_estimators"],
-            max_depth=options["max_depth"],
-            min_samples_leaf=options["min_samples_leaf"],
-            random_state=seed,
-            n_jobs=1,
-        )
-    if name == "gradient_boosting":
-        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-
-        kind = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
-        return kind(
-            learning_rate=options["learning_rate"],
-            max_iter=options["max_iter"],
-            max_depth=options["max_depth"],
-            random_state=seed,
-        )
-    strength = options["C"]
-    if not isinstance(strength, (int, float)) or strength <= 0:
-        raise common.UserError("params.yaml: train.linear.C must be a number > 0")
-    if classify:
-        from sklearn.linear_model import LogisticRegression
-
-        return LogisticRegression(C=strength, max_iter=1000)
-    from sklearn.linear_model import Ridge
-
-    return Ridge(alpha=1.0 / strength)
+    kind = estimator_class(name, task)
+    accepted = set(kind().get_params())
+    for key in options:
+        if key == "random_state":
+            raise common.UserError(
+                f"params.yaml: train.{name}.random_state comes from train.seed; remove it"
+            )
+        if key not in accepted:
+            raise common.UserError(
+                f"params.yaml: train.{name}.{key} is not an argument of {kind.__name__}; "
+                f"it takes: {', '.join(sorted(accepted - {'random_state'}))}"
+            )
+    if "random_state" in accepted:
+        options = {**options, "random_state": seed}
+    return kind(**options)
 
 
 def build_pipeline(features, task: str, params: dict[str, Any]):
@@ -107,8 +110,12 @@ def fit(frame, target: str, task: str, params: dict[str, Any]):
         raise common.UserError(f"target column {target!r} not found; check ingest.target")
     features = frame.drop(columns=[target])
     pipeline = build_pipeline(features, task, params)
+    from sklearn.utils._param_validation import InvalidParameterError
+
     try:
         return pipeline.fit(features, frame[target])
+    except InvalidParameterError as exc:  # a value in params.yaml the estimator refuses
+        raise common.UserError(f"params.yaml: train.{params['model']}: {exc}") from exc
     except ValueError as exc:
         raise common.UserError(f"training failed: {exc}") from exc
 
@@ -119,10 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, help="joblib file to write")
     args = parser.parse_args(argv)
     try:
-        ingest = common.load_params("ingest")
-        target = str(common.require(ingest, "target", "ingest"))
-        params = common.load_params("train")
-        pipeline = fit(common.read_table(args.train), target, common.task_of(ingest), params)
+        target, task, params = common.stage_params("train")
+        pipeline = fit(common.read_table(args.train), target, task, params)
     except common.UserError as exc:
         return common.fail(exc)
     import joblib

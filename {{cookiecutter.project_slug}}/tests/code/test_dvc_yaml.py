@@ -1,5 +1,7 @@
+import ast
 import importlib.util
 import shlex
+from pathlib import Path
 
 import pytest
 import yaml
@@ -31,7 +33,6 @@ def test_every_stage_runs_its_own_module(dvc, root):
         assert words[:3] == ["python", "-m", f"{PACKAGE}.{name}"], name
         module = f"src/{PACKAGE}/{name}.py"
         assert module in stage["deps"], name
-        assert f"src/{PACKAGE}/common.py" in stage["deps"], name
         assert (root / module).is_file(), module
         assert importlib.util.find_spec(f"{PACKAGE}.{name}") is not None
 
@@ -60,3 +61,53 @@ def test_top_level_plots_are_written_by_evaluate(dvc):
     plots = [next(iter(item)) for item in dvc["plots"]]
     assert all(path.startswith(f"{folder}/") for path in plots)
     assert f"{folder}/feature_importance.csv" in plots
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module name an import statement of ``path`` may load, anywhere in the file
+    (imports inside functions run too), relative imports resolved within the package."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # `from . import x`, `from .x import y`: inside this flat package
+                base = ".".join(filter(None, [PACKAGE, base]))
+            found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def modules_run_by(root: Path, stage: str) -> set[str]:
+    """The package's files that `python -m <package>.<stage>` executes: __init__.py, the
+    stage's module and every package module they import, directly or through each other."""
+    folder = root / "src" / PACKAGE
+    seen: set[str] = set()
+    todo = ["__init__", stage]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for module in imports_of(folder / f"{name}.py"):
+            parts = module.split(".")
+            if parts[0] == PACKAGE and len(parts) > 1 and (folder / f"{parts[1]}.py").is_file():
+                todo.append(parts[1])
+    return {f"src/{PACKAGE}/{name}.py" for name in seen}
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_deps_name_exactly_the_modules_the_stage_runs(dvc, root, name):
+    declared = {d for d in dvc["stages"][name]["deps"] if d.startswith(f"src/{PACKAGE}/")}
+    used = modules_run_by(root, name)
+    missing, extra = sorted(used - declared), sorted(declared - used)
+    assert not missing, f"dvc.yaml: stage {name} runs {missing}; add them to its deps"
+    assert not extra, f"dvc.yaml: stage {name} never imports {extra}; remove them from its deps"
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_no_stage_depends_on_the_ci_package(dvc, root, name):
+    for path in sorted(modules_run_by(root, name)):
+        ci = {m for m in imports_of(root / path) if m.split(".")[0] == f"{PACKAGE}_ci"}
+        assert not ci, f"{path} imports {sorted(ci)}: the pipeline must not depend on CI code"
+    assert not any(d.startswith(f"src/{PACKAGE}_ci/") for d in dvc["stages"][name]["deps"])

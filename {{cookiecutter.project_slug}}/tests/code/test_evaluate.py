@@ -19,14 +19,16 @@ CLASSIFICATION = {
 }
 
 
-def fitted(frame, task, params, model="random_forest"):
-    values = {**params["train"], "model": model}
-    values["random_forest"] = {**values["random_forest"], "n_estimators": 10}
-    return train.fit(frame, "label", task, values)
+@pytest.fixture
+def fitted(quick_train):
+    def fit(frame, task, model="random_forest"):
+        return train.fit(frame, "label", task, quick_train(task, model))
+
+    return fit
 
 
-def test_binary_classification(classification_frame, params):
-    model = fitted(classification_frame, "classification", params)
+def test_binary_classification(classification_frame, fitted):
+    model = fitted(classification_frame, "classification")
     scores, plots = evaluate.evaluate(
         model, classification_frame, "label", "classification", EVALUATE
     )
@@ -43,18 +45,18 @@ def test_binary_classification(classification_frame, params):
     assert importance["importance"].is_monotonic_decreasing
 
 
-def test_multiclass_uses_micro_average_curves(classification_frame, params):
+def test_multiclass_uses_micro_average_curves(classification_frame, fitted):
     frame = classification_frame.assign(label=np.resize(["a", "b", "c"], len(classification_frame)))
     scores, plots = evaluate.evaluate(
-        fitted(frame, "classification", params), frame, "label", "classification", EVALUATE
+        fitted(frame, "classification"), frame, "label", "classification", EVALUATE
     )
     assert scores["roc_auc"] is not None
     assert plots["roc"]["fpr"].iloc[-1] == pytest.approx(1.0)
     assert plots["roc"]["tpr"].iloc[-1] == pytest.approx(1.0)
 
 
-def test_regression(regression_frame, params):
-    model = fitted(regression_frame, "regression", params, model="linear")
+def test_regression(regression_frame, fitted):
+    model = fitted(regression_frame, "regression", model="linear")
     scores, plots = evaluate.evaluate(model, regression_frame, "label", "regression", EVALUATE)
     assert set(scores) == {"rmse", "mae", "r2"}
     assert scores["r2"] > 0.5
@@ -74,11 +76,13 @@ def test_long_curves_are_thinned():
     assert thin.iloc[-1].tolist() == [1.0, 1.0]
 
 
-def test_main_writes_metrics_and_plots_only(workdir, params, set_params, classification_frame):
+def test_main_writes_metrics_and_plots_only(
+    workdir, params, set_params, fitted, classification_frame
+):
     params["ingest"].update(target="label", task="classification")
     params["evaluate"] = EVALUATE
     set_params(params)
-    joblib.dump(fitted(classification_frame, "classification", params), "model.joblib")
+    joblib.dump(fitted(classification_frame, "classification"), "model.joblib")
     classification_frame.to_parquet("test.parquet", index=False)
     (workdir / "plots").mkdir()
     (workdir / "plots/stale.csv").write_text("old\n", encoding="utf-8")

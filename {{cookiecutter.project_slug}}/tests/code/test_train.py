@@ -21,17 +21,10 @@ FAMILIES = {
 }
 
 
-def small(params: dict, model: str) -> dict:
-    values = {**params["train"], "model": model}
-    values["random_forest"] = {**values["random_forest"], "n_estimators": 10}
-    values["gradient_boosting"] = {**values["gradient_boosting"], "max_iter": 20}
-    return values
-
-
 @pytest.mark.parametrize(("model", "task"), list(FAMILIES))
-def test_each_family_fits_and_predicts(model, task, params, request):
+def test_each_family_fits_and_predicts(model, task, quick_train, request):
     frame = request.getfixturevalue(f"{task}_frame")
-    pipeline = train.fit(frame, "label", task, small(params, model))
+    pipeline = train.fit(frame, "label", task, quick_train(task, model))
     assert isinstance(pipeline.named_steps["model"], FAMILIES[model, task])
     predictions = pipeline.predict(frame.drop(columns=["label"]))
     assert len(predictions) == len(frame)
@@ -48,8 +41,9 @@ def test_columns_are_split_by_kind(classification_frame):
     assert categorical == ["colour", "member", "code"]
 
 
-def test_preprocessing_imputes_scales_and_encodes(classification_frame, params):
-    pipeline = train.fit(classification_frame, "label", "classification", small(params, "linear"))
+def test_preprocessing_imputes_scales_and_encodes(classification_frame, quick_train):
+    values = quick_train("classification", "linear")
+    pipeline = train.fit(classification_frame, "label", "classification", values)
     features = classification_frame.drop(columns=["label"])
     matrix = pipeline[:-1].transform(features)
     levels = sum(features[c].nunique() for c in ["colour", "member", "code"])
@@ -60,23 +54,56 @@ def test_preprocessing_imputes_scales_and_encodes(classification_frame, params):
     np.testing.assert_array_equal(matrix[:, 2:].sum(axis=1), 3.0)
 
 
-def test_unseen_categories_and_gaps_at_predict_time(classification_frame, params):
-    pipeline = train.fit(classification_frame, "label", "classification", small(params, "linear"))
+def test_unseen_categories_and_gaps_at_predict_time(classification_frame, quick_train):
+    values = quick_train("classification", "linear")
+    pipeline = train.fit(classification_frame, "label", "classification", values)
     new = classification_frame.drop(columns=["label"]).head(3).copy()
     new["colour"] = ["purple", None, "red"]
     new["size"] = float("nan")
     assert len(pipeline.predict(new)) == 3
 
 
-def test_hyperparameters_come_from_params(params):
-    values = small(params, "random_forest")
-    values["random_forest"].update(n_estimators=7, max_depth=3, min_samples_leaf=2)
+def test_every_model_has_a_section_and_an_estimator_per_task(project_params):
+    sections = set(project_params["train"]) - {"model", "seed"}
+    assert sections == set(train.MODELS)
+    for model, task in FAMILIES:
+        assert train.estimator_class(model, task) is FAMILIES[model, task]
+
+
+def test_hyperparameters_come_from_params(quick_train):
+    values = quick_train("classification", "random_forest")
+    values["random_forest"].update(n_estimators=7, max_depth=3, min_samples_leaf=2, n_jobs=2)
     values["seed"] = 11
     model = train.make_model("classification", values)
     assert (model.n_estimators, model.max_depth, model.min_samples_leaf) == (7, 3, 2)
-    assert model.random_state == 11
-    values["linear"] = {"C": 4.0}
-    assert train.make_model("regression", {**values, "model": "linear"}).alpha == 0.25
+    assert (model.n_jobs, model.random_state) == (2, 11)
+    values["linear"] = {"alpha": 4.0}
+    ridge = train.make_model("regression", {**values, "model": "linear"})
+    assert (ridge.alpha, ridge.random_state) == (4.0, 11)
+
+
+def test_a_new_hyperparameter_is_one_entry_in_params(quick_train):
+    values = quick_train("regression", "gradient_boosting")
+    values["gradient_boosting"]["l2_regularization"] = 0.5
+    assert train.make_model("regression", values).l2_regularization == 0.5
+
+
+def test_unknown_argument_names_it_and_what_the_estimator_takes(quick_train):
+    values = quick_train("classification", "random_forest")
+    values["random_forest"]["n_estimator"] = 5
+    with pytest.raises(common.UserError) as error:
+        train.make_model("classification", values)
+    message = str(error.value)
+    assert "train.random_forest.n_estimator is not an argument of RandomForestClassifier" in message
+    assert "n_estimators, n_jobs, oob_score" in message
+    assert "random_state" not in message.split("takes: ")[1]
+
+
+def test_random_state_comes_from_the_seed_only(quick_train):
+    values = quick_train("classification", "linear")
+    values["linear"] = {"random_state": 3}
+    with pytest.raises(common.UserError, match="train.linear.random_state comes from train.seed"):
+        train.make_model("classification", values)
 
 
 def test_unknown_model_lists_the_allowed_ones(params):
@@ -84,9 +111,9 @@ def test_unknown_model_lists_the_allowed_ones(params):
         train.make_model("classification", {**params["train"], "model": "svm"})
 
 
-def test_main_saves_a_model(workdir, params, set_params, regression_frame):
+def test_main_saves_a_model(workdir, params, set_params, quick_train, regression_frame):
+    params["train"] = quick_train("regression", "gradient_boosting")
     params["ingest"].update(target="label", task="regression")
-    params["train"] = small(params, "gradient_boosting")
     set_params(params)
     regression_frame.to_parquet("train.parquet", index=False)
     assert train.main(["--train", "train.parquet", "--model", "models/model.joblib"]) == 0
@@ -105,3 +132,25 @@ def test_main_reports_a_bad_model_in_one_line(
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert "'svm'" in error
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("n_estimators", 0, "train.random_forest: The 'n_estimators' parameter"),
+        ("n_estimator", 5, "train.random_forest.n_estimator is not an argument"),
+    ],
+)
+def test_main_reports_a_bad_hyperparameter_in_one_line(
+    workdir, params, set_params, capsys, classification_frame, key, value, expected
+):
+    params["ingest"].update(target="label", task="classification")
+    params["train"]["random_forest"][key] = value
+    set_params(params)
+    classification_frame.to_parquet("train.parquet", index=False)
+    assert train.main(["--train", "train.parquet", "--model", "model.joblib"]) != 0
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert expected in error
+    assert "Traceback" not in error
+    assert not (workdir / "model.joblib").exists()

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }} import common, suite, validate
+from {{ cookiecutter.package_name }} import checks, common, findings, suite, validate
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def failures(outcomes):
 
 
 def test_frame_passes_its_own_suite(frame, tiny_suite):
-    outcomes = validate.run_suite(frame, tiny_suite)
+    outcomes = checks.run_suite(frame, tiny_suite)
     assert len(outcomes) == len(tiny_suite["expectations"])
     assert [o["expectation"] for o in outcomes] == [e["type"] for e in tiny_suite["expectations"]]
     assert failures(outcomes) == set()
@@ -31,7 +31,7 @@ def test_broken_frame_fails_with_columns_and_examples(frame, tiny_suite):
     broken.loc[[1, 2], "size"] = [-1000.0, 9999.0]
     broken.loc[0, "visits"] = 7
     broken.loc[4, "colour"] = "purple"
-    outcomes = validate.run_suite(broken, tiny_suite, examples=1)
+    outcomes = checks.run_suite(broken, tiny_suite, examples=1)
     assert failures(outcomes) == {
         ("expect_column_values_to_be_between", "size"),
         ("expect_column_values_to_be_between", "visits"),
@@ -41,7 +41,7 @@ def test_broken_frame_fails_with_columns_and_examples(frame, tiny_suite):
     size = next(o for o in outcomes if o["column"] == "size" and not o["success"])
     assert size["unexpected_count"] == 2
     assert size["examples"] == [-1000.0]
-    summary = validate.summarise(outcomes, len(broken))
+    summary = findings.summarise(outcomes, len(broken))
     assert summary["success"] is False
     assert summary["unsuccessful"] == 4
     assert summary["evaluated"] == len(tiny_suite["expectations"])
@@ -51,7 +51,7 @@ def test_broken_frame_fails_with_columns_and_examples(frame, tiny_suite):
 def test_missing_column_and_text_in_numeric_column(frame, tiny_suite):
     broken = frame.drop(columns=["member"]).astype({"size": object})
     broken.loc[0, "size"] = "big"
-    found = failures(validate.run_suite(broken, tiny_suite))
+    found = failures(checks.run_suite(broken, tiny_suite))
     assert ("expect_table_columns_to_match_ordered_list", None) in found
     assert ("expect_column_values_to_be_in_type_list", "size") in found
     assert ("expect_column_values_to_not_be_null", "member") in found

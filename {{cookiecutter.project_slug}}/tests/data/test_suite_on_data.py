@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }} import validate
+from {{ cookiecutter.package_name }} import checks
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def kwargs_of(suite):
 @pytest.fixture(scope="module")
 def failed(suite):
     def run(frame) -> set[tuple[str, str | None]]:
-        outcomes = validate.run_suite(frame, suite, examples=3)
+        outcomes = checks.run_suite(frame, suite, examples=3)
         return {(o["expectation"], o["column"]) for o in outcomes if not o["success"]}
 
     return run

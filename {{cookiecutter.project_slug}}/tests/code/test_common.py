@@ -1,0 +1,63 @@
+"""The preamble every stage shares: params.yaml read once, one clear line when it is wrong."""
+
+import importlib
+import shlex
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }} import common
+
+PACKAGE = "{{ cookiecutter.package_name }}"
+
+
+def stage_commands(root) -> dict[str, list[str]]:
+    """Each stage's arguments, as dvc.yaml runs it."""
+    stages = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    return {name: shlex.split(stage["cmd"])[3:] for name, stage in stages.items()}
+
+
+def test_stage_params_reads_target_task_and_the_section(workdir, params, set_params):
+    params["ingest"].update(target="label", task="regression")
+    set_params(params)
+    target, task, section = common.stage_params("train")
+    assert (target, task, section) == ("label", "regression", params["train"])
+    assert common.stage_params("evaluate").params == params["evaluate"]
+
+
+@pytest.mark.parametrize(
+    ("contents", "expected"),
+    [
+        (None, "error: params.yaml not found; run the command from the project root"),
+        ("ingest: [unclosed\n", "error: params.yaml is not valid YAML"),
+        ("- a list\n", "error: params.yaml has no '"),
+    ],
+    ids=["missing", "broken", "not-a-mapping"],
+)
+@pytest.mark.parametrize("stage", ["ingest", "validate", "prepare", "train", "evaluate"])
+def test_every_stage_reports_a_bad_params_file_in_one_line(
+    tmp_path, monkeypatch, capsys, root, stage, contents, expected
+):
+    monkeypatch.chdir(tmp_path)
+    if contents is not None:
+        (tmp_path / "params.yaml").write_text(contents, encoding="utf-8")
+    module = importlib.import_module(f"{PACKAGE}.{stage}")
+    assert module.main(stage_commands(root)[stage]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(expected)
+    assert error.count("\n") == 1
+    assert list(tmp_path.iterdir()) == ([] if contents is None else [tmp_path / "params.yaml"])
+
+
+@pytest.mark.parametrize("stage", ["prepare", "train", "evaluate"])
+def test_a_missing_section_or_bad_task_is_named(workdir, params, set_params, capsys, root, stage):
+    module = importlib.import_module(f"{PACKAGE}.{stage}")
+    del params[stage]
+    set_params(params)
+    assert module.main(stage_commands(root)[stage]) == 2
+    assert f"params.yaml has no '{stage}:' section" in capsys.readouterr().err
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    params["ingest"]["task"] = "clustering"
+    set_params(params)
+    assert module.main(stage_commands(root)[stage]) == 2
+    assert "ingest.task must be 'classification' or 'regression'" in capsys.readouterr().err
