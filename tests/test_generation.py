@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BIN, TEMPLATE, Bake, audit_workflows, bake, isolated_env
+from conftest import BIN, TEMPLATE, Bake, audit_workflows, bake, check_dependabot, isolated_env
 from custom_data import write_churn_csv, write_churn_parquet
 
 # Answers that change which files exist or how they are wired are multiplied;
@@ -87,6 +87,7 @@ TEST_FILES = [
 ]
 COMMON_FILES = [
     ".cruft.json",
+    ".github/dependabot.yml",
     ".github/act/README.md",
     ".github/act/checkout/action.yml",
     ".github/act/setup-uv/action.yml",
@@ -224,8 +225,9 @@ def test_workflows_are_valid_and_pass_zizmor(combination):
     result, _ = combination
     workflows = sorted((result.project / ".github" / "workflows").glob("*.yml"))
     assert [w.name for w in workflows] == ["pipeline.yml", "publish.yml", "test.yml"]
-    # .github as a whole: the workflows and the act stand-ins' action.yml files
+    # .github as a whole: the workflows, the act stand-ins' action.yml files, dependabot.yml
     audit_workflows(workflows, result.project / ".github")
+    check_dependabot(result.project / ".github" / "dependabot.yml")
     for workflow in workflows:
         text = workflow.read_text(encoding="utf-8")
         assert "pull_request_target" not in text
@@ -315,6 +317,22 @@ def test_without_the_package_index_generation_succeeds_without_a_lock(tmp_path):
     expected = expected_files(result.project, {}) - {"uv.lock"}
     assert tracked_files(result.project) == expected
     assert git(result.project, "status", "--porcelain") == ""
+
+
+def test_dependabot_updates_actions_and_python_weekly_in_groups(combination):
+    result, _ = combination
+    project = result.project
+    config = yaml.safe_load((project / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert set(updates) == {"github-actions", "uv"}
+    for update in updates.values():
+        assert update["directory"] == "/"
+        assert update["schedule"]["interval"] == "weekly"
+        assert [group["patterns"] for group in update["groups"].values()] == [["*"]]
+    # ruff is pinned in two files and bumped in both by hand: Dependabot leaves it alone.
+    hooks = (project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert "ruff==" in hooks
+    assert updates["uv"]["ignore"] == [{"dependency-name": "ruff"}]
 
 
 def load_remote_module(project: Path):
