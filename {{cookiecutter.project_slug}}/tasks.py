@@ -3,7 +3,7 @@
     python3 tasks.py help      # every command, one line each
 
 Installs with uv (https://docs.astral.sh/uv/): the `uv` on PATH, else a pinned uv that this
-script installs into .venv with pip first. The versions come from uv.lock.
+script installs with pip first and keeps in .venv. The versions come from uv.lock.
 """
 
 from __future__ import annotations
