@@ -1,5 +1,6 @@
 """Finish the generated project: drop files of answers not chosen, record the
-answers, and make it a git + DVC repository with a first commit.
+answers, lock the dependencies (uv.lock), and make it a git + DVC repository
+with a first commit.
 
 Runs inside the new project directory. A failure prints one line and exits
 non-zero; cookiecutter then removes the directory, so nothing is half-made.
@@ -31,6 +32,9 @@ FILES_BY_ANSWER: dict[str, dict[str, list[str]]] = {
     "dataset": {name: [path] for name, path in SUITES.items()} | {"custom": []},
     "dvc_remote": {"s3": [".github/act/configure-aws-credentials"]},
 }
+
+# Seconds `uv lock` may take at generation (about 5 with a warm cache).
+LOCK_TIMEOUT = 60
 
 # Keys of the cookiecutter context that describe the run, not the answers.
 RUN_KEYS = ("_output_dir", "_repo_dir", "_checkout")
@@ -233,6 +237,42 @@ def write_suite(answers: dict, root: Path, data: Path | None) -> None:
     )
 
 
+def uv_command() -> str | None:
+    """uv from this interpreter when it has it, else the `uv` on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def lock_dependencies(root: Path) -> None:
+    """Write uv.lock for the first commit; without it, the first `tasks.py setup` does."""
+    uv = uv_command()
+    why = "uv is not installed beside cookiecutter"
+    if uv is not None:
+        # No Python downloads here: with the project's Python missing, set-up installs it.
+        env = {"UV_PYTHON_DOWNLOADS": "never", **ENV}
+        try:
+            result = subprocess.run(
+                [uv, "lock", "--quiet"],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=LOCK_TIMEOUT,
+                check=False,
+            )
+            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            why = None if result.returncode == 0 else f"uv lock failed: {last}"
+        except subprocess.TimeoutExpired:
+            why = f"the package index did not answer within {LOCK_TIMEOUT} s"
+    if why is not None:
+        (root / "uv.lock").unlink(missing_ok=True)
+        print(f"note: no uv.lock yet ({why}); the first `python3 tasks.py setup` writes it")
+
+
 def set_up_repository(answers: dict, root: Path, data: Path | None) -> None:
     dvc = dvc_command()
     run(["git", "init", "-q", "-b", "main"], root, "git init")
@@ -269,6 +309,7 @@ def main(answers: dict, root: Path) -> int:
         data = copy_custom_data(answers, root) if answers["dataset"] == "custom" else None
         write_suite(answers, root, data)
         (root / ".cruft.json").write_text(cruft_json(answers_record(answers)), "utf-8")
+        lock_dependencies(root)
         set_up_repository(answers, root, data)
     except HookError as error:
         print(f"error: {error}", file=sys.stderr)

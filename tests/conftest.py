@@ -113,6 +113,16 @@ def audit_workflows(workflows: list[Path], audit_target: Path) -> None:
     assert "No findings to report" in audit.stdout + audit.stderr
 
 
+def check_dependabot(config: Path) -> None:
+    """Dependabot's configuration schema (check-jsonschema's vendored copy) accepts it."""
+    schema = subprocess.run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.dependabot", config],
+        capture_output=True,
+        text=True,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+
+
 def set_param(params_file: Path, dotted: str, value: object) -> None:
     """Change one value of a params.yaml, as a person editing it would."""
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BIN, TEMPLATE, Bake, audit_workflows, bake, isolated_env
+from conftest import BIN, TEMPLATE, Bake, audit_workflows, bake, check_dependabot, isolated_env
 from custom_data import write_churn_csv, write_churn_parquet
 
 # Answers that change which files exist or how they are wired are multiplied;
@@ -101,6 +101,7 @@ TEST_FILES = [
 ]
 COMMON_FILES = [
     ".cruft.json",
+    ".github/dependabot.yml",
     ".github/act/README.md",
     ".github/act/checkout/action.yml",
     ".github/act/setup-uv/action.yml",
@@ -121,6 +122,9 @@ COMMON_FILES = [
     "params.yaml",
     "pyproject.toml",
     "tasks.py",
+    # Written by the post-generation hook (`uv lock`), which needs the package index; so
+    # does this tier (pre-commit builds its hook environments from it).
+    "uv.lock",
     *TEST_FILES,
 ]
 CUSTOM_FILES = ["data/external/.gitignore", "data/external/dataset.{ext}.dvc"]
@@ -197,7 +201,8 @@ def combination(request, tmp_path_factory) -> tuple[Bake, dict[str, str]]:
 
 def test_exact_file_set(combination):
     result, answers = combination
-    assert tracked_files(result.project) == expected_files(result.project, answers)
+    # A missing uv.lock: the hook's note in its output says why.
+    assert tracked_files(result.project) == expected_files(result.project, answers), result.stdout
 
 
 def test_one_clean_commit_on_main(combination):
@@ -234,8 +239,9 @@ def test_workflows_are_valid_and_pass_zizmor(combination):
     result, _ = combination
     workflows = sorted((result.project / ".github" / "workflows").glob("*.yml"))
     assert [w.name for w in workflows] == ["pipeline.yml", "publish.yml", "test.yml"]
-    # .github as a whole: the workflows and the act stand-ins' action.yml files
+    # .github as a whole: the workflows, the act stand-ins' action.yml files, dependabot.yml
     audit_workflows(workflows, result.project / ".github")
+    check_dependabot(result.project / ".github" / "dependabot.yml")
     for workflow in workflows:
         text = workflow.read_text(encoding="utf-8")
         assert "pull_request_target" not in text
@@ -246,6 +252,101 @@ def test_workflows_are_valid_and_pass_zizmor(combination):
         run_blocks = re.findall(r"run: ([^\n]*\n(?:\s{10,}.*\n)*)", text)
         for block in run_blocks:
             assert "${{" not in block, block
+
+
+def workflow_jobs(project: Path) -> dict[str, dict]:
+    """{"<workflow>/<job>": job} for the three workflows."""
+    jobs = {}
+    for path in sorted((project / ".github" / "workflows").glob("*.yml")):
+        for name, job in yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"].items():
+            jobs[f"{path.name}/{name}"] = job
+    return jobs
+
+
+def test_every_workflow_installs_exactly_what_uv_lock_says(combination):
+    result, _ = combination
+    syncs = []
+    for where, job in workflow_jobs(result.project).items():
+        for step in job.get("steps", []):
+            if "setup-uv" in step.get("uses", "") and step["with"]["enable-cache"]:
+                globs = step["with"]["cache-dependency-glob"].split()
+                assert globs == ["pyproject.toml", "uv.lock"], where
+            if "uv sync" in step.get("run", ""):
+                syncs.append(where)
+                assert "uv sync --locked" in step["run"], (where, step["run"])
+    assert sorted(syncs) == ["pipeline.yml/pipeline", "publish.yml/publish", "test.yml/test"]
+    steps = workflow_jobs(result.project)["test.yml/test"]["steps"]
+    names = [step.get("name") for step in steps]
+    assert names.index("uv.lock matches pyproject.toml") < names.index(
+        "Install (Python from .python-version, versions from uv.lock)"
+    )
+
+
+def lock_check(project: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    """The Test workflow's lock step, run as GitHub runs a `run:` script."""
+    steps = workflow_steps(project, "test.yml", "test")
+    (step,) = [s for s in steps if s.get("name") == "uv.lock matches pyproject.toml"]
+    script = tmp_path / "lock-step.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", script],
+        cwd=project,
+        env=isolated_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("combination", ["defaults"], indirect=True)
+def test_a_stale_lock_fails_the_test_workflow_saying_how_to_refresh_it(combination, tmp_path):
+    result, _ = combination
+    project = tmp_path / result.project.name
+    shutil.copytree(result.project, project, symlinks=True)
+    fresh = lock_check(project, tmp_path)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert "::error" not in fresh.stdout
+
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text.replace('"joblib>=1.4",', '"joblib>=1.4",\n    "six",'), "utf-8")
+    stale = lock_check(project, tmp_path)
+    assert stale.returncode == 1
+    errors = [line for line in stale.stdout.splitlines() if line.startswith("::error")]
+    assert errors == [
+        "::error file=uv.lock::uv.lock is missing or out of date: run `uv lock` "
+        "(or python3 tasks.py setup) and commit uv.lock"
+    ]
+
+
+def test_without_the_package_index_generation_succeeds_without_a_lock(tmp_path):
+    empty_index = tmp_path / "empty-index"
+    empty_index.mkdir()
+    env = {**isolated_env(tmp_path / "home"), "UV_DEFAULT_INDEX": empty_index.as_uri()}
+    result = bake(tmp_path / "out", {}, env=env)
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stdout.splitlines() if "uv.lock" in line]
+    assert len(notes) == 1, result.stdout
+    assert notes[0].startswith("note: no uv.lock yet (uv lock failed: ")
+    assert notes[0].endswith("; the first `python3 tasks.py setup` writes it")
+    expected = expected_files(result.project, {}) - {"uv.lock"}
+    assert tracked_files(result.project) == expected
+    assert git(result.project, "status", "--porcelain") == ""
+
+
+def test_dependabot_updates_actions_and_python_weekly_in_groups(combination):
+    result, _ = combination
+    project = result.project
+    config = yaml.safe_load((project / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert set(updates) == {"github-actions", "uv"}
+    for update in updates.values():
+        assert update["directory"] == "/"
+        assert update["schedule"]["interval"] == "weekly"
+        assert [group["patterns"] for group in update["groups"].values()] == [["*"]]
+    # ruff is pinned in two files and bumped in both by hand: Dependabot leaves it alone.
+    hooks = (project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert "ruff==" in hooks
+    assert updates["uv"]["ignore"] == [{"dependency-name": "ruff"}]
 
 
 def dvc_yaml_test(project: Path) -> subprocess.CompletedProcess:

@@ -346,3 +346,26 @@ def test_next_command_sees_through_a_symlinked_folder(tmp_path):
     link.symlink_to(real)
     # the shell's $PWD keeps the link; the hook's own folder is the real path
     assert post.next_command((real / "proj").resolve(), link).startswith("cd proj && ")
+
+
+def test_a_lock_that_takes_too_long_is_left_to_the_first_set_up(tmp_path, monkeypatch, capsys):
+    slow_uv = tmp_path / "uv"
+    slow_uv.write_text("#!/bin/sh\ntouch uv.lock\nexec sleep 30\n", encoding="utf-8")
+    slow_uv.chmod(0o755)
+    monkeypatch.setattr(post, "uv_command", lambda: str(slow_uv))
+    monkeypatch.setattr(post, "LOCK_TIMEOUT", 1)
+    post.lock_dependencies(tmp_path)
+    assert capsys.readouterr().out == (
+        "note: no uv.lock yet (the package index did not answer within 1 s); "
+        "the first `python3 tasks.py setup` writes it\n"
+    )
+    assert not (tmp_path / "uv.lock").exists()  # nothing half-written stays
+
+
+def test_without_uv_the_project_is_still_generated(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(post, "uv_command", lambda: None)
+    post.lock_dependencies(tmp_path)
+    assert (
+        "note: no uv.lock yet (uv is not installed beside cookiecutter)" in capsys.readouterr().out
+    )
+    assert list(tmp_path.iterdir()) == []

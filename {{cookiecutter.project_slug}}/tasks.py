@@ -1,28 +1,32 @@
 """Set up and run this project with nothing but python3 (standard library only).
 
-    python3 tasks.py repro     # set up .venv, run the DVC pipeline, show the metrics
-    python3 tasks.py test      # set up .venv, run the tests (extra arguments go to pytest)
-    python3 tasks.py lint      # ruff check and format check
-    python3 tasks.py ci-local [EVENT] [ACT ARGS...]   # run the GitHub workflows here, under act
-    python3 tasks.py setup     # only create or refresh .venv
+    python3 tasks.py help      # every command, one line each
 
-Uses uv when it is on PATH (fast, writes uv.lock), plain venv + pip otherwise.
+Installs with uv (https://docs.astral.sh/uv/): the `uv` on PATH, else a pinned uv that this
+script installs with pip first and keeps in .venv. The versions come from uv.lock.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-STAMP = VENV / ".installed"
+UV_EXE = "uv.exe" if os.name == "nt" else "uv"
+# The uv installed when none is on PATH (the release this project was generated with).
+UV_PIN = "uv==0.13.9"
 PYTHON_VERSION = (ROOT / ".python-version").read_text(encoding="utf-8").strip()
+LOCK = ROOT / "uv.lock"
+METRICS = ROOT / "reports" / "metrics.json"
+VALIDATION = ROOT / "reports" / "validation.json"
 ENV = {
     **os.environ,
     "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -30,6 +34,13 @@ ENV = {
     "DVC_NO_ANALYTICS": "1",
     "GX_ANALYTICS_ENABLED": "false",
 }
+# A pyenv shim with PYENV_VERSION set would hide the Python that .python-version asks for.
+ENV.pop("PYENV_VERSION", None)
+
+
+def fail(message: str) -> SystemExit:
+    print(f"error: {message}", file=sys.stderr)
+    return SystemExit(1)
 
 
 def call(*args: str | Path) -> None:
@@ -39,40 +50,116 @@ def call(*args: str | Path) -> None:
         raise SystemExit(code)
 
 
-def base_python() -> str:
-    """The Python this project was generated for, else the one running this script."""
-    found = shutil.which(f"python{PYTHON_VERSION}")
-    if found and subprocess.call([found, "-c", ""], stderr=subprocess.DEVNULL) == 0:
-        return found
-    print(
-        f"note: python{PYTHON_VERSION} not found; using {sys.version.split()[0]} instead",
-        file=sys.stderr,
+def quiet(*args: str | Path) -> subprocess.CompletedProcess:
+    """Run a command without showing its output."""
+    return subprocess.run(
+        [str(a) for a in args], cwd=ROOT, env=ENV, capture_output=True, text=True, check=False
     )
-    return sys.executable
 
 
-def setup() -> None:
-    uv = shutil.which("uv")
-    if uv:
+def bootstrap_uv(folder: Path) -> Path:
+    """Install the pinned uv with pip into a throw-away venv in ``folder``; its path."""
+    print(f"uv is not on PATH: installing {UV_PIN} with pip first", flush=True)
+    venv = folder / "venv"
+    if quiet(sys.executable, "-m", "venv", venv).returncode:
+        raise fail(
+            f"`{sys.executable} -m venv` failed: install uv (https://docs.astral.sh/uv/) "
+            "or Python's venv module (Debian/Ubuntu: apt install python3-venv)"
+        )
+    pip = quiet(venv / BIN.name / "python", "-m", "pip", "install", "--quiet", UV_PIN)
+    if pip.returncode:
+        last = (pip.stderr.strip().splitlines() or ["no output"])[-1]
+        raise fail(f"pip could not install {UV_PIN} ({last}): install uv, or check your index")
+    return venv / BIN.name / UV_EXE
+
+
+def stale_venv() -> str | None:
+    """The Python version of .venv (from its pyvenv.cfg) if not the one .python-version names."""
+    cfg = VENV / "pyvenv.cfg"
+    text = cfg.read_text(encoding="utf-8") if cfg.is_file() else ""
+    found = re.search(r"^version(?:_info)?\s*=\s*([\d.]+)", text, re.MULTILINE)
+    wanted = PYTHON_VERSION.split(".")
+    if found and found.group(1).split(".")[: len(wanted)] != wanted:
+        return found.group(1)
+    return None
+
+
+def find_uv(scratch: Path, rebuild: bool) -> Path:
+    """uv from PATH, else the one kept in .venv (copied out if .venv goes), else a new one."""
+    on_path = shutil.which("uv")
+    if on_path and not Path(on_path).resolve().is_relative_to(VENV):
+        return Path(on_path)
+    kept = BIN / UV_EXE
+    if kept.exists():
+        return Path(shutil.copy2(kept, scratch / UV_EXE)) if rebuild else kept
+    return bootstrap_uv(scratch)
+
+
+def require_python(uv: Path) -> None:
+    """The Python of .python-version is there, or uv installs it; else stop with one line."""
+    if quiet(uv, "python", "find", PYTHON_VERSION).returncode == 0:
+        return
+    why = "UV_PYTHON_DOWNLOADS=never keeps uv from installing it"
+    if os.environ.get("UV_PYTHON_DOWNLOADS") != "never":
+        print(f"+ {uv} python install {PYTHON_VERSION}", flush=True)
+        if quiet(uv, "python", "install", PYTHON_VERSION).returncode == 0:
+            return
+        why = "uv could not install it"
+    raise fail(
+        f"Python {PYTHON_VERSION} (.python-version) is not installed and {why}: install "
+        f"Python {PYTHON_VERSION}, or run `uv python install {PYTHON_VERSION}` "
+        "where the internet is reachable, or generate the project again with another "
+        f"python_version (this python3 is {sys.version.split()[0]})"
+    )
+
+
+def setup(*extras: str) -> None:
+    """Create or refresh .venv: the dev extra, ``extras`` on top, versions from uv.lock."""
+    stale = stale_venv()
+    with tempfile.TemporaryDirectory() as scratch:
+        uv = find_uv(Path(scratch), rebuild=stale is not None)
+        require_python(uv)
+        if stale:  # uv rebuilds it (and keeps it when the new one cannot be made)
+            print(f"note: .venv was built for Python {stale}; rebuilding it for {PYTHON_VERSION}")
+        lock = LOCK.read_bytes() if LOCK.exists() else None
         # Compile bytecode at install, as pip does: where Python keeps no bytecode cache
         # (PYTHONDONTWRITEBYTECODE, as in many containers) each pipeline stage would
         # otherwise compile pandas, scikit-learn and Great Expectations again.
-        call(uv, "sync", "--extra", "dev", "--quiet", "--compile-bytecode")
-        return
-    if STAMP.exists() and STAMP.stat().st_mtime >= (ROOT / "pyproject.toml").stat().st_mtime:
-        return
-    if not (BIN / "python").exists():
-        call(base_python(), "-m", "venv", VENV)
-    call(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    call(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]")
-    STAMP.touch()
+        options = [f"--extra={extra}" for extra in ("dev", *extras)]
+        call(uv, "sync", *options, "--quiet", "--compile-bytecode")
+        if uv.is_relative_to(scratch):
+            shutil.copy2(uv, BIN / UV_EXE)  # kept for the next set-up, which needs no pip
+    if lock is None:
+        print("note: wrote uv.lock, the exact versions installed; commit it (git add uv.lock)")
+    elif LOCK.read_bytes() != lock:
+        print("note: updated uv.lock to match pyproject.toml; commit it (git add uv.lock)")
+
+
+def shown(value: object) -> str:
+    return "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def summary() -> None:
+    """The model's metrics as a table, and the data validation verdict in one line."""
+    if METRICS.is_file():
+        metrics = json.loads(METRICS.read_text(encoding="utf-8"))
+        width = max(len("metric"), *map(len, metrics))
+        print(f"\n{'metric':<{width}}  value\n{'-' * width}  ------")
+        for name, value in metrics.items():
+            print(f"{name:<{width}}  {shown(value)}")
+    if VALIDATION.is_file():
+        check = json.loads(VALIDATION.read_text(encoding="utf-8"))
+        verdict = "passed" if check["success"] else "FAILED"
+        print(
+            f"\nData validation {verdict}: {check['successful']} of {check['evaluated']} "
+            f"expectations met on {check['rows']} rows (reports/validation.md)"
+        )
 
 
 def repro(args: list[str]) -> None:
     setup()
     call(BIN / "dvc", "repro", *args)
-    call(BIN / "dvc", "metrics", "show")
-    print("Metrics: reports/metrics.json; data validation: reports/validation.md")
+    summary()
     print("Plots: `source .venv/bin/activate && dvc plots show`, then open dvc_plots/index.html")
 
 
@@ -85,6 +172,14 @@ def lint(args: list[str]) -> None:
     setup()
     call(BIN / "ruff", "check", *args, ".")
     call(BIN / "ruff", "format", "--check", ".")
+
+
+def update(args: list[str]) -> None:
+    """cruft, which brings later template changes into this project (see README)."""
+    setup("update")
+    if not args or args[0] not in {"check", "diff", "link"}:
+        args = ["update", *args]
+    call(BIN / "cruft", *args)
 
 
 def act_stand_ins() -> list[str]:
@@ -101,7 +196,7 @@ def act_stand_ins() -> list[str]:
 
 def ci_local(args: list[str]) -> None:
     """Run the workflows for EVENT (default: push) on this machine with act."""
-    setup()
+    setup("ci-local")
     event, extra = (args[0], args[1:]) if args and not args[0].startswith("-") else ("push", args)
     work = ROOT / ".ci-local"
     ENV.pop("VIRTUAL_ENV")  # each job makes its own environment
@@ -124,20 +219,36 @@ def ci_local(args: list[str]) -> None:
     )
 
 
+# {command: (its arguments, what it does in one line, its function)}
 COMMANDS = {
-    "setup": lambda args: setup(),
-    "repro": repro,
-    "test": test,
-    "lint": lint,
-    "ci-local": ci_local,
+    "setup": ("", "create or refresh .venv, nothing else", lambda args: setup()),
+    "repro": ("[DVC ARGS]", "run the DVC pipeline; show the metrics and validation verdict", repro),
+    "test": ("[PYTEST ARGS]", "run the tests of code, data and model", test),
+    "lint": ("[RUFF ARGS]", "ruff check, and ruff format --check", lint),
+    "ci-local": ("[EVENT] [ACT ARGS]", "run the GitHub workflows here, under act", ci_local),
+    "update": ("[check|diff|ARGS]", "bring in later template changes with cruft (README)", update),
 }
 
 
+def usage() -> str:
+    rows = {f"{name} {args}".strip(): about for name, (args, about, _) in COMMANDS.items()}
+    rows["help"] = "this list"
+    width = max(map(len, rows)) + 2
+    lines = "\n".join(f"  {left:<{width}}{about}" for left, about in rows.items())
+    return (
+        f"usage: python3 tasks.py COMMAND [ARGS...]\n\n{lines}\n\n"
+        "Each command but help first creates or refreshes .venv (uv; versions from uv.lock)."
+    )
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in COMMANDS:
-        print(f"usage: python3 tasks.py ({'|'.join(COMMANDS)}) [args...]", file=sys.stderr)
+    if not argv or argv[0] in {"help", "-h", "--help"}:
+        print(usage())
+        return 0
+    if argv[0] not in COMMANDS:
+        print(f"error: unknown command {argv[0]!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    COMMANDS[argv[0]](argv[1:])
+    COMMANDS[argv[0]][2](argv[1:])
     return 0
 
 
