@@ -7,31 +7,25 @@ from pathlib import Path
 from typing import Any
 
 from . import common
+from .split import split_indices
 
 
 def split(frame, target: str, task: str, params: dict[str, Any]):
     """Return seeded (train, test) frames; stratified on the target for classification."""
-    from sklearn.model_selection import train_test_split
-
     if target not in frame.columns:
         raise common.UserError(f"target column {target!r} not found; check ingest.target")
     frame = frame.dropna(subset=[target]).reset_index(drop=True)
     test_size = common.require(params, "test_size", "prepare")
     if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
         raise common.UserError("params.yaml: prepare.test_size must be a fraction between 0 and 1")
-    stratify = None
-    if common.require(params, "stratify", "prepare") and task == "classification":
-        stratify = frame[target]
+    stratify = bool(common.require(params, "stratify", "prepare")) and task == "classification"
+    seed = common.require(params, "seed", "prepare")
     try:
-        return train_test_split(
-            frame,
-            test_size=test_size,
-            random_state=common.require(params, "seed", "prepare"),
-            stratify=stratify,
-        )
+        train, test = split_indices(frame[target], test_size, seed, stratify)
     except ValueError as exc:
-        hint = "; set prepare.stratify: false" if stratify is not None else ""
+        hint = "; set prepare.stratify: false" if stratify else ""
         raise common.UserError(f"cannot split the data: {exc}{hint}") from exc
+    return frame.iloc[train], frame.iloc[test]
 
 
 def check_validation(path: str | Path) -> None:
