@@ -3,9 +3,9 @@
     python bench/stage.py RECORD MODULE_OR_SCRIPT [ARGS...]
 
 Runs ``MODULE`` as ``python -m MODULE ARGS`` would (a path ending in ``.py`` runs as a
-script), then appends one JSON line to RECORD: the name, the exit code, the wall time
-from the start of this script, the time spent inside ``import`` statements, and the
-peak resident memory of the process.
+script), then appends one JSON line to RECORD, also when the stage ends with ``os._exit``:
+the name, the exit code, the wall time from the start of this script, the time spent
+inside ``import`` statements, and the peak resident memory of the process.
 
 Import time is counted by wrapping ``builtins.__import__``: the outermost import
 statement in progress is timed, nested imports are part of it, so every second is
@@ -51,6 +51,14 @@ def main() -> int:
     record, target, *args = sys.argv[1:]
     builtins.__import__ = _timed_import
     code = 0
+    real_exit = os._exit
+
+    def recorded_exit(status: int) -> None:  # a stage that ends with os._exit
+        builtins.__import__ = _real_import
+        _record(record, target, status)
+        real_exit(status)
+
+    os._exit = recorded_exit
     try:
         if target.endswith(".py"):
             sys.argv = [target, *args]
@@ -64,6 +72,12 @@ def main() -> int:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         builtins.__import__ = _real_import
+        os._exit = real_exit
+    _record(record, target, code)
+    return code
+
+
+def _record(record: str, target: str, code: int) -> None:
     wall = time.perf_counter() - START
     entry = {
         "name": target.rsplit(".", 1)[-1] if not target.endswith(".py") else target,
@@ -76,7 +90,6 @@ def main() -> int:
     }
     with open(record, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")
-    return code
 
 
 if __name__ == "__main__":

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import yaml
 
@@ -21,6 +23,19 @@ def fail(message: str, code: int = 2) -> int:
     """Print ``message`` as one line to stderr and return the exit code."""
     print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
     return code
+
+
+def run(main: Callable[[], int]) -> NoReturn:
+    """End ``python -m <package>.<stage>``: run ``main()``, then exit at once with its code.
+
+    When main() returns, every file the stage wrote is closed. What the interpreter would do
+    next, free each object and module that pandas, scikit-learn or Great Expectations made,
+    takes 0.1-0.3 s a stage and changes nothing on disk: it is skipped. An exception still
+    ends the process the usual way, with its traceback."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class StageParams(NamedTuple):

@@ -2,6 +2,8 @@
 
 import importlib
 import shlex
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -61,3 +63,27 @@ def test_a_missing_section_or_bad_task_is_named(workdir, params, set_params, cap
     set_params(params)
     assert module.main(stage_commands(root)[stage]) == 2
     assert "ingest.task must be 'classification' or 'regression'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("source", "code"), [("sklearn:wine", 0), ("sklearn:nope", 2)])
+def test_a_stage_process_flushes_its_output_and_exits_with_main_s_code(
+    workdir, params, set_params, source, code
+):
+    """`python -m <package>.<stage>` ends through common.run, which skips the interpreter's
+    teardown: the exit code, the printed line and the written file must all be there."""
+    params["ingest"].update(source=source, target="target", task="classification")
+    set_params(params)
+    result = subprocess.run(
+        [sys.executable, "-m", f"{PACKAGE}.ingest", "--out", "raw/data.csv"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == code, result.stderr
+    if code == 0:
+        assert result.stdout.startswith("ingest: 178 rows from sklearn:wine")
+        assert len((workdir / "raw" / "data.csv").read_text(encoding="utf-8").splitlines()) == 179
+    else:
+        assert result.stdout == ""
+        assert result.stderr.startswith("error: ingest.source: unknown data set 'sklearn:nope'")
+        assert result.stderr.count("\n") == 1
