@@ -1,4 +1,10 @@
-"""Shared fixtures: tiny frames for unit tests, and the project's own data and params."""
+"""Shared fixtures: tiny frames and parameters of the tests' own for the unit tests, and the
+project's own files for the tests about them.
+
+The unit tests (tests/code, tests/ci) never read the project's params.yaml, dvc.yaml or data:
+those belong to the project's owners, who change them. Only the tests about those files ask
+for ``root``, ``project_params`` or ``raw_data``: tests/code/test_dvc_yaml.py, the suite on
+the real data (tests/data) and the model tests (tests/model)."""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ import yaml
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+PROJECT_PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
 
 
 def pytest_configure(config):
@@ -68,19 +74,37 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def project_params() -> dict:
-    """The project's params.yaml (do not modify: use ``params`` for a copy)."""
-    return PARAMS
+    """The project's params.yaml, for the tests about it (do not modify)."""
+    return PROJECT_PARAMS
+
+
+# The unit tests' own parameters, for the tiny frames: every section a stage reads, small
+# forests and few boosting rounds. ``linear`` holds the arguments for the task's estimator.
+LINEAR = {"classification": {"C": 1.0, "max_iter": 1000}, "regression": {"alpha": 1.0}}
+UNIT_PARAMS = {
+    "ingest": {"source": "data/external/tiny.csv", "target": "label", "task": "classification"},
+    "validate": {"examples": 5},
+    "prepare": {"test_size": 0.2, "seed": 42, "stratify": True},
+    "train": {
+        "model": "random_forest",
+        "seed": 42,
+        "random_forest": {"n_estimators": 10, "min_samples_leaf": 1, "n_jobs": 1},
+        "gradient_boosting": {"learning_rate": 0.1, "max_iter": 20},
+        "linear": LINEAR["classification"],
+    },
+    "evaluate": {"importance_repeats": 2, "seed": 42},
+}
 
 
 @pytest.fixture
 def params() -> dict:
-    """A fresh copy of the project's params.yaml."""
-    return copy.deepcopy(PARAMS)
+    """A fresh copy of the unit tests' own parameters (not the project's params.yaml)."""
+    return copy.deepcopy(UNIT_PARAMS)
 
 
 @pytest.fixture
 def workdir(tmp_path, monkeypatch, params) -> Path:
-    """An empty current folder holding a copy of the project's params.yaml."""
+    """An empty current folder holding the unit tests' own params.yaml."""
     monkeypatch.chdir(tmp_path)
     write_params(params)
     return tmp_path
@@ -88,17 +112,10 @@ def workdir(tmp_path, monkeypatch, params) -> Path:
 
 @pytest.fixture
 def quick_train(params):
-    """A quick ``train:`` section for ``model`` on ``task`` (fewer trees and boosting rounds).
-    params.yaml's ``linear:`` holds the arguments of the project's task's estimator; for the
-    other task, that estimator's defaults."""
+    """A ``train:`` section of the unit tests' own for ``model`` on ``task``."""
 
     def make(task: str, model: str) -> dict:
-        values = {**params["train"], "model": model}
-        values["random_forest"] = {**values["random_forest"], "n_estimators": 10}
-        values["gradient_boosting"] = {**values["gradient_boosting"], "max_iter": 20}
-        if task != params["ingest"]["task"]:
-            values["linear"] = {}
-        return values
+        return {**copy.deepcopy(params["train"]), "model": model, "linear": dict(LINEAR[task])}
 
     return make
 
@@ -118,7 +135,8 @@ def raw_data() -> pd.DataFrame:
     """The project's raw data as the validate stage sees it, loaded through ingest."""
     from {{ cookiecutter.package_name }} import ingest, suite
 
-    source = str(PARAMS["ingest"]["source"])
+    section = PROJECT_PARAMS["ingest"]
+    source = str(section["source"])
     if not source.startswith("sklearn:"):
         source = str(ROOT / source)
-    return suite.as_read_back(ingest.load_source(source, str(PARAMS["ingest"]["target"])))
+    return suite.as_read_back(ingest.load_source(source, str(section["target"])))

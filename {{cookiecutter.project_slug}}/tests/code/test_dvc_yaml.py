@@ -1,4 +1,5 @@
 import ast
+import importlib
 import importlib.util
 import shlex
 from pathlib import Path
@@ -45,6 +46,22 @@ def test_every_path_argument_is_declared(dvc):
         for flag, path in paths.items():
             assert flag.startswith("--"), (name, flag)
             assert path in declared, (name, flag, path)
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_every_stage_accepts_the_arguments_dvc_yaml_gives_it(
+    dvc, name, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)  # no params.yaml: a stage that took its arguments says so
+    module = importlib.import_module(f"{PACKAGE}.{name}")
+    try:
+        code = module.main(shlex.split(dvc["stages"][name]["cmd"])[3:])
+    except SystemExit:
+        why = capsys.readouterr().err.strip().splitlines()[-1]
+        pytest.fail(f"dvc.yaml: the {name} stage refuses its arguments: {why}")
+    assert code == 2
+    assert "params.yaml not found" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_params_named_in_dvc_yaml_exist(dvc, project_params):

@@ -64,6 +64,7 @@ def test_unseen_categories_and_gaps_at_predict_time(classification_frame, quick_
 
 
 def test_every_model_has_a_section_and_an_estimator_per_task(project_params):
+    """The project's params.yaml (the one test here about it) names every model's arguments."""
     sections = set(project_params["train"]) - {"model", "seed"}
     assert sections == set(train.MODELS)
     for model, task in FAMILIES:
