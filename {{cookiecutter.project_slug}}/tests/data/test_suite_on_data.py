@@ -67,3 +67,40 @@ def test_unseen_category(raw_data, failed, kwargs_of):
         broken[column] = broken[column].astype(object)
     broken.loc[broken.index[0], column] = unseen
     assert ("expect_column_values_to_be_in_set", column) in failed(broken)
+
+
+@pytest.fixture(scope="module")
+def target(project_params) -> tuple[str, str]:
+    return str(project_params["ingest"]["target"]), project_params["ingest"]["task"]
+
+
+def test_no_rows_is_refused(raw_data, failed):
+    assert ("expect_table_row_count_to_be_between", None) in failed(raw_data.iloc[:0])
+
+
+def test_the_target_must_be_there_and_labelled(raw_data, failed, target):
+    column, _ = target
+    assert ("expect_column_to_exist", column) in failed(raw_data.drop(columns=[column]))
+    unlabelled = raw_data.astype({column: object})
+    unlabelled.loc[unlabelled.index[:3], column] = None
+    assert ("expect_column_values_to_not_be_null", column) in failed(unlabelled)
+
+
+def test_a_constant_or_rare_class_target_is_refused(raw_data, failed, target):
+    column, task = target
+    if task != "classification":
+        pytest.skip("a classification target only")
+    constant = raw_data.assign(**{column: raw_data[column].iloc[0]})
+    assert ("expect_column_unique_value_count_to_be_between", column) in failed(constant)
+    rare = raw_data.astype({column: object})
+    rare.loc[rare.index[:1], column] = "a class of one row"
+    assert ("expect_column_value_counts_to_be_at_least", column) in failed(rare)
+
+
+def test_a_regression_target_must_be_numeric(raw_data, failed, target):
+    column, task = target
+    if task != "regression":
+        pytest.skip("a regression target only")
+    words = raw_data.astype({column: object})
+    words.loc[words.index[:3], column] = "no"
+    assert ("expect_column_values_to_be_in_type_list", column) in failed(words)
