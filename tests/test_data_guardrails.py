@@ -1,5 +1,6 @@
-"""Slow tier: a project whose data cannot train a model stops at validate, in one line, and
-a failed stage's outputs come back with `dvc checkout`, as the generated README says."""
+"""Data that cannot make a project is named in one line: at generation (fast tier), and in
+the pipeline, where a project whose data cannot train a model stops at validate and a failed
+stage's outputs come back with `dvc checkout`, as the generated README says (slow tier)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,36 @@ import sys
 
 import pytest
 from conftest import bake, isolated_env
-from custom_data import churn_rows, write_csv
+from custom_data import churn_rows, write_churn_parquet, write_csv
+from test_hooks import pre
 from test_pipeline import RAN, Project
 
-pytestmark = pytest.mark.slow
+
+@pytest.mark.parametrize("contents", ["", "\n\n"], ids=["zero-bytes", "blank-lines"])
+def test_an_empty_custom_file_is_named_as_empty_not_as_a_bad_target(tmp_path, contents):
+    path = tmp_path / "data.csv"
+    path.write_text(contents, encoding="utf-8")
+    with pytest.raises(pre.AnswerError) as raised:
+        pre.check_custom_data(str(path), "target")
+    assert (
+        str(raised.value)
+        == f"custom_data_path={str(path)!r} is not valid: data.csv is empty (no header)"
+    )
 
 
+def test_custom_parquet_without_pyarrow_says_to_install_it_in_one_line(tmp_path, monkeypatch):
+    path = write_churn_parquet(tmp_path / "churn.parquet", rows=20)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # importing pyarrow now fails
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(pre.AnswerError) as raised:
+        pre.check_custom_data(str(path), "spend")
+    assert str(raised.value).endswith(
+        "reading Parquet needs pyarrow beside cookiecutter (pip install pyarrow)"
+    )
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.slow
 def test_a_constant_target_stops_at_validate_and_no_model_is_written(tmp_path):
     rows = [{**row, "churned": "no"} for row in churn_rows()]
     data = write_csv(tmp_path / "incoming" / "churn.csv", rows)
