@@ -59,12 +59,12 @@ def test_a_constant_target_stops_at_validate_and_no_model_is_written(tmp_path):
     assert "Traceback" not in output
     assert (
         "validation failed: expect_column_unique_value_count_to_be_between: target column "
-        "'churned' has 1 class(es) ['no']; classification needs at least 2"
+        "'churned' has 1 class ['no']; classification needs at least 2"
     ) in output
     assert "expect_column_value_counts_to_be_at_least" not in output  # one class, of 400 rows
     report = (project.root / "reports" / "validation.md").read_text(encoding="utf-8")
     assert "**FAILED**" in report
-    assert "has 1 class(es)" in report
+    assert "has 1 class ['no']" in report
     assert not (project.root / "models" / "model.joblib").exists()
     assert not (project.root / "data" / "prepared").exists()
 

@@ -79,8 +79,8 @@ def class_counts(frame, item: dict[str, Any], examples: int) -> dict[str, Any]:
     if not isinstance(least, int) or isinstance(least, bool):
         raise ValueError(f"min_value must be a whole number, not {least!r}")
     found = column in frame.columns
-    counts = frame[column].value_counts() if found else None
-    small = [] if counts is None else [(_plain(k), int(n)) for k, n in counts.items() if n < least]
+    counts = frame[column].value_counts() if found else {}
+    small = sorted(([_plain(k), int(n)] for k, n in counts.items() if n < least), key=str)
     return {
         "expectation": CLASS_COUNTS,
         "column": column,
@@ -88,8 +88,8 @@ def class_counts(frame, item: dict[str, Any], examples: int) -> dict[str, Any]:
         "kwargs": {"min_value": least},
         "success": found and not small,
         "unexpected_count": len(small) if found else None,
-        "examples": [f"{value!r}: {rows}" for value, rows in sorted(small, key=str)][:examples],
-        "observed": None if counts is None else int(counts.min()) if len(counts) else 0,
+        "examples": [value for value, _ in small][:examples],
+        "observed": small[:examples],  # [class, rows] of the classes short of rows
         "expected": None,
         "error": None if found else f"column {column!r} is not in the data",
     }

@@ -21,8 +21,8 @@ def summarise(outcomes: list[dict[str, Any]], rows: int) -> dict[str, Any]:
     }
 
 
-def _rows(count: int) -> str:
-    return f"{count} row{'' if count == 1 else 's'}"
+def _rows(count: int, one: str = "row", many: str = "rows") -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 def _problem(o: dict[str, Any]) -> str | None:
@@ -34,16 +34,18 @@ def _problem(o: dict[str, Any]) -> str | None:
     if kind == "expect_column_to_exist":
         return "is not in the data" + ("; set ingest.target to a column of it" * o["target"])
     if kind == "expect_column_value_counts_to_be_at_least":
+        short = ", ".join(f"{value!r} ({_rows(rows)})" for value, rows in o["observed"])
         return (
-            f"has {o['unexpected_count']} class(es) with fewer than {_rows(kwargs['min_value'])} "
-            f"(class: rows) {examples}; add rows of them, or drop or merge those classes"
+            f"has {_rows(o['unexpected_count'], 'class', 'classes')} with fewer than "
+            f"{_rows(kwargs['min_value'])}: {short}; add rows of them, or drop or merge them"
         )
     if not o["target"]:
         return None
     if kind == "expect_column_unique_value_count_to_be_between":
+        found = _rows(o["observed"], "class", "classes")
         return (
-            f"has {o['observed']} class(es) {examples}; classification needs at least "
-            f"{kwargs.get('min_value')}: fix the labels, or set ingest.task: regression"
+            f"has {found} {examples}; classification needs at least {kwargs.get('min_value')}: "
+            "fix the labels, or set ingest.task: regression"
         )
     if kind == "expect_column_values_to_be_in_type_list" and examples:
         return (
