@@ -143,13 +143,14 @@ def read_columns(path: Path) -> list[str]:
     except ImportError:
         try:
             import pandas as pd
-        except ImportError as exc:
+
+            return [str(c) for c in pd.read_parquet(path).columns]
+        except ImportError as exc:  # no pandas, or pandas without a Parquet engine
             raise AnswerError(
                 "custom_data_path",
                 str(path),
                 "reading Parquet needs pyarrow beside cookiecutter (pip install pyarrow)",
             ) from exc
-        return [str(c) for c in pd.read_parquet(path).columns]
     return list(pq.read_schema(path).names)
 
 
@@ -177,6 +178,8 @@ def check_custom_data(path_text: str, target: str) -> None:
         raise
     except Exception as exc:  # an unreadable file is an answer error, not a crash
         raise AnswerError("custom_data_path", path_text, f"cannot read it ({exc})") from exc
+    if not columns:
+        raise AnswerError("custom_data_path", path_text, f"{path.name} is empty (no header)")
     if target not in columns:
         shown = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
         raise AnswerError("custom_target", target, f"the columns of {path.name} are: {shown}")

@@ -90,6 +90,7 @@ TEST_FILES = [
     "tests/code/test_common.py",
     "tests/code/test_dvc_yaml.py",
     "tests/code/test_evaluate.py",
+    "tests/code/test_guardrails.py",
     "tests/code/test_ingest.py",
     "tests/code/test_prepare.py",
     "tests/code/test_split.py",

@@ -1,4 +1,8 @@
-"""Run an expectation suite with Great Expectations and turn each result into a plain outcome."""
+"""Run an expectation suite with Great Expectations and turn each result into a plain outcome.
+
+One rule GX has no expectation for is checked here, in the same shape: each class of a
+target has at least ``min_value`` rows (``expect_column_value_counts_to_be_at_least``).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,14 @@ from . import common
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 HIDDEN_KWARGS = ("column", "column_list", "batch_id")
+CLASS_COUNTS = "expect_column_value_counts_to_be_at_least"
 
 
 def _plain(value: Any) -> Any:
+    """A JSON-ready value: NaN becomes None, infinities the text 'inf' and '-inf'."""
     value = value.item() if hasattr(value, "item") else value
     if isinstance(value, float) and not math.isfinite(value):
-        return None
+        return None if math.isnan(value) else str(value)
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
@@ -40,25 +46,52 @@ def _error(info: Any) -> str | None:
     return None
 
 
-def _outcome(result: Any, examples: int, columns: list[str]) -> dict[str, Any]:
+def _outcome(result: Any, examples: int, frame) -> dict[str, Any]:
     config = result.expectation_config
     details = result.result or {}
     observed = details.get("observed_value")
     observed = [_plain(v) for v in observed] if isinstance(observed, list) else _plain(observed)
     column = config.kwargs.get("column")
+    found = column in frame.columns
     error = _error(result.exception_info)
-    if error and column is not None and column not in columns:
+    if error and column is not None and not found:
         error = f"column {column!r} is not in the data"
+    shown = details.get("partial_unexpected_list", [])
+    if config.type == "expect_column_unique_value_count_to_be_between" and found:
+        shown = frame[column].dropna().unique()[:examples].tolist()  # the values there are
     return {
         "expectation": config.type,
         "column": column,
+        "target": bool(config.meta.get("target")),
         "kwargs": {k: v for k, v in config.kwargs.items() if k not in HIDDEN_KWARGS},
         "success": bool(result.success),
         "unexpected_count": details.get("unexpected_count"),
-        "examples": _distinct(details.get("partial_unexpected_list", []))[:examples],
+        "examples": _distinct(shown)[:examples],
         "observed": observed,
         "expected": config.kwargs.get("column_list"),
         "error": error,
+    }
+
+
+def class_counts(frame, item: dict[str, Any], examples: int) -> dict[str, Any]:
+    """The outcome of CLASS_COUNTS: every class of ``column`` has ``min_value`` rows or more."""
+    column, least = item["kwargs"]["column"], item["kwargs"]["min_value"]
+    if not isinstance(least, int) or isinstance(least, bool):
+        raise ValueError(f"min_value must be a whole number, not {least!r}")
+    found = column in frame.columns
+    counts = frame[column].value_counts() if found else {}
+    small = sorted(([_plain(k), int(n)] for k, n in counts.items() if n < least), key=str)
+    return {
+        "expectation": CLASS_COUNTS,
+        "column": column,
+        "target": bool((item.get("meta") or {}).get("target")),
+        "kwargs": {"min_value": least},
+        "success": found and not small,
+        "unexpected_count": len(small) if found else None,
+        "examples": [value for value, _ in small][:examples],
+        "observed": small[:examples],  # [class, rows] of the classes short of rows
+        "expected": None,
+        "error": None if found else f"column {column!r} is not in the data",
     }
 
 
@@ -81,9 +114,12 @@ def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str,
             ExpectationConfiguration,
         )
 
-        built = []
+        built, own = [], {}
         for number, item in enumerate(suite["expectations"], start=1):
             try:
+                if isinstance(item, dict) and item.get("type") == CLASS_COUNTS:
+                    own[number] = class_counts(frame, item, examples)
+                    continue
                 config = ExpectationConfiguration(
                     type=item["type"],
                     kwargs=item.get("kwargs", {}),
@@ -104,5 +140,7 @@ def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str,
         )
         result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20 + examples}
         results = batch.validate(gx_suite, result_format=result_format).results
-    results = sorted(results, key=lambda result: result.expectation_config.meta["position"])
-    return [_outcome(result, examples, list(map(str, frame.columns))) for result in results]
+    outcomes = {
+        r.expectation_config.meta["position"]: _outcome(r, examples, frame) for r in results
+    }
+    return [outcome for _, outcome in sorted({**outcomes, **own}.items())]

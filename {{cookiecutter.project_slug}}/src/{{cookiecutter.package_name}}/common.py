@@ -1,12 +1,14 @@
-"""Helpers shared by every stage: parameters, reading data, writing JSON."""
+"""Helpers shared by every stage: parameters, reading data, writing files whole."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
+import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
@@ -39,8 +41,7 @@ def run(main: Callable[[], int]) -> NoReturn:
 
 
 class StageParams(NamedTuple):
-    """What a modelling stage reads from params.yaml: the target column, the task and its
-    own section."""
+    """What a modelling stage reads from params.yaml: target column, task, own section."""
 
     target: str
     task: str
@@ -97,6 +98,17 @@ def task_of(ingest_params: dict[str, Any]) -> str:
     return task
 
 
+def need_pyarrow(path: str | Path) -> None:
+    """Raise a UserError unless pyarrow, which reads and writes Parquet, is installed."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as exc:
+        raise UserError(
+            f"{path}: Parquet needs pyarrow, a main dependency of this project (no extra): "
+            "install it with `python3 tasks.py setup` (or `uv pip install pyarrow`)"
+        ) from exc
+
+
 def read_table(path: str | Path):
     """Read a CSV or Parquet file into a data frame, chosen by the file suffix."""
     import pandas as pd
@@ -107,10 +119,14 @@ def read_table(path: str | Path):
         raise UserError(f"{path}: unsupported file type '{suffix}'; use .csv or .parquet")
     if not path.is_file():
         raise UserError(f"{path} not found; check the path or run `dvc repro` first")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path} is empty (0 bytes); give a file with a header and rows")
+    if suffix == ".parquet":
+        need_pyarrow(path)
     try:
-        if suffix == ".csv":
-            return pd.read_csv(path)
-        return pd.read_parquet(path)
+        return pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+    except pd.errors.EmptyDataError as exc:
+        raise UserError(f"{path} is empty: no header, no rows") from exc
     except Exception as exc:
         raise UserError(f"cannot read {path}: {exc}") from exc
 
@@ -122,10 +138,36 @@ def ensure_parent(path: str | Path) -> Path:
     return path
 
 
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` to write a file or folder to; when the block
+    ends, it takes the place of ``path`` in one rename. If the block fails, ``path`` is left
+    as it was and the temporary is removed: nothing half-written is ever at ``path``."""
+    path = ensure_parent(path)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    old = path.with_name(f".{path.name}.{os.getpid()}.old")
+    try:
+        yield temp
+        if path.is_dir() and temp.is_dir():
+            path.rename(old)  # a folder cannot be renamed onto a full one
+        os.replace(temp, path)
+    finally:
+        for leftover in (temp, old):
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            leftover.unlink(missing_ok=True)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole (see ``replacing``)."""
+    with replacing(path) as temp:
+        temp.write_text(text, encoding="utf-8")
+
+
 def write_json(path: str | Path, data: Any, sort_keys: bool = True) -> None:
     """Write ``data`` as indented JSON with a trailing newline."""
     text = json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False)
-    ensure_parent(path).write_text(text + "\n", encoding="utf-8")
+    write_text(path, text + "\n")
 
 
 def read_json(path: str | Path) -> Any:

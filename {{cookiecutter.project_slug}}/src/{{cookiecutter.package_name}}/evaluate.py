@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +34,14 @@ def classification(model, features, actual) -> tuple[dict[str, Any], dict[str, A
     from sklearn import metrics
     from sklearn.preprocessing import label_binarize
 
+    classes = model.classes_
+    if len(classes) < 2:
+        raise common.UserError(
+            f"the model knows one class only ({classes[0]!r}); retrain it on data with at "
+            "least 2 classes (`dvc repro`)"
+        )
     predicted = model.predict(features)
     proba = model.predict_proba(features)
-    classes = model.classes_
     if len(classes) == 2:
         truth, score = (actual.to_numpy() == classes[1]).astype(int), proba[:, 1]
         auc = _safe(metrics.roc_auc_score, truth, score)
@@ -111,13 +115,11 @@ def evaluate(model, test, target: str, task: str, params: dict[str, Any]):
 
 
 def write_plots(plots: dict[str, Any], folder: str | Path) -> None:
-    """Replace the contents of ``folder`` with one CSV per plot."""
-    folder = Path(folder)
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    for name, frame in plots.items():
-        frame.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g")
+    """Replace ``folder`` with one holding one CSV per plot, in one rename."""
+    with common.replacing(folder) as temp:
+        temp.mkdir()
+        for name, frame in plots.items():
+            frame.to_csv(temp / f"{name}.csv", index=False, float_format="%.6g")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,7 +120,8 @@ def load_source(source: str, target: str):
 def ingest(source: str, target: str, out: str | Path) -> int:
     """Write the raw data to ``out`` as CSV and return the number of rows."""
     frame = load_source(source, target)
-    frame.to_csv(common.ensure_parent(out), index=False)
+    with common.replacing(out) as temp:
+        frame.to_csv(temp, index=False)
     return len(frame)
 
 

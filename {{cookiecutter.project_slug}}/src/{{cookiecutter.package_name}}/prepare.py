@@ -15,6 +15,8 @@ def split(frame, target: str, task: str, params: dict[str, Any]):
     if target not in frame.columns:
         raise common.UserError(f"target column {target!r} not found; check ingest.target")
     frame = frame.dropna(subset=[target]).reset_index(drop=True)
+    if frame.empty:
+        raise common.UserError(f"no rows with a value in the target column {target!r} to split")
     test_size = common.require(params, "test_size", "prepare")
     if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
         raise common.UserError("params.yaml: prepare.test_size must be a fraction between 0 and 1")
@@ -43,10 +45,11 @@ def prepare(
     """Write train.parquet and test.parquet into ``out``; return their row counts."""
     check_validation(validation)
     train, test = split(common.read_table(data), target, task, params)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    train.to_parquet(out / "train.parquet", index=False)
-    test.to_parquet(out / "test.parquet", index=False)
+    common.need_pyarrow(Path(out) / "train.parquet")
+    with common.replacing(out) as temp:
+        temp.mkdir()
+        train.to_parquet(temp / "train.parquet", index=False)
+        test.to_parquet(temp / "test.parquet", index=False)
     return len(train), len(test)
 
 

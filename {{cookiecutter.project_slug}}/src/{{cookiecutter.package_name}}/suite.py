@@ -1,6 +1,10 @@
 """Build a Great Expectations suite (1.x JSON format) from a data file, without importing GX.
 
 Usage: python -m <package>.suite --data data/raw/data.csv --out expectations/suite.json
+
+Besides what the data shows, the suite guards the target (ingest.target, ingest.task): it is
+there and never empty; for classification it has at least 2 classes, each with at least
+``--min-class-rows`` rows; for regression it is numeric. And the table has at least 1 row.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ INT_TYPES = ["int64", "int32", "Int64", "float64"]
 FLOAT_TYPES = ["float64", "float32", "Float64", "int64"]
 BOOL_TYPES = ["bool", "boolean"]
 TEXT_TYPES = ["object", "str", "string"]
+NUMERIC_TYPES = ["int64", "int32", "Int64", "float64", "float32", "Float64"]
+# Rows each class of a classification target needs: with prepare.test_size 0.2, the
+# stratified split then puts at least one row of every class in the test split.
+MIN_CLASS_ROWS = 5
 
 
 def as_read_back(frame):
@@ -32,8 +40,8 @@ def as_read_back(frame):
     return pd.read_csv(buffer)
 
 
-def _expectation(kind: str, **kwargs: Any) -> dict[str, Any]:
-    return {"type": f"expect_{kind}", "kwargs": kwargs, "meta": {}}
+def _expectation(kind: str, meta: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    return {"type": f"expect_{kind}", "kwargs": kwargs, "meta": meta or {}}
 
 
 def _plain(value: Any) -> Any:
@@ -99,19 +107,44 @@ def _column_expectations(name: str, column) -> list[dict[str, Any]]:
     return out
 
 
-def build_suite(frame, name: str) -> dict[str, Any]:
-    """Return a Great Expectations 1.x suite, as a JSON-ready dict, describing ``frame``."""
+def _target_expectations(name: str, task: str, min_class_rows: int) -> list[dict[str, Any]]:
+    """The rules on the target, whatever the data shows: there, labelled, and fit to learn."""
+    rules = [("column_to_exist", {}), ("column_values_to_not_be_null", {})]
+    if task == "classification":
+        rules += [
+            ("column_unique_value_count_to_be_between", {"min_value": 2, "max_value": None}),
+            ("column_value_counts_to_be_at_least", {"min_value": min_class_rows}),
+        ]
+    else:
+        rules += [("column_values_to_be_in_type_list", {"type_list": NUMERIC_TYPES})]
+    return [_expectation(kind, {"target": True}, column=name, **kw) for kind, kw in rules]
+
+
+def build_suite(
+    frame,
+    name: str,
+    target: str | None = None,
+    task: str = "classification",
+    min_class_rows: int = MIN_CLASS_ROWS,
+) -> dict[str, Any]:
+    """Return a Great Expectations 1.x suite, as a JSON-ready dict, describing ``frame``;
+    with ``target``, the rules on the target column for ``task`` too."""
     rows = len(frame)
     expectations = [
         _expectation("table_columns_to_match_ordered_list", column_list=list(map(str, frame))),
         _expectation(
             "table_row_count_to_be_between",
-            min_value=round(rows * 0.5),
-            max_value=round(rows * 2.0),
+            min_value=max(1, round(rows * 0.5)),
+            max_value=max(1, round(rows * 2.0)),
         ),
     ]
     for column in frame.columns:
-        expectations.extend(_column_expectations(str(column), frame[column]))
+        found = _column_expectations(str(column), frame[column])
+        if str(column) == target:
+            rules = _target_expectations(target, task, min_class_rows)
+            kinds = {rule["type"] for rule in rules}
+            found = rules + [rule for rule in found if rule["type"] not in kinds]
+        expectations.extend(found)
     return {"name": name, "expectations": expectations, "meta": {"rows": rows}}
 
 
@@ -120,12 +153,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", required=True, help="CSV or Parquet file to describe")
     parser.add_argument("--out", required=True, help="suite JSON file to write")
     parser.add_argument("--name", default="raw_data", help="suite name (default: raw_data)")
+    parser.add_argument("--target", help="target column (default: params.yaml ingest.target)")
+    parser.add_argument("--task", help="classification or regression (default: ingest.task)")
+    parser.add_argument(
+        "--min-class-rows",
+        type=int,
+        default=MIN_CLASS_ROWS,
+        help=f"rows each class of a classification target needs (default: {MIN_CLASS_ROWS})",
+    )
     args = parser.parse_args(argv)
     try:
+        ingest = {} if args.target and args.task else common.load_params("ingest")
+        target = args.target or str(common.require(ingest, "target", "ingest"))
+        task = common.task_of({"task": args.task} if args.task else ingest)
         frame = as_read_back(common.read_table(args.data))
+        if target not in frame.columns:
+            raise common.UserError(f"target column {target!r} not found in {args.data}")
     except common.UserError as exc:
         return common.fail(exc)
-    suite = build_suite(frame, args.name)
+    suite = build_suite(frame, args.name, target, task, args.min_class_rows)
     common.write_json(Path(args.out), suite, sort_keys=False)
     print(f"suite: {len(suite['expectations'])} expectations for {args.data} -> {args.out}")
     return 0

@@ -104,10 +104,31 @@ def build_pipeline(features, task: str, params: dict[str, Any]):
     return Pipeline([("preprocess", preprocess), ("model", model)])
 
 
-def fit(frame, target: str, task: str, params: dict[str, Any]):
-    """Fit and return the pipeline on ``frame`` (features plus the ``target`` column)."""
+def check_target(frame, target: str, task: str) -> None:
+    """Raise a UserError unless ``frame``'s target can train a model for ``task``."""
+    from pandas.api import types
+
     if target not in frame.columns:
         raise common.UserError(f"target column {target!r} not found; check ingest.target")
+    labels = frame[target].dropna()
+    if labels.empty:
+        raise common.UserError(f"target column {target!r} has no values ({len(frame)} rows)")
+    if task == "regression" and (not types.is_numeric_dtype(labels) or types.is_bool_dtype(labels)):
+        example = next((v for v in labels if not isinstance(v, (int, float))), labels.iloc[0])
+        raise common.UserError(
+            f"target column {target!r} is not numeric (e.g. {example!r}), which ingest.task: "
+            "regression needs: convert it to numbers, or set ingest.task: classification"
+        )
+    if task == "classification" and labels.nunique() < 2:
+        raise common.UserError(
+            f"target column {target!r} has one class only ({labels.iloc[0]!r}); classification "
+            "needs at least 2: fix the labels, or set ingest.task: regression"
+        )
+
+
+def fit(frame, target: str, task: str, params: dict[str, Any]):
+    """Fit and return the pipeline on ``frame`` (features plus the ``target`` column)."""
+    check_target(frame, target, task)
     features = frame.drop(columns=[target])
     pipeline = build_pipeline(features, task, params)
     from sklearn.utils._param_validation import InvalidParameterError
@@ -132,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         return common.fail(exc)
     import joblib
 
-    joblib.dump(pipeline, common.ensure_parent(args.model))
+    with common.replacing(args.model) as temp:
+        joblib.dump(pipeline, temp)
     print(f"train: {params['model']} -> {args.model}")
     return 0
 

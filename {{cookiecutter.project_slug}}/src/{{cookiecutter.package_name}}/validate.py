@@ -24,9 +24,7 @@ def validate(data: str, suite_path: str, summary_path: str, report_path: str, ex
     outcomes = checks.run_suite(frame, load_suite(suite_path), examples)
     summary = findings.summarise(outcomes, len(frame))
     common.write_json(summary_path, summary)
-    common.ensure_parent(report_path).write_text(
-        findings.render_report(summary, outcomes, data), encoding="utf-8"
-    )
+    common.write_text(report_path, findings.render_report(summary, outcomes, data))
     return summary, outcomes
 
 

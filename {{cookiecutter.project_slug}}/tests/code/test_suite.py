@@ -5,7 +5,9 @@ import sys
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }} import suite
+from {{ cookiecutter.package_name }} import checks, suite
+
+TARGET = ["--target", "label", "--task", "classification"]
 
 
 def by_column(built: dict) -> dict:
@@ -60,7 +62,7 @@ def test_output_is_deterministic(tmp_path, classification_frame):
     classification_frame.to_csv(tmp_path / "data.csv", index=False)
     data = str(tmp_path / "data.csv")
     for name in ("a.json", "b.json"):
-        assert suite.main(["--data", data, "--out", str(tmp_path / name)]) == 0
+        assert suite.main([*TARGET, "--data", data, "--out", str(tmp_path / name)]) == 0
     first = (tmp_path / "a.json").read_text(encoding="utf-8")
     assert first == (tmp_path / "b.json").read_text(encoding="utf-8")
     assert first.endswith("}\n")
@@ -74,7 +76,8 @@ def test_parquet_input_gives_the_suite_of_the_csv_ingest_writes(tmp_path, regres
     frame.to_parquet(tmp_path / "data.parquet", index=False)
     frame.to_csv(tmp_path / "data.csv", index=False)
     for name in ("data.parquet", "data.csv"):
-        suite.main(["--data", str(tmp_path / name), "--out", str(tmp_path / f"{name}.json")])
+        args = ["--data", str(tmp_path / name), "--out", str(tmp_path / f"{name}.json")]
+        assert suite.main(["--target", "label", "--task", "regression", *args]) == 0
     from_parquet = (tmp_path / "data.parquet.json").read_text(encoding="utf-8")
     assert from_parquet == (tmp_path / "data.csv.json").read_text(encoding="utf-8")
 
@@ -82,9 +85,13 @@ def test_parquet_input_gives_the_suite_of_the_csv_ingest_writes(tmp_path, regres
 def test_suite_loads_in_great_expectations(classification_frame):
     import great_expectations as gx
 
-    built = suite.build_suite(suite.as_read_back(classification_frame), "tiny")
-    loaded = gx.ExpectationSuite(**built)
-    assert len(loaded.expectations) == len(built["expectations"])
+    built = suite.build_suite(suite.as_read_back(classification_frame), "tiny", "label")
+    # Every rule but the one checks.py runs itself is a Great Expectations expectation.
+    own = [e for e in built["expectations"] if e["type"] == checks.CLASS_COUNTS]
+    assert [e["kwargs"] for e in own] == [{"column": "label", "min_value": suite.MIN_CLASS_ROWS}]
+    gx_rules = [e for e in built["expectations"] if e["type"] != checks.CLASS_COUNTS]
+    loaded = gx.ExpectationSuite(**{**built, "expectations": gx_rules})
+    assert len(loaded.expectations) == len(built["expectations"]) - 1
 
 
 def test_non_negative_columns_stay_non_negative():
@@ -103,7 +110,7 @@ def test_constant_column_gets_a_nonempty_range():
 
 def test_suite_command_needs_neither_gx_nor_sklearn(tmp_path, classification_frame):
     classification_frame.to_csv(tmp_path / "data.csv", index=False)
-    args = ["--data", str(tmp_path / "data.csv"), "--out", str(tmp_path / "s.json")]
+    args = [*TARGET, "--data", str(tmp_path / "data.csv"), "--out", str(tmp_path / "s.json")]
     code = (
         "import sys\n"
         "sys.modules.update(great_expectations=None, sklearn=None)\n"
@@ -113,3 +120,61 @@ def test_suite_command_needs_neither_gx_nor_sklearn(tmp_path, classification_fra
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["expectations"]
+
+
+def test_classification_target_rules():
+    """Whatever the data shows, the target must be there, labelled, with 2 classes or more of
+    enough rows each; the builder adds these rules to what it saw in the column."""
+    frame = suite.as_read_back(pd.DataFrame({"x": range(12), "y": ["a"] * 12}))
+    built = suite.build_suite(frame, "t", "y", "classification", min_class_rows=3)
+    target = [e for e in built["expectations"] if e["kwargs"].get("column") == "y"]
+    assert [e["type"] for e in target[:4]] == [
+        "expect_column_to_exist",
+        "expect_column_values_to_not_be_null",
+        "expect_column_unique_value_count_to_be_between",
+        checks.CLASS_COUNTS,
+    ]
+    assert all(e["meta"] == {"target": True} for e in target[:4])
+    assert target[2]["kwargs"] == {"column": "y", "min_value": 2, "max_value": None}
+    assert target[3]["kwargs"] == {"column": "y", "min_value": 3}
+    assert "expect_column_values_to_be_in_set" in by_column(built)["y"]
+    assert "expect_column_to_exist" not in by_column(built)["x"]
+
+
+def test_regression_target_must_be_numeric_even_if_the_data_is_not():
+    frame = suite.as_read_back(pd.DataFrame({"x": range(8), "y": ["no", "yes"] * 4}))
+    rules = by_column(suite.build_suite(frame, "t", "y", "regression"))["y"]
+    assert rules["expect_column_values_to_be_in_type_list"]["type_list"] == suite.NUMERIC_TYPES
+    assert "expect_column_unique_value_count_to_be_between" not in rules
+    assert checks.CLASS_COUNTS not in rules
+
+
+def test_a_target_with_gaps_still_must_not_be_null():
+    frame = suite.as_read_back(pd.DataFrame({"x": range(8), "y": [1.5, None] * 4}))
+    rules = by_column(suite.build_suite(frame, "t", "y"))["y"]
+    assert "expect_column_values_to_not_be_null" in rules
+
+
+def test_header_only_data_still_needs_a_row():
+    frame = suite.as_read_back(pd.DataFrame({"x": [1], "y": ["a"]}).iloc[:0])
+    table = by_column(suite.build_suite(frame, "t", "y"))[None]
+    assert table["expect_table_row_count_to_be_between"] == {"min_value": 1, "max_value": 1}
+
+
+def test_main_takes_target_and_task_from_params(workdir, params, set_params, regression_frame):
+    params["ingest"].update(target="label", task="regression")
+    set_params(params)
+    regression_frame.to_csv("data.csv", index=False)
+    assert suite.main(["--data", "data.csv", "--out", "s.json", "--min-class-rows", "9"]) == 0
+    built = json.loads((workdir / "s.json").read_text(encoding="utf-8"))
+    target = [e for e in built["expectations"] if e["meta"].get("target")]
+    assert {e["kwargs"]["column"] for e in target} == {"label"}
+    assert target[-1]["type"] == "expect_column_values_to_be_in_type_list"
+
+
+def test_main_refuses_a_target_not_in_the_data(workdir, classification_frame, capsys):
+    classification_frame.to_csv("data.csv", index=False)
+    args = ["--target", "churn", "--task", "classification", "--data", "data.csv"]
+    assert suite.main([*args, "--out", "s.json"]) == 2
+    assert capsys.readouterr().err == "error: target column 'churn' not found in data.csv\n"
+    assert not (workdir / "s.json").exists()

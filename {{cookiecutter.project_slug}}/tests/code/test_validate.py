@@ -104,7 +104,7 @@ def test_table_level_failure_says_so(workdir, frame, tiny_suite, capsys):
     assert validate.main([*args, "--report", "v.md"]) == 1
     error = capsys.readouterr().err
     assert "expect_table_row_count_to_be_between on the whole table" in error
-    assert "observed 20" in error
+    assert "20 rows, expected at least 40 and at most 160" in error
 
 
 def test_invalid_suite_is_one_line_error(workdir, frame, capsys):

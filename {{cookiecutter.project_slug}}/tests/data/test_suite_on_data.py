@@ -67,3 +67,34 @@ def test_unseen_category(raw_data, failed, kwargs_of):
         broken[column] = broken[column].astype(object)
     broken.loc[broken.index[0], column] = unseen
     assert ("expect_column_values_to_be_in_set", column) in failed(broken)
+
+
+@pytest.fixture(scope="module")
+def target(project_params) -> tuple[str, str]:
+    return str(project_params["ingest"]["target"]), project_params["ingest"]["task"]
+
+
+def test_no_rows_is_refused(raw_data, failed):
+    assert ("expect_table_row_count_to_be_between", None) in failed(raw_data.iloc[:0])
+
+
+def test_the_target_must_be_there_and_labelled(raw_data, failed, target):
+    column, _ = target
+    assert ("expect_column_to_exist", column) in failed(raw_data.drop(columns=[column]))
+    unlabelled = raw_data.astype({column: object})
+    unlabelled.loc[unlabelled.index[:3], column] = None
+    assert ("expect_column_values_to_not_be_null", column) in failed(unlabelled)
+
+
+def test_a_target_unfit_for_the_task_is_refused(raw_data, failed, target):
+    """Classification: one class, or a class of one row; regression: text."""
+    column, task = target
+    broken = raw_data.astype({column: object})
+    if task == "classification":
+        constant = raw_data.assign(**{column: raw_data[column].iloc[0]})
+        assert ("expect_column_unique_value_count_to_be_between", column) in failed(constant)
+        broken.loc[broken.index[:1], column] = "a class of one row"
+        assert ("expect_column_value_counts_to_be_at_least", column) in failed(broken)
+    else:
+        broken.loc[broken.index[:3], column] = "no"
+        assert ("expect_column_values_to_be_in_type_list", column) in failed(broken)
