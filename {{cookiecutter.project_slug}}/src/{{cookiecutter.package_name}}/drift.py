@@ -1,0 +1,145 @@
+"""Drift statistics on numpy and scipy: a column's reference profile, and tests of a batch
+against it.
+
+A numeric profile keeps 100 quantiles (levels 0.005 ... 0.995), the reference's own
+cumulative share at each, the mean, the standard deviation and the count; a categorical one,
+the share of each frequent value. Both keep the missing rate. Every test returns a p-value
+and an effect size: a column drifts only when the p-value survives Holm's correction over
+all the batch's tests and the effect is large enough to matter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+LEVELS = (np.arange(100) + 0.5) / 100
+MAX_CATEGORIES = 50
+RARE = 5  # a category expected fewer times than this in the batch is pooled with the rest
+
+
+def numeric_profile(values) -> dict:
+    """The reference profile of a numeric column (NaN counts as missing)."""
+    values = np.asarray(values, dtype=float)
+    present = np.sort(values[~np.isnan(values)])
+    profile = {"kind": "numeric", "rows": len(values), "missing": missing_rate(values)}
+    if len(present) == 0:
+        return {**profile, "count": 0}
+    quantiles = np.quantile(present, LEVELS)
+    cdf = np.searchsorted(present, quantiles, side="right") / len(present)
+    return {
+        **profile,
+        "count": len(present),
+        "mean": float(present.mean()),
+        "std": float(present.std(ddof=1)) if len(present) > 1 else 0.0,
+        "quantiles": [float(f"{q:.6g}") for q in quantiles],
+        "cdf": [round(float(c), 6) for c in cdf],
+    }
+
+
+def categorical_profile(values) -> dict:
+    """The reference profile of a categorical column: shares of its frequent values."""
+    values = np.asarray(values, dtype=object)
+    present = values[~_is_missing(values)].astype(str)
+    names, counts = np.unique(present, return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:MAX_CATEGORIES]
+    shares = {str(names[i]): int(counts[i]) / len(present) for i in order}
+    profile = {"kind": "categorical", "rows": len(values), "missing": missing_rate(values)}
+    return {**profile, "count": len(present), "shares": shares}
+
+
+def _is_missing(values) -> np.ndarray:
+    import pandas as pd
+
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def missing_rate(values) -> float:
+    return float(_is_missing(values).mean()) if len(values) else 0.0
+
+
+def numeric_tests(profile: dict, values) -> list[dict]:
+    """Kolmogorov-Smirnov on the reference's quantile grid, and Welch's test of the mean.
+
+    The KS statistic is taken at the 100 reference quantiles only: a lower bound of the
+    full two-sample statistic, so its p-value (Stephens' approximation for sizes n and m,
+    n*m/(n+m) effective) is conservative. The effect size of both is the Wasserstein
+    distance between the quantile functions, in reference standard deviations."""
+    values = np.asarray(values, dtype=float)
+    present = np.sort(values[~np.isnan(values)])
+    n, m = profile["count"], len(present)
+    if n < 2 or m < 2:
+        return []
+    grid, ref_cdf = np.asarray(profile["quantiles"]), np.asarray(profile["cdf"])
+    cur_cdf = np.searchsorted(present, grid, side="right") / m
+    d = float(np.abs(cur_cdf - ref_cdf).max())
+    root = np.sqrt(n * m / (n + m))
+    p_ks = float(stats.kstwobign.sf((root + 0.12 + 0.11 / root) * d))
+    scale = profile["std"] or 1.0
+    shift = float(np.abs(np.quantile(present, LEVELS) - grid).mean()) / scale
+    var_ref, var_cur = profile["std"] ** 2 / n, present.var(ddof=1) / m
+    spread = np.sqrt(var_ref + var_cur)
+    if spread > 0:
+        t = (present.mean() - profile["mean"]) / spread
+        df = spread**4 / (var_ref**2 / (n - 1) + var_cur**2 / (m - 1))
+        p_mean = float(2 * stats.t.sf(abs(t), df))
+    else:
+        p_mean = 1.0 if present.mean() == profile["mean"] else 0.0
+    return [
+        {"test": "ks", "statistic": d, "p": p_ks, "effect": shift},
+        {"test": "mean", "statistic": float(present.mean()), "p": p_mean, "effect": shift},
+    ]
+
+
+def categorical_tests(profile: dict, values) -> tuple[list[dict], float, list[str]]:
+    """Chi-square test of the value shares against the reference; (tests, share of values
+    never seen in the reference, up to 5 of those values). The effect size is the total
+    variation distance between the shares, rare and unseen values pooled."""
+    values = np.asarray(values, dtype=object)
+    present = values[~_is_missing(values)].astype(str)
+    m, n = len(present), profile["count"]
+    known = list(profile["shares"])
+    unseen_mask = ~np.isin(present, known)
+    unseen = float(unseen_mask.mean()) if m else 0.0
+    examples = [str(v) for v in np.unique(present[unseen_mask])[:5]]
+    if n == 0 or m < 2:
+        return [], unseen, examples
+    ref = np.array([profile["shares"][k] for k in known])
+    counts = np.array([(present == k).sum() for k in known], dtype=float)
+    keep = ref * m >= RARE
+    ref_cells = [*ref[keep], max(0.0, 1.0 - ref[keep].sum())]
+    cur_cells = [*counts[keep], m - counts[keep].sum()]
+    ref_cells, cur_cells = np.array(ref_cells) * n, np.array(cur_cells)
+    used = (ref_cells + cur_cells) > 0
+    table = np.vstack([ref_cells[used], cur_cells[used]])
+    effect = 0.5 * float(np.abs(table[0] / n - table[1] / m).sum())
+    if table.shape[1] < 2:
+        return [], unseen, examples
+    chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
+    test = {"test": "chi2", "statistic": float(chi2), "p": float(p), "effect": effect}
+    return [test], unseen, examples
+
+
+def missing_test(profile: dict, values) -> list[dict]:
+    """Two-proportion z-test of the missing rate; none when neither side has a gap (such a
+    test cannot reject, and leaving it out keeps the others' threshold, as Tarone's)."""
+    n, m = profile["rows"], len(values)
+    ref, cur = profile["missing"], missing_rate(values)
+    pooled = (ref * n + cur * m) / (n + m)
+    if pooled in (0.0, 1.0) or m == 0:
+        return []
+    z = (cur - ref) / np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / m))
+    p = float(2 * stats.norm.sf(abs(z)))
+    return [{"test": "missing", "statistic": cur, "p": p, "effect": abs(cur - ref)}]
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error rate), in the input order."""
+    p = np.asarray(p_values, dtype=float)
+    if len(p) == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    scaled = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(scaled, 1.0)
+    return adjusted
