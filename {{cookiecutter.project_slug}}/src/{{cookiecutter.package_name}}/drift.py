@@ -109,9 +109,10 @@ def numeric_tests(profile: dict, values) -> list[dict]:
 
 
 def categorical_tests(profile: dict, values) -> tuple[list[dict], float, list[str]]:
-    """Chi-square test of the value shares against the reference; (tests, share of values
-    never seen in the reference, up to 5 of those values). The effect size is the total
-    variation distance between the shares, rare and unseen values pooled."""
+    """Chi-square test of the value shares against the reference, and the unseen values'
+    test; (tests, share of values never seen in the reference, up to 5 of those values).
+    The chi-square's effect size is the total variation distance between the shares, rare
+    and unseen values pooled."""
     values = np.asarray(values, dtype=object)
     present = values[~_is_missing(values)].astype(str)
     m, n = len(present), profile["count"]
@@ -130,11 +131,26 @@ def categorical_tests(profile: dict, values) -> tuple[list[dict], float, list[st
     used = (ref_cells + cur_cells) > 0
     table = np.vstack([ref_cells[used], cur_cells[used]])
     effect = 0.5 * float(np.abs(table[0] / n - table[1] / m).sum())
-    if table.shape[1] < 2:
-        return [], unseen, examples
-    chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
-    test = {"test": "chi2", "statistic": float(chi2), "p": float(p), "effect": effect}
-    return [test], unseen, examples
+    tests = [unseen_test(profile, int(unseen_mask.sum()), m)]
+    if table.shape[1] >= 2:
+        chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
+        tests.append({"test": "chi2", "statistic": float(chi2), "p": float(p), "effect": effect})
+    return tests, unseen, examples
+
+
+def unseen_test(profile: dict, count: int, m: int) -> dict:
+    """Binomial test: more of the batch's values outside the profile's frequent ones than in
+    training (none there: any is impossible under the reference). The effect is the rise."""
+    expected = max(0.0, 1.0 - sum(profile["shares"].values()))
+    p = float(stats.binom.sf(count - 1, m, expected)) if count else 1.0
+    effect = max(0.0, count / m - expected)
+    return {
+        "test": "unseen",
+        "statistic": count / m,
+        "p": p,
+        "effect": effect,
+        "expected": expected,
+    }
 
 
 def missing_test(profile: dict, values) -> list[dict]:

@@ -40,7 +40,8 @@ def column_checks(name: str, ref: dict, values, settings: dict) -> dict[str, Any
     for test in drift.missing_test(ref, values):
         tests.append({**test, "minimum": settings["max_missing_change"]})
     for test in tests:
-        test.setdefault("minimum", settings["min_effect"])
+        minimum = settings["max_unseen"] if test["test"] == "unseen" else settings["min_effect"]
+        test.setdefault("minimum", minimum)
     row = {"column": name, "kind": ref["kind"], "tests": tests, "unseen": unseen}
     row.update(missing=drift.missing_rate(values), reference_missing=ref["missing"])
     return {**row, "unseen_examples": examples}
@@ -48,7 +49,7 @@ def column_checks(name: str, ref: dict, values, settings: dict) -> dict[str, Any
 
 def judge(columns: list[dict], settings: dict) -> None:
     """Holm over every test of the batch; a column drifts when one of its tests is rejected
-    with an effect of at least its minimum, or when too many of its values are unseen."""
+    with an effect of at least its minimum (for unseen values, monitor.max_unseen)."""
     tests = [test for column in columns for test in column["tests"]]
     for test in tests:  # a test that could not be computed (NaN) rejects nothing
         test["p"] = test["p"] if test["p"] == test["p"] else 1.0
@@ -58,8 +59,8 @@ def judge(columns: list[dict], settings: dict) -> None:
     for column in columns:
         column["effect"] = max((t["effect"] for t in column["tests"]), default=0.0)
         column["p_adjusted"] = min((t["p_adjusted"] for t in column["tests"]), default=1.0)
-        column["new_values"] = column["unseen"] > settings["max_unseen"]
-        column["drift"] = any(t["drift"] for t in column["tests"]) or column["new_values"]
+        column["new_values"] = any(t["drift"] for t in column["tests"] if t["test"] == "unseen")
+        column["drift"] = any(t["drift"] for t in column["tests"])
 
 
 def check(batch, ref: dict, model, settings: dict, params: dict, metrics: dict | None) -> dict:

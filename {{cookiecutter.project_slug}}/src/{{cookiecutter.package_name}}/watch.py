@@ -13,7 +13,7 @@ import re
 SHOWN = 15
 CHARTED = 10
 ICONS = {"healthy": "✅ healthy", "unhealthy": "❌ unhealthy", "too small": "⚪ too small to judge"}
-UNSAFE_LABEL = re.compile(r"[^\w .,:+-]")
+UNSAFE_LABEL = re.compile(r"[^\w .,:()+-]")
 
 
 def inert(value, width: int = 60) -> str:
@@ -80,7 +80,7 @@ def columns_section(result: dict) -> list[str]:
     for c in columns[:SHOWN]:
         verdict = "❌ drift" if c["drift"] else "ok"
         if c["new_values"]:
-            verdict += ", new values: " + ", ".join(inert(v, 20) for v in c["unseen_examples"])
+            verdict += ", new values: " + ", ".join(inert(v, 40) for v in c["unseen_examples"])
         missing = f"{c['reference_missing']:.1%} → {c['missing']:.1%}"
         cells = [inert(c["column"]), c["kind"], fmt(c["effect"]), fmt(c["p_adjusted"])]
         lines.append("| " + " | ".join([*cells, missing, f"{c['unseen']:.1%}", verdict]) + " |")
@@ -139,8 +139,8 @@ def markdown(result: dict, current: str) -> str:
         f"{drifted} of {len(result['columns'])} columns drifted (predictions included); "
         f"{degraded} of {len(result['metrics'])} metrics worse than tolerated. A column drifts "
         f"when a test survives Holm's correction at alpha {result['alpha']:g} with an effect of "
-        f"at least {result['min_effect']:g} (missing rate: {result['max_missing_change']:g}), "
-        f"or when over {result['max_unseen']:.1%} of its values were never seen in training.\n"
+        f"at least {result['min_effect']:g} (missing rate: {result['max_missing_change']:g}; "
+        f"unseen values: {result['max_unseen']:.1%} more of them than in training).\n"
     )
     lines += columns_section(result)
     if result["metrics"]:
