@@ -25,29 +25,34 @@ RULES = {"balanced_accuracy": {"direction": "higher", "tolerance": 0.02}}
 HOSTILE = "[n](https://e.example) @someone ![i](y.png) <b>a|b</b> `c`"
 
 
-def frame(rows: int, seed: int):
-    data = tiny_frame("classification", rows=rows, seed=seed).drop(columns=["code"])
+def frame(rows: int, seed: int, task: str = "classification"):
+    data = tiny_frame(task, rows=rows, seed=seed).drop(columns=["code"])
     return data.rename(columns={"visits": HOSTILE})
+
+
+def make_project(folder, params, set_params, quick_train, task: str):
+    """A trained tiny model, its profile and metrics, and the unit tests' own params."""
+    rules = (
+        RULES if task == "classification" else {"r2": {"direction": "higher", "tolerance": 0.02}}
+    )
+    params["ingest"]["task"] = task
+    params.update(monitor=dict(MONITOR), compare={"metrics": rules})
+    set_params(params)
+    train_split, test_split = frame(400, 1, task), frame(400, 11, task)
+    model = train.fit(train_split, "label", task, quick_train(task, "random_forest"))
+    (folder / "models").mkdir()
+    joblib.dump(model, folder / "models" / "model.joblib")
+    built = profile.build(model, train_split, test_split, "label", task)
+    profile.write(folder / "reports" / "profile.json", built)
+    score = evaluate.classification if task == "classification" else evaluate.regression
+    scores, _ = score(model, test_split.drop(columns="label"), test_split["label"])
+    (folder / "reports" / "metrics.json").write_text(json.dumps(scores), encoding="utf-8")
+    return folder
 
 
 @pytest.fixture
 def project(workdir, params, set_params, quick_train):
-    """A trained tiny model, its profile and metrics, and the unit tests' own params."""
-    params.update(monitor=dict(MONITOR), compare={"metrics": RULES})
-    set_params(params)
-    train_split, test_split = frame(400, 1), frame(400, 11)
-    model = train.fit(
-        train_split, "label", "classification", quick_train("classification", "random_forest")
-    )
-    (workdir / "models").mkdir()
-    joblib.dump(model, workdir / "models" / "model.joblib")
-    built = profile.build(model, train_split, test_split, "label", "classification")
-    profile.write(workdir / "reports" / "profile.json", built)
-    scores, _ = evaluate.classification(
-        model, test_split.drop(columns="label"), test_split["label"]
-    )
-    (workdir / "reports" / "metrics.json").write_text(json.dumps(scores), encoding="utf-8")
-    return workdir
+    return make_project(workdir, params, set_params, quick_train, "classification")
 
 
 def run(batch, name="batch.csv") -> int:
@@ -170,3 +175,19 @@ def test_monitor_never_imports_great_expectations(project):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.split("\n")[-2] == "0 []", result.stdout + result.stderr
+
+
+def test_regression_predictions_and_metrics_are_judged(workdir, params, set_params, quick_train):
+    make_project(workdir, params, set_params, quick_train, "regression")
+    built = json.loads((workdir / "reports" / "profile.json").read_text(encoding="utf-8"))
+    assert built["prediction"]["kind"] == "numeric"
+    assert run(frame(300, 12, "regression")) == 0
+    (row,) = report(workdir)["metrics"]
+    assert (row["metric"], row["degraded"]) == ("r2", False)
+    noisy = frame(300, 13, "regression")
+    noisy["label"] = noisy["label"].sample(frac=1.0, random_state=0).to_numpy()
+    assert run(noisy) == 1
+    (row,) = report(workdir)["metrics"]
+    assert row["degraded"]
+    assert row["batch"] < 0.2
+    assert not any(c["drift"] for c in report(workdir)["columns"])  # the features did not move
