@@ -8,10 +8,10 @@ import sys
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }} import evaluate, monitor, profile, train
-from conftest import tiny_frame
 
 MONITOR = {
     "alpha": 0.05,
@@ -25,9 +25,22 @@ RULES = {"balanced_accuracy": {"direction": "higher", "tolerance": 0.02}}
 HOSTILE = "[n](https://e.example) @someone ![i](y.png) <b>a|b</b> `c`"
 
 
-def frame(rows: int, seed: int, task: str = "classification"):
-    data = tiny_frame(task, rows=rows, seed=seed).drop(columns=["code"])
-    return data.rename(columns={"visits": HOSTILE})
+def frame(rows: int, seed: int, task: str = "classification") -> pd.DataFrame:
+    """Numbers with gaps, counts, text with gaps and booleans; the label depends on them."""
+    rng = np.random.default_rng(seed)
+    size, colour = rng.normal(10.0, 3.0, rows), rng.choice(["red", "green", "blue"], rows)
+    visits = rng.integers(0, 5, rows)
+    signal = size + 4.0 * (colour == "red") + visits
+    data = pd.DataFrame(
+        {"size": size.round(3), HOSTILE: visits, "colour": colour, "member": rng.random(rows) > 0.5}
+    )
+    data.loc[::9, "size"] = np.nan
+    data.loc[3::11, "colour"] = np.nan
+    if task == "classification":
+        data["label"] = np.where(signal > 12.5, "high", "low")  # the same rule in every frame
+    else:
+        data["label"] = (3.0 * signal + rng.normal(0.0, 1.0, rows)).round(3)
+    return data
 
 
 def make_project(folder, params, set_params, quick_train, task: str):
