@@ -5,13 +5,13 @@ A numeric profile keeps 100 quantiles (levels 0.005 ... 0.995), the counts of re
 values at or below and below each, the mean, the standard deviation and the count; a categorical
 one, the share of each frequent value. Both keep the missing rate. Every test returns a
 p-value and an effect size: a column drifts only when the p-value survives Holm's
-correction over all the batch's tests and the effect is large enough to matter.
+correction over all the batch's tests and the effect is large enough to matter. scipy is
+imported by the tests only: the profile stage needs numpy alone.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 LEVELS = (np.arange(100) + 0.5) / 100
 MAX_CATEGORIES = 50
@@ -88,6 +88,8 @@ def numeric_tests(profile: dict, values) -> list[dict]:
     with ties); unlike a t-test it holds on skewed columns and batches of 30. The effect
     size of both is the Wasserstein distance between the quantile functions, in reference
     standard deviations."""
+    from scipy import stats
+
     values = np.asarray(values, dtype=float)
     present = np.sort(values[~np.isnan(values)])
     n, m = profile["count"], len(present)
@@ -113,6 +115,8 @@ def categorical_tests(profile: dict, values) -> tuple[list[dict], float, list[st
     test; (tests, share of values never seen in the reference, up to 5 of those values).
     The chi-square's effect size is the total variation distance between the shares, rare
     and unseen values pooled."""
+    from scipy import stats
+
     values = np.asarray(values, dtype=object)
     present = values[~_is_missing(values)].astype(str)
     m, n = len(present), profile["count"]
@@ -141,6 +145,8 @@ def categorical_tests(profile: dict, values) -> tuple[list[dict], float, list[st
 def unseen_test(profile: dict, count: int, m: int) -> dict:
     """Binomial test: more of the batch's values outside the profile's frequent ones than in
     training (none there: any is impossible under the reference). The effect is the rise."""
+    from scipy import stats
+
     expected = max(0.0, 1.0 - sum(profile["shares"].values()))
     p = float(stats.binom.sf(count - 1, m, expected)) if count else 1.0
     effect = max(0.0, count / m - expected)
@@ -156,6 +162,8 @@ def unseen_test(profile: dict, count: int, m: int) -> dict:
 def missing_test(profile: dict, values) -> list[dict]:
     """Two-proportion z-test of the missing rate; none when neither side has a gap (such a
     test cannot reject, and leaving it out keeps the others' threshold, as Tarone's)."""
+    from scipy import stats
+
     n, m = profile["rows"], len(values)
     ref, cur = profile["missing"], missing_rate(values)
     pooled = (ref * n + cur * m) / (n + m)
