@@ -94,9 +94,12 @@ def check(batch, ref: dict, model, settings: dict, params: dict, metrics: dict |
         from . import scoring
 
         rows = labelled.to_numpy()
-        scores, spread = scoring.bootstrap(
-            model, features[rows], batch[ref["target"]][rows], ref["task"]
-        )
+        try:
+            scores, spread = scoring.bootstrap(
+                model, features[rows], batch[ref["target"]][rows], ref["task"]
+            )
+        except (ValueError, TypeError) as exc:
+            raise common.UserError(f"cannot score the batch's {ref['target']!r}: {exc}") from exc
         rules = (params.get("compare") or {}).get("metrics") or {}
         result["metrics"] = scoring.judge(scores, spread, metrics, rules, settings["alpha"])
     drifted = [c["column"] for c in columns if c["drift"]]

@@ -45,15 +45,16 @@ def score(model, features, actual, task: str, rows=None) -> dict[str, Any]:
 
 
 def bootstrap(model, features, actual, task: str) -> tuple[dict, dict]:
-    """(the batch's metrics, their bootstrap standard errors)."""
+    """(the batch's metrics, their bootstrap standard errors). A metric undefined on the
+    batch or a resample (one class only) is None or left out, without a warning."""
     proba = model.predict_proba(features) if task == "classification" else None
     classes = getattr(model, "classes_", None)
     fixed = Fixed(np.asarray(model.predict(features)), proba, classes)
-    scores = score(fixed, None, actual, task)
     rng = np.random.default_rng(SEED)
-    draws: dict[str, list[float]] = {name: [] for name in scores}
-    with warnings.catch_warnings():  # a resample may lack a class: that metric is skipped
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        scores = score(fixed, None, actual, task)
+        draws: dict[str, list[float]] = {name: [] for name in scores}
         for _ in range(RESAMPLES):
             rows = rng.integers(0, len(actual), len(actual))
             for name, value in score(fixed, None, actual.iloc[rows], task, rows).items():

@@ -143,6 +143,7 @@ def test_a_batch_too_small_to_judge_says_so(project, capsys):
     [
         (lambda b: b.drop(columns=["colour"]), "lacks 1 of the model's features: 'colour'"),
         (lambda b: b.assign(size="big"), "column 'size' holds text"),
+        (lambda b: b.assign(label="unheard-of"), "cannot score the batch's 'label'"),
     ],
 )
 def test_bad_batches_exit_2_with_one_line_and_write_nothing(project, capsys, change, message):
