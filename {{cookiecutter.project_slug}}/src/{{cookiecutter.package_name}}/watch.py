@@ -42,6 +42,7 @@ def fmt(value) -> str:
 def summary_line(columns: int, drifted: list[str], degraded: list[str]) -> str:
     """One line for the log: how many columns drifted and which metrics got worse."""
     parts = [f"{len(drifted)} of {columns} columns drifted"]
+    drifted = [" ".join(str(name).split()) for name in drifted]  # one line, whatever the names
     if drifted:
         parts[0] += f" ({', '.join(drifted[:5])}{', …' if len(drifted) > 5 else ''})"
     if degraded:
