@@ -126,6 +126,15 @@ class FakeGitHub:
             ("GET", r"/repos/([\w.-]+/[\w.-]+)/releases/latest", self._upstream_release),
             ("GET", r"/repos/([\w.-]+/[\w.-]+)/commits/([^/]+)", self._upstream_commit),
         ]
+        # Issues (numbered with pull requests, as on GitHub) and workflow dispatches.
+        self.issues: dict[int, dict] = {}
+        self.dispatches: list[dict] = []
+        routes += [
+            ("GET", rf"{api}/issues", self._list_issues),
+            ("POST", rf"{api}/issues", self._create_issue),
+            ("GET|PATCH", rf"{api}/issues/(\d+)", self._issue),
+            ("POST", rf"{api}/actions/workflows/([^/]+)/dispatches", self._dispatch_workflow),
+        ]
         self._routes = [(m.split("|"), re.compile(p, re.I), h) for m, p, h in routes]
 
     def start(self) -> FakeGitHub:
@@ -596,3 +605,58 @@ class FakeGitHub:
                     pr[field] = data[field]
             pr["updated_at"] = self._now()
         return 200, self._pull_json(pr), {}
+
+    def add_issue(self, title: str, body: str, login: str, state: str = "open") -> dict:
+        """An issue opened by ``login`` (a person's, or one of an earlier run)."""
+        with self._lock:
+            number, now = next(self._numbers), self._now()
+            issue = {"number": number, "title": title, "body": body, "state": state}
+            issue.update(user=self._user(login), created_at=now, updated_at=now)
+            issue.update(state_reason=None, closed_at=now if state == "closed" else None)
+            self.issues[number] = issue
+            return issue
+
+    def _issue_json(self, issue: dict) -> dict:
+        api, n = f"{self.url}/repos/{self.repo}", issue["number"]
+        out = dict(issue, id=1000 + n, node_id=f"I_{n}", labels=[], comments=0)
+        out["comments"] = len(self.comments_on(n))
+        out.update(url=f"{api}/issues/{n}", html_url=f"https://github.com/{self.repo}/issues/{n}")
+        return out
+
+    def _list_issues(self, req) -> tuple:
+        """Issues newest first; pull requests are listed too, as GitHub does."""
+        state = req.query.get("state", "open")
+        items = [self._issue_json(i) for i in self.issues.values()]
+        items += [dict(self._pull_json(p), pull_request={}) for p in self.pulls.values()]
+        items = [i for i in items if state == "all" or i["state"] == state]
+        return self._page(req, sorted(items, key=lambda i: -i["number"]))
+
+    def _create_issue(self, req) -> tuple:
+        data = req.data if isinstance(req.data, dict) else {}
+        if not isinstance(data.get("title"), str) or not data["title"]:
+            return _invalid("Issue", "title")
+        issue = self.add_issue(data["title"], data.get("body") or "", self.bot_login)
+        out = self._issue_json(issue)
+        return 201, out, {"Location": out["url"]}
+
+    def _issue(self, req, number: str) -> tuple:
+        issue = self.issues.get(int(number))
+        if issue is None:
+            return _error(404, "Not Found")
+        if req.method == "PATCH":
+            data = req.data if isinstance(req.data, dict) else {}
+            if data.get("state", issue["state"]) not in ("open", "closed"):
+                return _invalid("Issue", "state", "invalid")
+            for field in ("title", "body", "state", "state_reason"):
+                if field in data:
+                    issue[field] = data[field]
+            issue["updated_at"] = self._now()
+            issue["closed_at"] = issue["updated_at"] if issue["state"] == "closed" else None
+        return 200, self._issue_json(issue), {}
+
+    def _dispatch_workflow(self, req, workflow: str) -> tuple:
+        data = req.data if isinstance(req.data, dict) else {}
+        if not isinstance(data.get("ref"), str) or not data["ref"]:
+            return _invalid("WorkflowDispatch", "ref")
+        self.dispatches.append({"workflow": workflow, "ref": data["ref"]})
+        return 204, None, {}

@@ -51,14 +51,19 @@ PACKAGE_FILES = [
     "__init__.py",
     "checks.py",
     "common.py",
+    "drift.py",
     "evaluate.py",
     "findings.py",
     "ingest.py",
+    "monitor.py",
     "prepare.py",
+    "profile.py",
+    "scoring.py",
     "split.py",
     "suite.py",
     "train.py",
     "validate.py",
+    "watch.py",
 ]
 CI_PACKAGE_FILES = [
     "__init__.py",
@@ -69,6 +74,7 @@ CI_PACKAGE_FILES = [
     "diffs.py",
     "gate.py",
     "github.py",
+    "issue.py",
     "mermaid.py",
     "modelcard.py",
     "publish.py",
@@ -84,6 +90,7 @@ TEST_FILES = [
     "tests/ci/test_compare.py",
     "tests/ci/test_gate.py",
     "tests/ci/test_github.py",
+    "tests/ci/test_issue.py",
     "tests/ci/test_publish.py",
     "tests/ci/test_remote.py",
     "tests/ci/test_report.py",
@@ -92,6 +99,7 @@ TEST_FILES = [
     "tests/code/test_evaluate.py",
     "tests/code/test_guardrails.py",
     "tests/code/test_ingest.py",
+    "tests/code/test_monitor.py",
     "tests/code/test_prepare.py",
     "tests/code/test_split.py",
     "tests/code/test_suite.py",
@@ -101,14 +109,17 @@ TEST_FILES = [
     "tests/model/conftest.py",
     "tests/model/test_model_behaviour.py",
     "tests/model/test_shipped_model.py",
+    "tests/monitor/test_drift_statistics.py",
 ]
 COMMON_FILES = [
     ".cruft.json",
     ".github/dependabot.yml",
     ".github/act/README.md",
     ".github/act/checkout/action.yml",
+    ".github/act/download-artifact/action.yml",
     ".github/act/setup-uv/action.yml",
     ".github/act/upload-artifact/action.yml",
+    ".github/workflows/monitor.yml",
     ".github/workflows/pipeline.yml",
     ".github/workflows/publish.yml",
     ".github/workflows/test.yml",
@@ -241,7 +252,7 @@ def test_ruff_passes_on_generated_code(combination):
 def test_workflows_are_valid_and_pass_zizmor(combination):
     result, _ = combination
     workflows = sorted((result.project / ".github" / "workflows").glob("*.yml"))
-    assert [w.name for w in workflows] == ["pipeline.yml", "publish.yml", "test.yml"]
+    assert [w.name for w in workflows] == ["monitor.yml", "pipeline.yml", "publish.yml", "test.yml"]
     # .github as a whole: the workflows, the act stand-ins' action.yml files, dependabot.yml
     audit_workflows(workflows, result.project / ".github")
     check_dependabot(result.project / ".github" / "dependabot.yml")
@@ -277,7 +288,12 @@ def test_every_workflow_installs_exactly_what_uv_lock_says(combination):
             if "uv sync" in step.get("run", ""):
                 syncs.append(where)
                 assert "uv sync --locked" in step["run"], (where, step["run"])
-    assert sorted(syncs) == ["pipeline.yml/pipeline", "publish.yml/publish", "test.yml/test"]
+    assert sorted(syncs) == [
+        "monitor.yml/check",
+        "pipeline.yml/pipeline",
+        "publish.yml/publish",
+        "test.yml/test",
+    ]
     steps = workflow_jobs(result.project)["test.yml/test"]["steps"]
     names = [step.get("name") for step in steps]
     assert names.index("uv.lock matches pyproject.toml") < names.index(

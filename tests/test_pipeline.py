@@ -98,7 +98,8 @@ def test_generated_project_end_to_end(tmp_path, case):
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert " sync --extra=dev " in first.stdout
     assert ("with pip first" in first.stdout) == (case in WITHOUT_UV)
-    assert RAN.findall(first.stdout) == ["ingest", "validate", "prepare", "train", "evaluate"]
+    stages = ["ingest", "validate", "prepare", "train", "evaluate", "profile"]
+    assert RAN.findall(first.stdout) == stages
     metrics = json.loads((project.root / "reports" / "metrics.json").read_text(encoding="utf-8"))
     if answers.get("dataset") == "diabetes":
         assert metrics["r2"] > 0.2
@@ -124,7 +125,7 @@ def test_generated_project_end_to_end(tmp_path, case):
     project.set_param("train.random_forest.n_estimators", 50)
     changed, ran = project.repro("repro after a train param")
     assert changed.returncode == 0, changed.stderr
-    assert ran == ["train", "evaluate"]
+    assert ran == ["train", "evaluate", "profile"]
 
     tests = project.run(sys.executable, "tasks.py", "test", "-q", label="project tests")
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]

@@ -228,6 +228,7 @@ def test_write_changes_only_the_version_strings_and_opens_one_pull_request(check
         HOOKS,
         f"{SLUG}/pyproject.toml",
         "pyproject.toml",
+        f"{SLUG}/.github/workflows/monitor.yml",
         f"{SLUG}/.github/workflows/pipeline.yml",
         f"{SLUG}/.github/workflows/publish.yml",
         f"{SLUG}/.github/workflows/test.yml",

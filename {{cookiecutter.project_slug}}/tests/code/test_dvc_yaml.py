@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 PACKAGE = "{{ cookiecutter.package_name }}"
-STAGES = ["ingest", "validate", "prepare", "train", "evaluate"]
+STAGES = ["ingest", "validate", "prepare", "train", "evaluate", "profile"]
 
 
 @pytest.fixture(scope="module")

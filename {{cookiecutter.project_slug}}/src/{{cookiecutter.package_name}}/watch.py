@@ -1,0 +1,149 @@
+"""The monitoring report in GitHub Markdown, with Mermaid charts of the worst columns.
+
+Every name or value that comes from the data is rendered inert: inside a code span (no
+emphasis, links, images, mentions or HTML), with backticks, pipes and line breaks taken out;
+in a chart label, reduced to letters, digits and a little punctuation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+SHOWN = 15
+CHARTED = 10
+ICONS = {"healthy": "✅ healthy", "unhealthy": "❌ unhealthy", "too small": "⚪ too small to judge"}
+UNSAFE_LABEL = re.compile(r"[^\w .,:()+-]")
+
+
+def inert(value, width: int = 60) -> str:
+    """``value`` as a code span that GitHub shows as plain text."""
+    text = " ".join(str(value).split()).replace("`", "'")
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def label(value, width: int = 20) -> str:
+    """A quoted Mermaid label that its parser accepts and that draws as plain text."""
+    text = UNSAFE_LABEL.sub("_", " ".join(str(value).split())) or "_"
+    return '"' + (text if len(text) <= width else text[: width - 1] + "…") + '"'
+
+
+def num(value: float) -> str:
+    """A number Mermaid parses: 4 significant digits, never in exponent notation."""
+    text = f"{float(f'{value:.4g}'):.10f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def fmt(value) -> str:
+    return "—" if value is None else f"{value:.3g}"
+
+
+def summary_line(columns: int, drifted: list[str], degraded: list[str]) -> str:
+    """One line for the log: how many columns drifted and which metrics got worse."""
+    parts = [f"{len(drifted)} of {columns} columns drifted"]
+    drifted = [" ".join(str(name).split()) for name in drifted]  # one line, whatever the names
+    if drifted:
+        parts[0] += f" ({', '.join(drifted[:5])}{', …' if len(drifted) > 5 else ''})"
+    if degraded:
+        parts.append(f"metrics worse than tolerated: {', '.join(degraded)}")
+    return "; ".join(parts)
+
+
+def worst(columns: list[dict]) -> list[dict]:
+    """Drifted columns first, then by adjusted p-value and effect size."""
+    return sorted(columns, key=lambda c: (not c["drift"], c["p_adjusted"], -c["effect"]))
+
+
+def chart(title: str, columns: list[dict], values: list[float], line: float, axis: str) -> str:
+    names = ", ".join(label(c["column"]) for c in columns)
+    return "\n".join(
+        [
+            "```mermaid",
+            "xychart-beta",
+            f'    title "{title}"',
+            f"    x-axis [{names}]",
+            f'    y-axis "{axis}"',
+            f"    bar [{', '.join(num(v) for v in values)}]",
+            f"    line [{', '.join(num(line) for _ in values)}]",
+            "```",
+        ]
+    )
+
+
+def columns_section(result: dict) -> list[str]:
+    columns = worst(result["columns"])
+    lines = [
+        "### Columns\n",
+        "| column | kind | effect | adjusted p | missing: reference → batch | unseen | verdict |",
+        "| --- | --- | ---: | ---: | --- | ---: | --- |",
+    ]
+    for c in columns[:SHOWN]:
+        verdict = "❌ drift" if c["drift"] else "ok"
+        if c["new_values"]:
+            verdict += ", new values: " + ", ".join(inert(v, 40) for v in c["unseen_examples"])
+        missing = f"{c['reference_missing']:.1%} → {c['missing']:.1%}"
+        cells = [inert(c["column"]), c["kind"], fmt(c["effect"]), fmt(c["p_adjusted"])]
+        lines.append("| " + " | ".join([*cells, missing, f"{c['unseen']:.1%}", verdict]) + " |")
+    if len(columns) > SHOWN:
+        lines.append(f"\n…and {len(columns) - SHOWN} more columns, none worse (monitor.json).")
+    top = columns[:CHARTED]
+    significance = [min(-math.log10(max(c["p_adjusted"], 1e-300)), 50.0) for c in top]
+    lines += [
+        "",
+        chart(
+            "Effect size (bars) and the minimum that counts (line)",
+            top,
+            [c["effect"] for c in top],
+            result["min_effect"],
+            "effect",
+        ),
+        "",
+        chart(
+            "Evidence, -log10 adjusted p (bars), and the threshold (line)",
+            top,
+            significance,
+            -math.log10(result["alpha"]),
+            "-log10 p",
+        ),
+    ]
+    return lines
+
+
+def metrics_section(rows: list[dict]) -> list[str]:
+    lines = ["### Metrics on the batch\n", "| metric | test split | batch | tolerance | verdict |"]
+    lines.append("| --- | ---: | ---: | ---: | --- |")
+    for row in rows:
+        verdict = "❌ worse" if row["degraded"] else "ok"
+        cells = [inert(row["metric"]), fmt(row["reference"]), fmt(row["batch"])]
+        cells += [f"{row['tolerance']:g} ({row['direction']} is better)", verdict]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def markdown(result: dict, current: str) -> str:
+    """The whole report."""
+    lines = [f"## Model monitoring: {ICONS[result['status']]}\n"]
+    lines.append(
+        f"Batch {inert(current)}: {result['rows']} rows, against a reference of "
+        f"{result['reference_rows']} training rows."
+    )
+    if result["status"] == "too small":
+        lines.append(
+            f"\n{result['rows']} rows is too few to judge (monitor.min_rows: "
+            f"{result['min_rows']}): nothing is flagged."
+        )
+        return "\n".join(lines) + "\n"
+    drifted = sum(c["drift"] for c in result["columns"])
+    degraded = sum(m["degraded"] for m in result["metrics"])
+    lines.append(
+        f"{drifted} of {len(result['columns'])} columns drifted (predictions included); "
+        f"{degraded} of {len(result['metrics'])} metrics worse than tolerated. A column drifts "
+        f"when a test survives Holm's correction at alpha {result['alpha']:g} with an effect of "
+        f"at least {result['min_effect']:g} (missing rate: {result['max_missing_change']:g}; "
+        f"unseen values: {result['max_unseen']:.1%} more of them than in training).\n"
+    )
+    lines += columns_section(result)
+    if result["metrics"]:
+        lines += ["", *metrics_section(result["metrics"])]
+    return "\n".join(lines) + "\n"
