@@ -101,7 +101,7 @@ def test_classification_plots(classification_plots):
     roc = next(b for b in blocks if "ROC" in b)
     assert re.search(r"line \[0\.5, ", roc)  # upper value of the jump at fpr 0
     assert "| **`a`** | **3** | 1 | 0 |" in text
-    assert "| **c** | 1 | 0 | **0** |" in text
+    assert "| **`c`** | 1 | 0 | **0** |" in text
     importance = next(b for b in blocks if "importance" in b)
     assert importance.count('", "') == 9  # top 10 features
     assert "\"size 'big'\"" in importance
