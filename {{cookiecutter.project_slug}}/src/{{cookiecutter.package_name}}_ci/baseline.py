@@ -106,7 +106,11 @@ def find(event: str, base: str | None, model: str, metrics: str = METRICS) -> di
         base, where = None, "the previous commit"
     found = {"kind": "none", "sha": start, "tag": None, "base": base, "reason": None}
     if start is None:
-        found["reason"] = f"there is no {where} (a first commit?)"
+        found["reason"] = (
+            f"HEAD and {base} have no commit in common"
+            if base
+            else "there is no previous commit (a first commit?)"
+        )
         return found
     if committed(start, metrics):
         return {**found, "kind": "commit"}
