@@ -74,7 +74,7 @@ def test_fresh_project_pull_request_compares_with_the_published_model(project):
     assert "nothing to compare" not in body
     assert "| new ·" not in body  # every metric has its baseline value
     assert "| `train.random_forest.n_estimators` | 100 | 20 |" in body
-    assert f"Changed since `{main}`" in body
+    assert f"Changed since `{main[:7]}`:" in body
     # The report was posted by the job that ran none of the pull request's code.
     assert "[Pipeline/Report on the pull request" in result.stdout
     posted = [line for line in result.stdout.splitlines() if "comment: created" in line]

@@ -6,12 +6,14 @@ Every name and value is shown through markdown.py, so nothing in them renders.""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .markdown import code, plain
 
 ICONS = {"better": "✅ ", "worse": "⚠️ ", "regressed": "❌ "}
 MAX_ROWS = 50
+SHA = re.compile(r"[0-9a-f]{40}")
 
 
 def fmt(value: Any, signed: bool = False, null: str = "—") -> str:
@@ -92,7 +94,8 @@ def params_section(compare: dict | None) -> str:
     if compare is None:
         return "### Parameters\n\nNot compared (reports/compare.json is missing)."
     rows = compare.get("params") or []
-    against = code((compare.get("params_against") or compare.get("baseline") or "")[:40])
+    against = str(compare.get("params_against") or compare.get("baseline") or "")
+    against = code(against[:7] if SHA.fullmatch(against) else against)
     if not compare.get("params_compared", True):
         where = f"{against} is not in this clone" if compare.get("baseline") else ""
         return f"### Parameters\n\nNot compared: {where or 'no baseline revision'}."
