@@ -10,6 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "{{ cookiecutter.package_name }}_ci"
+BASE_SHA = "$" + "{" * 2 + " github.event.pull_request.base.sha }}"  # this file is a template
 
 
 def jobs() -> dict:
@@ -32,7 +33,7 @@ def test_the_commenting_job_runs_no_code_of_the_pull_request():
     assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
     checkout = job["steps"][0]
     assert checkout["uses"].startswith("actions/checkout@")
-    assert checkout["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert checkout["with"]["ref"] == BASE_SHA
     runs = [step["run"] for step in job["steps"] if "run" in step]
     assert runs
     for run in runs:
