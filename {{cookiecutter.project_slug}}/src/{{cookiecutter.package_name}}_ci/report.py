@@ -78,7 +78,7 @@ def render(
     head = f"{MARKER}\n## {plain(title, 80)}: {verdict(compare, validation, outcome, job_result)}"
     where = f"[the workflow run]({run_url})" if run_url else "the workflow run"
     foot = f"Full-resolution plots and reports are in the artifacts of {where}."
-    parts = [metrics_section(compare, why), rules_section(compare), params_section(compare)]
+    parts = [metrics_section(compare, why), rules_section(compare), params_section(compare, why)]
     parts += [validation_section(validation, why and "validation did not run")]
     parts += ["### Plots", *plots] if plots and not why else []
     kept, size, dropped = [], len(head) + len(foot) + 200, 0

@@ -89,10 +89,10 @@ def rules_section(compare: dict | None) -> str | None:
     return "\n".join(lines)
 
 
-def params_section(compare: dict | None) -> str:
+def params_section(compare: dict | None, stopped: str | None = None) -> str:
     """The parameters that differ from the baseline commit, as `dvc params diff` found them."""
     if compare is None:
-        return "### Parameters\n\nNot compared (reports/compare.json is missing)."
+        return f"### Parameters\n\nNot compared: {stopped or 'reports/compare.json is missing'}."
     rows = compare.get("params") or []
     against = str(compare.get("params_against") or compare.get("baseline") or "")
     against = code(against[:7] if SHA.fullmatch(against) else against)

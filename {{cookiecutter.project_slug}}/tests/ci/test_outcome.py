@@ -83,7 +83,8 @@ def test_failed_validation_is_named_from_dvcs_output(workdir, capsys, monkeypatc
     text = report.render(compare, FAILED_VALIDATION, [], outcome=found)
     assert text.splitlines()[1] == "## Pipeline report: ❌ data validation failed"
     assert "✅" not in text
-    assert "Not compared: the pipeline stopped at stage `validate`." in text
+    assert "### Metrics\n\nNot compared: the pipeline stopped at stage `validate`." in text
+    assert "### Parameters\n\nNot compared: the pipeline stopped at stage `validate`." in text
     assert "| `expect_column_values_to_be_between` | `size` | 9 | `[-5000]` |" in text
 
 

@@ -148,7 +148,7 @@ def test_failed_validation_is_listed():
     text = report.render(None, failed, [])
     assert "44 of 45 expectations met" in text
     assert "| `expect_x` | `a\\|b` | 2 | `[-1, 999]` |" in text
-    assert "### Parameters\n\nNot compared (reports/compare.json is missing)." in text
+    assert "### Parameters\n\nNot compared: reports/compare.json is missing." in text
 
 
 @pytest.mark.parametrize(
