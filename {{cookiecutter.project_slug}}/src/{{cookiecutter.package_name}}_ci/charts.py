@@ -8,6 +8,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
+from .markdown import code
 from .mermaid import label, num, xychart
 
 GRID = [i / 20 for i in range(21)]
@@ -87,7 +88,7 @@ def confusion(folder: Path) -> str | None:
 
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|")
+    return code(text, 30)
 
 
 def _sort_key(value: str) -> tuple:

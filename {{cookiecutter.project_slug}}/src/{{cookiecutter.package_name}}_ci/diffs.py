@@ -71,3 +71,22 @@ def params(rev: str, path: str | Path) -> list[dict[str, Any]]:
         {"key": key, "old": row.get("old"), "new": row.get("new")}
         for key, row in sorted(rows.items())
     ]
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested metrics as DVC shows them: one dotted key per value (`test.f1`)."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def file_at(rev: str, path: str | Path) -> str | None:
+    """The text of ``path`` (relative to the current folder) at ``rev``; None if absent."""
+    command = ["git", "show", f"{rev}:./{Path(path).as_posix()}"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    return result.stdout if result.returncode == 0 else None

@@ -1,10 +1,16 @@
 """Mermaid `xychart-beta` blocks, which GitHub draws inside comments and job summaries.
 
 Mermaid's parser is strict: numbers without exponents, labels in double quotes with no
-quotes, backticks or line breaks inside. These helpers write only what it accepts.
+quotes, backticks or line breaks inside. These helpers write only what it accepts, and
+labels (column names, from the data) carry no markup Mermaid would render: no HTML tags,
+no `#name;` entity codes, no `%%` comments.
 """
 
 from __future__ import annotations
+
+import re
+
+UNSAFE = str.maketrans({'"': "'", "`": "'", "<": "‹", ">": "›", "\\": "/"})
 
 
 def num(value: float) -> str:
@@ -14,8 +20,9 @@ def num(value: float) -> str:
 
 
 def label(text: str, width: int = 24) -> str:
-    """A quoted Mermaid label: no double quotes, backticks or line breaks inside."""
-    text = " ".join(str(text).replace('"', "'").replace("`", "'").split())
+    """A quoted Mermaid label: no double quotes, backticks, line breaks or markup inside."""
+    text = " ".join(str(text).translate(UNSAFE).split())
+    text = re.sub("%{2,}", "%", re.sub(r"#(?=\w*;)", "＃", text))
     return '"' + (text if len(text) <= width else text[: width - 1] + "…") + '"'
 
 

@@ -1,34 +1,63 @@
 """Write the pipeline report posted on pull requests: verdict, metrics against the baseline,
 parameter changes, data validation and the plots, as GitHub Markdown.
 
-    python -m <package>_ci.report --compare reports/compare.json \\
+    python -m <package>_ci.report --outcome reports/outcome.json --compare reports/compare.json \\
         --validation reports/validation.json --plots reports/plots --out reports/ci-report.md
 
-A missing input (the pipeline stopped early) gives a section saying so, not an error. The
-sections are written in tables.py, the plots in charts.py.
+The verdict is the job's outcome (outcome.py): validation failed, a stage failed (named),
+a regression, or a pass. A missing input (the pipeline stopped early) gives a section saying
+so, not an error; with --job-result and no outcome file, the report says the job ended
+before writing one. The sections are written in tables.py, the plots in charts.py. Standard
+library only: the comment job renders the report without installing the project.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
-from {{ cookiecutter.package_name }} import common
-
 from . import charts
-from .tables import metrics_section, params_section, validation_section
+from .markdown import code, plain
+from .tables import metrics_section, params_section, rules_section, validation_section
 
 MARKER = "<!-- mlops-template:pipeline-report -->"  # how comment.py finds its own report
 LIMIT = 65536  # GitHub's maximum comment length, in characters
 
 
-def verdict(compare: dict | None, validation: dict | None) -> str:
-    if validation is not None and not validation.get("success", False):
+def verdict(
+    compare: dict | None,
+    validation: dict | None,
+    outcome: dict | None = None,
+    job_result: str | None = None,
+) -> str:
+    state = (outcome or {}).get("state")
+    if state == "validation_failed" or (
+        state is None and validation is not None and not validation.get("success", False)
+    ):
         return "❌ data validation failed"
+    if state == "stage_failed":
+        stage = outcome.get("stage")
+        return f"❌ pipeline failed at stage {code(stage)}" if stage else "❌ dvc repro failed"
+    if state == "regressed" or (compare is not None and compare.get("passed") is False):
+        return "❌ regression"
+    if state == "failed":
+        return f"❌ failed at step {code(outcome.get('step'))}"
+    if outcome is None and job_result and job_result != "success":
+        return f"❌ the pipeline job ended ({plain(job_result)}) before writing its outcome"
     if compare is None:
         return "⚠️ incomplete: no comparison (did the pipeline stop early?)"
-    return "✅ pass" if compare.get("passed") else "❌ regression"
+    return "✅ pass"
+
+
+def stopped(outcome: dict | None) -> str | None:
+    """Why the comparison is missing, when the job says."""
+    if not outcome or outcome.get("state") in (None, "passed", "regressed"):
+        return None
+    if outcome.get("stage"):
+        return f"the pipeline stopped at stage {code(outcome['stage'])}"
+    return f"the job stopped at step {code(outcome.get('step'))}"
 
 
 def render(
@@ -38,15 +67,22 @@ def render(
     title: str = "Pipeline report",
     run_url: str | None = None,
     limit: int = LIMIT,
+    outcome: dict | None = None,
+    job_result: str | None = None,
 ) -> str:
     """The report as Markdown, shorter than ``limit`` characters: plots are dropped first."""
-    head = f"{MARKER}\n## {title}: {verdict(compare, validation)}"
+    if outcome is not None:  # what is on disk may be the committed files, not this run's
+        validation = validation if outcome.get("validation_fresh", True) else None
+        compare = compare if outcome.get("compared", True) else None
+    why = stopped(outcome)
+    head = f"{MARKER}\n## {plain(title, 80)}: {verdict(compare, validation, outcome, job_result)}"
     where = f"[the workflow run]({run_url})" if run_url else "the workflow run"
     foot = f"Full-resolution plots and reports are in the artifacts of {where}."
-    parts = [metrics_section(compare), params_section(compare), validation_section(validation)]
-    parts += ["### Plots", *plots] if plots else []
+    parts = [metrics_section(compare, why), rules_section(compare), params_section(compare, why)]
+    parts += [validation_section(validation, why and "validation did not run")]
+    parts += ["### Plots", *plots] if plots and not why else []
     kept, size, dropped = [], len(head) + len(foot) + 200, 0
-    for part in parts:
+    for part in filter(None, parts):
         if size + len(part) + 2 > limit:
             dropped += 1
             continue
@@ -57,16 +93,20 @@ def render(
     return "\n\n".join([head, *kept, foot]) + "\n"
 
 
-def _optional_json(path: str | None) -> dict | None:
+def read(path: str | None) -> dict | None:
+    """The JSON object in ``path``; None when there is no such file or it holds none."""
     if not path or not Path(path).is_file():
         return None
-    data = common.read_json(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError:
+        return None
     return data if isinstance(data, dict) else None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for name in ("compare", "validation", "plots", "out"):
+    for name in ("outcome", "compare", "validation", "plots", "job-result", "out"):
         parser.add_argument(f"--{name}", required=name == "out", default=None)
     parser.add_argument("--title", default="Pipeline report")
     args = parser.parse_args(argv)
@@ -77,14 +117,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/actions/runs/"
             f"{env['GITHUB_RUN_ID']}"
         )
-    try:
-        compare, validation = _optional_json(args.compare), _optional_json(args.validation)
-    except common.UserError as exc:
-        return common.fail(exc)
+    compare, validation, outcome = read(args.compare), read(args.validation), read(args.outcome)
     plots = charts.sections(args.plots) if args.plots else []
-    text = render(compare, validation, plots, args.title, run_url)
-    common.ensure_parent(args.out).write_text(text, encoding="utf-8")
-    print(f"report: {verdict(compare, validation)}; wrote {args.out} ({len(text)} characters)")
+    text = render(compare, validation, plots, args.title, run_url, LIMIT, outcome, args.job_result)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    shown = verdict(compare, validation, outcome, args.job_result)
+    print(f"report: {shown}; wrote {out} ({len(text)} characters)")
     return 0
 
 

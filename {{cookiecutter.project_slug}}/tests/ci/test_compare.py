@@ -127,6 +127,6 @@ def test_a_failing_dvc_is_one_line_error(dvc_repo, commit, params, set_params, c
     Path(".dvc/config").write_text("[core\nbroken", encoding="utf-8")
     assert compare.main(["--baseline", "HEAD", *ARGS]) == 2
     error = capsys.readouterr().err
-    assert error.startswith("error: `dvc metrics diff HEAD --all --targets reports/metrics.json`")
+    assert error.startswith("error: `dvc params diff HEAD --targets params.yaml` failed")
     assert error.count("\n") == 1
     assert not Path("reports/compare.json").exists()

@@ -100,8 +100,8 @@ def test_classification_plots(classification_plots):
         assert_valid_mermaid(block)
     roc = next(b for b in blocks if "ROC" in b)
     assert re.search(r"line \[0\.5, ", roc)  # upper value of the jump at fpr 0
-    assert "| **a** | **3** | 1 | 0 |" in text
-    assert "| **c** | 1 | 0 | **0** |" in text
+    assert "| **`a`** | **3** | 1 | 0 |" in text
+    assert "| **`c`** | 1 | 0 | **0** |" in text
     importance = next(b for b in blocks if "importance" in b)
     assert importance.count('", "') == 9  # top 10 features
     assert "\"size 'big'\"" in importance
@@ -148,7 +148,7 @@ def test_failed_validation_is_listed():
     text = report.render(None, failed, [])
     assert "44 of 45 expectations met" in text
     assert "| `expect_x` | `a\\|b` | 2 | `[-1, 999]` |" in text
-    assert "### Parameters\n\nNot compared (reports/compare.json is missing)." in text
+    assert "### Parameters\n\nNot compared: reports/compare.json is missing." in text
 
 
 @pytest.mark.parametrize(
