@@ -1,0 +1,176 @@
+"""The expectation suite's rules for the model's input columns, checked on rows at once.
+
+Batch prediction and the service check each row before scoring it, with the rules the suite
+sets for the feature columns: present, of its type, not null, between its bounds, in its set
+of values. Great Expectations is not run here (far too slow per request): this module reads
+those four column expectation types and ignores every other one, and any rule on a column the
+model does not take (the target) or on the whole table (row count, column order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+COLUMNS = "expect_table_columns_to_match_ordered_list"
+TYPE, NOT_NULL = "expect_column_values_to_be_in_type_list", "expect_column_values_to_not_be_null"
+BETWEEN, IN_SET = "expect_column_values_to_be_between", "expect_column_values_to_be_in_set"
+KINDS = {"bool": "boolean", "boolean": "boolean", "int": "integer", "Int": "integer"}
+TEXT = ("object", "str", "string", "category")
+
+
+class Problem(NamedTuple):
+    """Row ``row`` (0-based position in the rows checked; None: the whole column) breaks
+    ``rule`` in ``column``; ``message`` says how."""
+
+    row: int | None
+    column: str
+    rule: str
+    message: str
+
+
+@dataclass
+class Column:
+    """What the suite asks of one input column."""
+
+    name: str
+    kind: str = "any"  # number, integer, boolean, text, or any (no type rule)
+    nullable: bool = True
+    low: float | None = None
+    high: float | None = None
+    strict: tuple[bool, bool] = (False, False)
+    allowed: list[Any] | None = None
+
+
+def _kind(type_list: list[str]) -> str:
+    first = str(type_list[0]) if type_list else ""
+    if first.startswith(("float", "Float")):
+        return "number"
+    if first in TEXT:
+        return "text"
+    return next((kind for prefix, kind in KINDS.items() if first.startswith(prefix)), "any")
+
+
+def columns(suite: dict[str, Any], features: list[str]) -> list[Column]:
+    """The rules for ``features`` (the model's input columns, in its order) from ``suite``."""
+    found = {name: Column(name) for name in features}
+    for item in suite.get("expectations") or []:
+        kwargs = item.get("kwargs") or {}
+        column = found.get(kwargs.get("column"))
+        if column is None:
+            continue
+        kind = item.get("type")
+        if kind == TYPE:
+            column.kind = _kind(kwargs.get("type_list") or [])
+        elif kind == NOT_NULL:
+            column.nullable = False
+        elif kind == BETWEEN:
+            column.low, column.high = kwargs.get("min_value"), kwargs.get("max_value")
+            column.strict = (bool(kwargs.get("strict_min")), bool(kwargs.get("strict_max")))
+        elif kind == IN_SET:
+            column.allowed = list(kwargs.get("value_set") or [])
+    return list(found.values())
+
+
+def _shown(value: Any) -> str:
+    return repr(value.item() if hasattr(value, "item") else value)
+
+
+def _typed(values, kind: str):
+    """(values converted to ``kind``, mask of the present values that are not of it). Columns
+    already of the kind's dtype skip the look at each value."""
+    import numpy as np
+    import pandas as pd
+    from pandas.api import types
+
+    present = values.notna()
+    is_bool = types.is_bool_dtype(values)
+    if kind in ("number", "integer"):
+        if types.is_numeric_dtype(values) and not is_bool:
+            numbers, wrong = values.astype("float64"), present & False
+        else:
+            flags = values.map(lambda v: isinstance(v, (bool, np.bool_)))
+            numbers = pd.to_numeric(values.where(~flags), errors="coerce").astype("float64")
+            wrong = present & (numbers.isna() | flags)
+        if kind == "integer":
+            wrong |= present & ~wrong & (numbers % 1 != 0)
+        return numbers, wrong
+    if kind == "boolean":
+        if is_bool:
+            return values, present & False
+        words = {"true": True, "false": False}
+
+        def truth(value):
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
+            return words.get(value.lower(), np.nan) if isinstance(value, str) else np.nan
+
+        converted = values.map(truth).astype(object)
+        return converted, present & converted.isna()
+    if kind == "text":
+        if types.is_string_dtype(values) and not types.is_object_dtype(values):
+            wrong = present & False
+        else:
+            wrong = present & ~values.map(lambda v: isinstance(v, str))
+        return values.astype(object).where(present, np.nan), wrong
+    return values, present & False
+
+
+def check(frame, rules: list[Column]) -> tuple[Any, list[Problem]]:
+    """(the rule columns of ``frame`` in the model's order and types, indexed 0, 1, ...; every
+    problem found, by row). With a column missing, (None, the missing columns)."""
+    import pandas as pd
+
+    missing = [rule.name for rule in rules if rule.name not in frame.columns]
+    if missing:
+        return None, [Problem(None, name, COLUMNS, "the column is missing") for name in missing]
+    frame = frame.reset_index(drop=True)
+    problems: list[Problem] = []
+    out = {}
+    for rule in rules:
+        raw = frame[rule.name]
+        values, wrong = _typed(raw, rule.kind)
+        problems += _found(raw[wrong], rule.name, TYPE, f"is not {_a(rule.kind)}")
+        if not rule.nullable:
+            problems += [
+                Problem(i, rule.name, NOT_NULL, "the value is missing")
+                for i in raw.index[raw.isna()]
+            ]
+        ok = values.notna() & ~wrong
+        if rule.low is not None:
+            low = values < rule.low if not rule.strict[0] else values <= rule.low
+            problems += _found(
+                values[ok & low], rule.name, BETWEEN, f"is below the minimum {rule.low:g}"
+            )
+        if rule.high is not None:
+            high = values > rule.high if not rule.strict[1] else values >= rule.high
+            problems += _found(
+                values[ok & high], rule.name, BETWEEN, f"is above the maximum {rule.high:g}"
+            )
+        if rule.allowed is not None:
+            listed = ", ".join(map(_shown, rule.allowed[:10]))
+            listed += ", ..." if len(rule.allowed) > 10 else ""
+            problems += _found(
+                values[ok & ~values.isin(rule.allowed)],
+                rule.name,
+                IN_SET,
+                f"is not one of the values seen in training: {listed}",
+            )
+        out[rule.name] = values
+    problems.sort(key=lambda p: p.row)
+    return pd.DataFrame(out, index=frame.index), problems
+
+
+def _found(values, column: str, rule: str, says: str) -> list[Problem]:
+    return [Problem(i, column, rule, f"{_shown(v)} {says}") for i, v in values.items()]
+
+
+def _a(kind: str) -> str:
+    words = {"integer": "a whole number", "boolean": "true or false", "text": "text"}
+    return words.get(kind, "a number")
+
+
+def describe(problem: Problem, where: str) -> str:
+    """One line: ``where`` (e.g. "row 3"), the column, what is wrong and the rule broken."""
+    place = f"{where}, " if problem.row is not None else ""
+    return f"{place}column {problem.column!r}: {problem.message} (rule {problem.rule})"
