@@ -73,7 +73,8 @@ def columns(suite: dict[str, Any], features: list[str]) -> list[Column]:
 
 
 def _shown(value: Any) -> str:
-    return repr(value.item() if hasattr(value, "item") else value)
+    value = value.item() if hasattr(value, "item") else value
+    return repr(int(value) if isinstance(value, float) and value.is_integer() else value)
 
 
 def _typed(values, kind: str):

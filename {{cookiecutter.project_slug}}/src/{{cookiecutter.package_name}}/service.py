@@ -13,7 +13,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
@@ -21,9 +21,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from . import predict, rules
+from . import predict, rules, schemas
 
-TYPES = {"number": float, "integer": int, "boolean": bool, "text": str, "any": Any}
 MAX_ERRORS = 20
 
 
@@ -43,42 +42,6 @@ class BadRequest(Exception):
     def __init__(self, message: str, errors: list[dict[str, Any]] | None = None):
         super().__init__(message)
         self.errors = errors or []
-
-
-def row_model(checks: list[rules.Column]):
-    """A pydantic model of one input row, for the OpenAPI schema: each column, its type,
-    bounds and values."""
-    from pydantic import Field, create_model
-
-    fields = {}
-    for number, rule in enumerate(checks):
-        kind = TYPES[rule.kind]
-        if rule.allowed and rule.kind in ("text", "integer"):
-            kind = Literal[tuple(rule.allowed)]
-        bounds = {"ge": rule.low, "le": rule.high} if rule.kind in ("number", "integer") else {}
-        bounds = {k: v for k, v in bounds.items() if v is not None}
-        default = None if rule.nullable else ...
-        kind = kind | None if rule.nullable else kind
-        fields[f"f{number}"] = (kind, Field(default, alias=rule.name, **bounds))
-    return create_model("Row", **fields)
-
-
-def schemas(checks: list[rules.Column]) -> dict[str, Any]:
-    """The request body's JSON schemas, as OpenAPI components."""
-    from pydantic import create_model
-
-    class DataframeSplit(BaseModel):
-        columns: list[str]
-        data: list[list[Any]]
-
-    row = row_model(checks)
-    body = create_model(
-        "Invocation",
-        dataframe_records=(list[row] | None, None),
-        dataframe_split=(DataframeSplit | None, None),
-    )
-    found = body.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
-    return {**found.pop("$defs", {}), "Invocation": found}
 
 
 def frame_of(body: bytes):
@@ -195,7 +158,9 @@ def create_app(model, checks: list[rules.Column], record: dict[str, Any], log=No
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             found = get_openapi(title=app.title, version=app.version, routes=app.routes)
-            found.setdefault("components", {}).setdefault("schemas", {}).update(schemas(checks))
+            found.setdefault("components", {}).setdefault("schemas", {}).update(
+                schemas.components(checks)
+            )
             app.openapi_schema = found
         return app.openapi_schema
 
