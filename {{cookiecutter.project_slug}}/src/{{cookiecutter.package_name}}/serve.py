@@ -45,6 +45,7 @@ def listen(host: str, port: int) -> socket.socket:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(128)  # connections wait from now on, until uvicorn takes them
     except OSError as exc:
         raise common.UserError(
             f"cannot listen on {host}:{port} ({exc.strerror}); try --port"
