@@ -95,7 +95,7 @@ def predict(
             clean, problems = rules.check(frame, checks)
             if clean is None or (problems and not skip):
                 where = f"row {offset + problems[0].row + 1}" if problems[0].row is not None else ""
-                raise common.UserError(f"{source}: {rules.describe(problems[0], where)}")
+                raise common.UserError(f"{source}: {rules.headline(problems, where)}")
             if problems:
                 bad.write(rejected_rows(frame, problems, offset))
                 clean = clean.drop(index=sorted({p.row for p in problems}))

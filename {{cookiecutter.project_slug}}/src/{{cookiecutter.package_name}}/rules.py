@@ -175,3 +175,12 @@ def describe(problem: Problem, where: str) -> str:
     """One line: ``where`` (e.g. "row 3"), the column, what is wrong and the rule broken."""
     place = f"{where}, " if problem.row is not None else ""
     return f"{place}column {problem.column!r}: {problem.message} (rule {problem.rule})"
+
+
+def headline(problems: list[Problem], where: str) -> str:
+    """One line for a refusal: the first problem (at ``where``), or every missing column."""
+    gone = [p.column for p in problems if p.rule == COLUMNS]
+    if len(gone) < 2:
+        return describe(problems[0], where)
+    names = ", ".join(map(repr, gone[:5])) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+    return f"columns {names} are missing (rule {COLUMNS})"

@@ -83,8 +83,9 @@ def refusal(problems: list[rules.Problem], where: str) -> BadRequest:
         }
         for p in problems[:MAX_ERRORS]
     ]
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return BadRequest(errors[0]["msg"] + more, errors)
+    more = len(problems) - 1 if problems[0].rule != rules.COLUMNS else 0
+    message = rules.headline(problems, f"{where}[{problems[0].row}]")
+    return BadRequest(message + (f" (and {more} more)" if more else ""), errors)
 
 
 class PredictionLog:

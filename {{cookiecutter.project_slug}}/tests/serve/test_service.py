@@ -81,6 +81,16 @@ def test_a_missing_column_is_refused(service, rows):
     ]
 
 
+def test_several_missing_columns_are_named_in_one_line(service, rows):
+    sent = records(rows.drop(columns=["visits", "member"]))
+    status, answer = post(service.url, {"dataframe_records": sent})
+    assert status == 422
+    assert answer["message"] == (
+        "columns 'visits', 'member' are missing (rule expect_table_columns_to_match_ordered_list)"
+    )
+    assert [error["column"] for error in answer["errors"]] == ["visits", "member"]
+
+
 @pytest.mark.parametrize(
     ("body", "says"),
     [
