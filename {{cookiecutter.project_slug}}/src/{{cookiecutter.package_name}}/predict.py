@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"predict: {scored} rows scored -> {args.out}")
     if args.on_error == "skip":
         rejected = args.rejected or Path(args.out).with_suffix(".rejected.csv")
-        print(f"predict: {skipped} rows rejected -> {rejected}")
+        print(f"predict: {skipped} rejected, with their reasons -> {rejected}")
     return 0
 
 
