@@ -9,6 +9,7 @@ model does not take (the target) or on the whole table (row count, column order)
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -77,93 +78,93 @@ def _shown(value: Any) -> str:
     return repr(int(value) if isinstance(value, float) and value.is_integer() else value)
 
 
-def _typed(values, kind: str):
-    """(values converted to ``kind``, mask of the present values that are not of it). Columns
-    already of the kind's dtype skip the look at each value."""
+def _typed(raw, present, kind: str):
+    """(the values of ``raw``, a numpy array, converted to ``kind``; a mask of the present
+    values that are not of it). An array already of the kind's dtype is taken as it is."""
     import numpy as np
-    import pandas as pd
-    from pandas.api import types
 
-    present = values.notna()
-    is_bool = types.is_bool_dtype(values)
+    wrong = np.zeros(len(raw), dtype=bool)
     if kind in ("number", "integer"):
-        if types.is_numeric_dtype(values) and not is_bool:
-            numbers, wrong = values.astype("float64"), present & False
+        if raw.dtype.kind in "iuf":
+            numbers = raw.astype("float64")
         else:
-            flags = values.map(lambda v: isinstance(v, (bool, np.bool_)))
-            numbers = pd.to_numeric(values.where(~flags), errors="coerce").astype("float64")
-            wrong = present & (numbers.isna() | flags)
+            numbers = np.full(len(raw), np.nan)
+            for i in np.flatnonzero(present):
+                value = raw[i]
+                with contextlib.suppress(TypeError, ValueError):
+                    numbers[i] = np.nan if isinstance(value, (bool, np.bool_)) else float(value)
+            wrong = present & np.isnan(numbers)
         if kind == "integer":
-            wrong |= present & ~wrong & (numbers % 1 != 0)
+            wrong |= present & ~wrong & (np.mod(numbers, 1) != 0)
         return numbers, wrong
-    if kind == "boolean":
-        if is_bool:
-            return values, present & False
+    if kind == "boolean" and raw.dtype != bool:
         words = {"true": True, "false": False}
-
-        def truth(value):
+        values = np.full(len(raw), np.nan, dtype=object)
+        for i in np.flatnonzero(present):
+            value = raw[i]
             if isinstance(value, (bool, np.bool_)):
-                return bool(value)
-            return words.get(value.lower(), np.nan) if isinstance(value, str) else np.nan
-
-        converted = values.map(truth).astype(object)
-        return converted, present & converted.isna()
+                values[i] = bool(value)
+            elif isinstance(value, str) and value.lower() in words:
+                values[i] = words[value.lower()]
+            else:
+                wrong[i] = True
+        return values, wrong
     if kind == "text":
-        if types.is_string_dtype(values) and not types.is_object_dtype(values):
-            wrong = present & False
-        else:
-            wrong = present & ~values.map(lambda v: isinstance(v, str))
-        return values.astype(object).where(present, np.nan), wrong
-    return values, present & False
+        values = raw.astype(object)
+        wrong = present & np.fromiter((isinstance(v, str) for v in values), bool, len(values))
+        wrong ^= present
+        values[~present] = np.nan
+        return values, wrong
+    return raw, wrong
 
 
 def check(frame, rules: list[Column]) -> tuple[Any, list[Problem]]:
     """(the rule columns of ``frame`` in the model's order and types, indexed 0, 1, ...; every
     problem found, by row). With a column missing, (None, the missing columns)."""
+    import numpy as np
     import pandas as pd
 
     missing = [rule.name for rule in rules if rule.name not in frame.columns]
     if missing:
         return None, [Problem(None, name, COLUMNS, "the column is missing") for name in missing]
-    frame = frame.reset_index(drop=True)
     problems: list[Problem] = []
     out = {}
     for rule in rules:
-        raw = frame[rule.name]
-        values, wrong = _typed(raw, rule.kind)
-        problems += _found(raw[wrong], rule.name, TYPE, f"is not {_a(rule.kind)}")
+        raw = frame[rule.name].to_numpy()
+        present = ~pd.isna(raw)
+        values, wrong = _typed(raw, present, rule.kind)
+        found = [(wrong, TYPE, f"is not {_a(rule.kind)}")]
         if not rule.nullable:
-            problems += [
-                Problem(i, rule.name, NOT_NULL, "the value is missing")
-                for i in raw.index[raw.isna()]
-            ]
-        ok = values.notna() & ~wrong
-        if rule.low is not None:
-            low = values < rule.low if not rule.strict[0] else values <= rule.low
-            problems += _found(
-                values[ok & low], rule.name, BETWEEN, f"is below the minimum {rule.low:g}"
-            )
-        if rule.high is not None:
-            high = values > rule.high if not rule.strict[1] else values >= rule.high
-            problems += _found(
-                values[ok & high], rule.name, BETWEEN, f"is above the maximum {rule.high:g}"
-            )
+            found.append((~present, NOT_NULL, "is missing"))
+        ok = present & ~wrong
+        if values.dtype.kind == "f" and rule.low is not None:
+            low = values <= rule.low if rule.strict[0] else values < rule.low
+            found.append((ok & low, BETWEEN, f"is below the minimum {rule.low:g}"))
+        if values.dtype.kind == "f" and rule.high is not None:
+            high = values >= rule.high if rule.strict[1] else values > rule.high
+            found.append((ok & high, BETWEEN, f"is above the maximum {rule.high:g}"))
         if rule.allowed is not None:
+            allowed = set(rule.allowed)
+            seen = np.fromiter((v in allowed for v in values), bool, len(values))
             listed = ", ".join(map(_shown, rule.allowed[:10]))
             listed += ", ..." if len(rule.allowed) > 10 else ""
-            problems += _found(
-                values[ok & ~values.isin(rule.allowed)],
-                rule.name,
-                IN_SET,
-                f"is not one of the values seen in training: {listed}",
+            found.append(
+                (ok & ~seen, IN_SET, f"is not one of the values seen in training: {listed}")
             )
+        for mask, kind, says in found:
+            problems += [
+                Problem(int(i), rule.name, kind, f"{_said(raw[i])} {says}")
+                for i in np.flatnonzero(mask)
+            ]
         out[rule.name] = values
     problems.sort(key=lambda p: p.row)
-    return pd.DataFrame(out, index=frame.index), problems
+    return pd.DataFrame(out), problems
 
 
-def _found(values, column: str, rule: str, says: str) -> list[Problem]:
-    return [Problem(i, column, rule, f"{_shown(v)} {says}") for i, v in values.items()]
+def _said(value: Any) -> str:
+    import pandas as pd
+
+    return "the value" if pd.isna(value) else _shown(value)
 
 
 def _a(kind: str) -> str:
