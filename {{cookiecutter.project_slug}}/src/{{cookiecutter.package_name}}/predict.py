@@ -48,14 +48,15 @@ def load_rules(suite_path: str | Path, features: list[str]) -> list[rules.Column
     return rules.columns(suite, features)
 
 
-def score(model, features) -> Any:
+def score(model, features, probabilities: bool = True) -> Any:
     """A frame of ``prediction`` and, for a classifier, ``probability_<class>`` per class."""
     import pandas as pd
 
     out = pd.DataFrame({"prediction": model.predict(features)}, index=features.index)
-    if hasattr(model, "predict_proba"):
+    if probabilities and hasattr(model, "predict_proba"):
+        found = model.predict_proba(features)
         for number, label in enumerate(model.classes_):
-            out[f"probability_{label}"] = model.predict_proba(features)[:, number]
+            out[f"probability_{label}"] = found[:, number]
     return out
 
 

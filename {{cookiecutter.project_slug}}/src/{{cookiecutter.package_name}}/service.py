@@ -142,7 +142,7 @@ def create_app(model, checks: list[rules.Column], record: dict[str, Any], log=No
         if problems:
             raise refusal(problems, where)
         try:
-            scored = await run_in_threadpool(predict.score, model, clean)
+            scored = await run_in_threadpool(predict.score, model, clean, False)
         except (ValueError, TypeError) as exc:
             raise BadRequest(f"the model cannot score these rows: {exc}") from None
         predictions = scored["prediction"].tolist()
