@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrency",
         type=int,
         default=32,
-        help="requests at once before answering 503 (default: 32)",
+        help="connections at once, beyond which it answers 503 (default: 32)",
     )
     args = parser.parse_args(argv)
     try:
@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     shown = f"[{host}]" if ":" in host else host
     version = record.get("release") or f"md5:{record['model']['md5']}"
     print(f"serve: {version} on http://{shown}:{port} (docs: /docs)", flush=True)
-    config = uvicorn.Config(app, log_level="warning", limit_concurrency=args.concurrency)
+    # uvicorn answers 503 once its connections, this one included, reach the limit
+    limit = args.concurrency + 1
+    config = uvicorn.Config(app, log_level="warning", limit_concurrency=limit)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

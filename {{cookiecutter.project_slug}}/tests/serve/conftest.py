@@ -124,3 +124,17 @@ def service(small_project, tmp_path_factory):
     running.log = log
     yield running
     running.stop()
+
+
+@pytest.fixture
+def start_service(small_project):
+    """Start a service of the test's own with the given arguments; it stops after the test."""
+    started: list[Service] = []
+
+    def start(*args: str) -> Service:
+        started.append(Service(small_project, *args))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
