@@ -11,17 +11,22 @@ def batches(path: Path, text: list[str], rows: int):
     """The frames of a CSV or Parquet file, ``rows`` rows at a time; in a CSV, the ``text``
     columns are read as text (a column of codes such as 01, 02 keeps its zeros)."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
+    if path.suffix.lower() not in common.DATA_SUFFIXES:
+        raise common.UserError(f"{path}: unsupported file type; use .csv or .parquet")
     if not path.is_file():
         raise common.UserError(f"{path} not found")
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-            yield batch.to_pandas()
-        return
-    with pd.read_csv(path, chunksize=rows, dtype=dict.fromkeys(text, object)) as reader:
-        yield from reader
+    try:
+        if path.suffix.lower() == ".parquet":
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+                yield batch.to_pandas()
+            return
+        with pd.read_csv(path, chunksize=rows, dtype=dict.fromkeys(text, object)) as reader:
+            yield from reader
+    except (OSError, ValueError, pa.ArrowException, pd.errors.ParserError) as exc:
+        raise common.UserError(f"cannot read {path}: {' '.join(str(exc).split())}") from None
 
 
 class Writer:
@@ -48,13 +53,18 @@ class Writer:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            if self.parquet is None:
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                self.parquet = pq.ParquetWriter(self.partial, table.schema)
-            else:
-                table = pa.Table.from_pandas(
-                    frame, schema=self.parquet.schema, preserve_index=False
-                )
+            try:
+                if self.parquet is None:
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    self.parquet = pq.ParquetWriter(self.partial, table.schema)
+                else:
+                    schema = self.parquet.schema
+                    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+            except (pa.ArrowException, ValueError) as exc:
+                raise common.UserError(
+                    f"{self.path}: rows after {self.rows} do not fit the columns of those before "
+                    f"({' '.join(str(exc).split())}); write a .csv instead"
+                ) from None
             self.parquet.write_table(table)
         self.started, self.rows = True, self.rows + len(frame)
 

@@ -164,3 +164,22 @@ def test_rules_ignore_the_target_and_whole_table_expectations(small_project):
     assert (checks[1].kind, checks[1].allowed) == ("text", ["blue", "green", "red"])
     kinds = {e["type"] for e in suite["expectations"]}
     assert "expect_table_row_count_to_be_between" in kinds  # in the suite, not a row rule
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("broken.csv", b'size,visits\n1,2\n"unclosed\n', "cannot read"),
+        ("broken.parquet", b"not parquet", "cannot read"),
+        ("rows.txt", b"size\n1\n", "unsupported file type; use .csv or .parquet"),
+    ],
+    ids=["csv", "parquet", "suffix"],
+)
+def test_an_unreadable_input_is_one_line(small_project, tmp_path, capsys, name, content, says):
+    (tmp_path / name).write_bytes(content)
+    out = tmp_path / "out.csv"
+    assert run(small_project, "--input", str(tmp_path / name), "--out", str(out)) == 2
+    error = capsys.readouterr().err
+    assert says in error
+    assert error.count("\n") == 1
+    assert not out.exists()
