@@ -70,7 +70,9 @@ def frame_of(body: bytes):
         not isinstance(r, list) or len(r) != len(columns) for r in rows
     ):
         raise BadRequest(f"dataframe_split.data must be rows of {len(columns)} values each")
-    return pd.DataFrame(rows, columns=columns, dtype=object), "dataframe_split.data"
+    if len(set(map(str, columns))) != len(columns):
+        raise BadRequest("dataframe_split.columns names a column twice")
+    return pd.DataFrame(rows, columns=list(map(str, columns)), dtype=object), "dataframe_split.data"
 
 
 def refusal(problems: list[rules.Problem], where: str) -> BadRequest:

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 
-def post(url: str, body: bytes | str | dict, path: str = "/invocations") -> tuple[int, dict]:
-    data = json.dumps(body).encode() if isinstance(body, dict) else body
+def post(url: str, body: object, path: str = "/invocations") -> tuple[int, dict]:
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
     data = data.encode() if isinstance(data, str) else data
     request = urllib.request.Request(url + path, data=data, method="POST")
     request.add_header("Content-Type", "application/json")
@@ -101,8 +101,11 @@ def test_several_missing_columns_are_named_in_one_line(service, rows):
         ({"inputs": [[1, 2]]}, "one of dataframe_records, dataframe_split"),
         ({"dataframe_records": []}, "holds no rows to score"),
         ({"dataframe_split": {"columns": ["size"], "data": [[1, 2]]}}, "rows of 1 values each"),
+        ({"dataframe_split": {"columns": ["a", "a"], "data": [[1, 2]]}}, "a column twice"),
+        ([{"size": 1}], "send a JSON object with one of dataframe_records, dataframe_split"),
+        ({"dataframe_records": [[1, 2]]}, "a list of {column: value} objects"),
     ],
-    ids=["empty", "not-json", "other-format", "no-rows", "ragged-split"],
+    ids=["empty", "not-json", "other-format", "no-rows", "ragged", "twice", "list", "not-rows"],
 )
 def test_malformed_bodies_get_a_422_never_a_500(service, body, says):
     status, answer = post(service.url, body)
