@@ -109,6 +109,7 @@ TEST_FILES = [
     "tests/model/test_model_behaviour.py",
     "tests/model/test_shipped_model.py",
     "tests/serve/conftest.py",
+    "tests/serve/test_lineage.py",
     "tests/serve/test_predict.py",
     "tests/serve/test_release.py",
     "tests/serve/test_service.py",

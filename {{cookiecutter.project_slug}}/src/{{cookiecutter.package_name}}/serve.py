@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import socket
+import sys
 from typing import Any
 
 from . import common, lineage, predict, release, rules, service
@@ -23,7 +24,10 @@ def local(model_path: str, suite: str) -> tuple[Any, list[rules.Column], dict[st
     model, features = predict.load_model(model_path)
     record = lineage.collect(model_path)
     if not record["model"]["matches_dvc_lock"]:
-        print(f"note: {model_path} is not the model dvc.lock records; /metadata says so")
+        print(
+            f"note: {model_path} is not the model dvc.lock records; /metadata says so",
+            file=sys.stderr,
+        )
     return model, predict.load_rules(suite, features), record
 
 
