@@ -368,6 +368,7 @@ class FakeGitHub:
             "content_type": req.headers.get("Content-Type") or "application/octet-stream",
             "state": "uploaded",
             "size": len(req.raw),
+            "digest": f"sha256:{hashlib.sha256(req.raw).hexdigest()}",
             "download_count": 0,
             "created_at": now,
             "updated_at": now,

@@ -193,7 +193,7 @@ def test_push_to_main_tests_trains_and_publishes(project):
 
     tag = "model@v0.1.0"
     assets = released_assets(project, tag)
-    assert set(assets) == {"model.joblib", "metrics.json", "MODEL_CARD.md"}
+    assert set(assets) == {"model.joblib", "metrics.json", "MODEL_CARD.md", "lineage.json"}
     metrics = json.loads(assets["metrics.json"])
     assert metrics["balanced_accuracy"] > 0.8
     card = assets["MODEL_CARD.md"].decode()

@@ -7,8 +7,8 @@
 Publishes only when data validation passed and no metric under `compare.metrics` is worse
 than in the published version (the highest release that is not a pre-release) beyond its
 tolerance. Order: checks, `dvc push`, tag, release, assets (model, metrics.json,
-MODEL_CARD.md). Run again on the same commit, it creates nothing and only uploads missing
-assets.
+MODEL_CARD.md, and lineage.json for `<package>.serve --release`). Run again on the same
+commit, it creates nothing and only uploads missing assets.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from {{ cookiecutter.package_name }} import common
+from {{ cookiecutter.package_name }} import common, lineage
 
 from . import gate, modelcard, remote
 from .github import GitHub, GitHubError
@@ -71,11 +71,13 @@ def regressions(gh: GitHub, published: dict | None, metrics: dict, rules: dict) 
     return [f"{gate.describe(rows[name])} against {tag}" for name in result["regressions"]]
 
 
-def assets(model: str, card: str) -> dict[str, bytes]:
+def assets(model: str, card: str, tag: str, sha: str) -> dict[str, bytes]:
+    record = lineage.collect(model, release=tag, commit=sha)  # read by `<package>.serve`
     return {
         Path(model).name: Path(model).read_bytes(),
         "metrics.json": METRICS.read_bytes(),
         "MODEL_CARD.md": card.encode("utf-8"),
+        "lineage.json": (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
     }
 
 
@@ -97,7 +99,9 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
     existing = registry.release_at(sha)
     if existing:
         version = existing["tag_name"].split("@", 1)[1]
-        ensure_assets(gh, existing, assets(model, card(version)), dry_run)
+        ensure_assets(
+            gh, existing, assets(model, card(version), existing["tag_name"], sha), dry_run
+        )
         print(f"already published as {existing['tag_name']}")
         return 0
     published = registry.published()
@@ -116,7 +120,7 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
         raise common.UserError(f"commit {sha[:7]} is not on GitHub; `git push` first") from None
     against = f"no metric worse than {published['tag_name']}" if published else "first version"
     if dry_run:
-        print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, tag, release, 3 assets")
+        print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, tag, release, 4 assets")
         return 0
     code = remote.sync("push")
     if code:
@@ -127,7 +131,7 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
         f"/repos/{gh.repo}/releases",
         {"tag_name": tag, "target_commitish": sha, "name": f"{name} {version}", "body": body},
     )
-    ensure_assets(gh, release, assets(model, body), dry_run=False)
+    ensure_assets(gh, release, assets(model, body, tag, sha), dry_run=False)
     print(f"published {tag} at {sha[:7]} ({against}): {release.get('html_url', '')}")
     return 0
 

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import platform
 from importlib import metadata
 
@@ -59,7 +61,7 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
         ("POST", "/repos/owner/repo/git/refs"),
         ("POST", "/repos/owner/repo/releases"),
         *[("POST", f"/uploads/repos/owner/repo/releases/{fake_github.releases[0]['id']}/assets")]
-        * 3,
+        * 4,
     ]
     (tag,) = fake_github.tags.values()
     assert tag["tag"] == "model@v0.1.0"
@@ -77,6 +79,10 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     assert assets["model.joblib"] == b"model-bytes"
     assert assets["MODEL_CARD.md"].decode() == release["body"]
     assert common.read_json("reports/metrics.json") == yaml.safe_load(assets["metrics.json"])
+    record = json.loads(assets["lineage.json"])
+    assert (record["release"], record["commit"]) == ("model@v0.1.0", sha)
+    assert record["model"]["sha256"] == hashlib.sha256(b"model-bytes").hexdigest()
+    assert record["training_data"] == []  # the test's dvc.lock names no training data
 
     writes = len(fake_github.writes)
     assert publish.main([]) == 0
@@ -94,6 +100,7 @@ def test_rerun_uploads_only_missing_assets(project, fake_github):
     assert len(fake_github.writes) == writes + 1
     assert sorted(a["name"] for a in release["assets"]) == [
         "MODEL_CARD.md",
+        "lineage.json",
         "metrics.json",
         "model.joblib",
     ]
