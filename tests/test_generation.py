@@ -62,6 +62,7 @@ PACKAGE_FILES = [
 ]
 CI_PACKAGE_FILES = [
     "__init__.py",
+    "champion.py",
     "charts.py",
     "comment.py",
     "compare.py",
@@ -73,10 +74,12 @@ CI_PACKAGE_FILES = [
     "modelcard.py",
     "publish.py",
     "releases.py",
+    "releasing.py",
     "remote.py",
     "report.py",
     "tables.py",
     "versions.py",
+    "worktree.py",
 ]
 TEST_FILES = [
     "tests/conftest.py",

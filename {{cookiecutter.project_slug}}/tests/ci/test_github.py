@@ -3,9 +3,7 @@ import time
 
 import pytest
 
-from {{ cookiecutter.package_name }}_ci import github
-
-from {{ cookiecutter.package_name }}_ci import comment, report
+from {{ cookiecutter.package_name }}_ci import comment, github, report
 from {{ cookiecutter.package_name }}_ci.github import GitHub, GitHubError, repo_from_git
 
 
