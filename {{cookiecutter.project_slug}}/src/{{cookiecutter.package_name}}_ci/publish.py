@@ -8,10 +8,11 @@
 Publishes only a reviewed commit (the working tree may differ from it only in the pipeline's
 outputs: worktree.py), when data validation passed and no metric under `compare.metrics` is
 worse than in the champion (the highest release that is neither a draft nor a pre-release:
-champion.py) beyond its tolerance. Order: checks, `dvc push` (a configured remote that cannot
-be reached stops here), then the release converges (releasing.py): a draft, its assets
-(model, metrics.json, MODEL_CARD.md) uploaded and checked, the tag, and only then public. A
-run that stopped anywhere is finished by running again on the same commit.
+champion.py) beyond its tolerance. Order: checks (a DVC remote folder missing here stops the
+publish before any call to GitHub), `dvc push`, then the release converges (releasing.py): a
+draft, its assets (model, metrics.json, MODEL_CARD.md) uploaded and checked, the annotated
+tag, and only then public. A run that stopped anywhere is finished by running it again on
+the same commit.
 """
 
 from __future__ import annotations
