@@ -21,6 +21,15 @@ EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 BOT_ID = 41898282
 SHA = re.compile(r"[0-9a-f]{40}")
 BAD_REF = "Reference name must contain at least three slash-separated components."
+# The writes FakeGitHub.fail_write can break, by the handler that makes them.
+WRITE_KINDS = {
+    "_create_release": "release",
+    "_upload_asset": "upload",
+    "_edit_release": "patch",
+    "_delete_asset": "delete",
+    "_create_tag": "tag",
+    "_create_ref": "ref",
+}
 
 
 def _error(status: int, message: str, doc: str = "", errors: list | None = None) -> tuple:
@@ -92,6 +101,7 @@ class FakeGitHub:
         self.upstream_latest: dict[str, str] = {}
         self.deny_writes = False
         self.fail_next = 0
+        self.faults: list[dict] = []
         self._peeled: dict[str, str] = {}
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -109,7 +119,9 @@ class FakeGitHub:
             ("GET", rf"{api}/releases/latest", self._latest_release),
             ("GET", rf"{api}/releases/tags/(.+)", self._release_by_tag),
             ("GET", rf"{api}/releases/(\d+)", self._get_release),
+            ("PATCH|DELETE", rf"{api}/releases/(\d+)", self._edit_release),
             ("GET", rf"{api}/releases/assets/(\d+)", self._get_asset),
+            ("DELETE", rf"{api}/releases/assets/(\d+)", self._delete_asset),
             ("POST", rf"{ups}/releases/(\d+)/assets", self._upload_asset),
             ("POST", rf"{api}/git/tags", self._create_tag),
             ("GET", rf"{api}/git/tags/([0-9a-f]{{40}})", self._get_tag),
@@ -175,6 +187,29 @@ class FakeGitHub:
             if latest:
                 self.upstream_latest[repo] = tag
 
+    def fail_write(
+        self, kind: str, nth: int = 1, times: int = 1, *, lost: bool = False, status: int = 503
+    ) -> None:
+        """Make the ``nth`` write of ``kind`` from now (a value of WRITE_KINDS), and the
+        ``times - 1`` after it, fail: answered ``status`` and not applied, or, when
+        ``lost``, applied and then answered 502 as if the reply had been lost."""
+        if kind not in WRITE_KINDS.values():
+            raise ValueError(f"unknown kind of write {kind!r}")
+        with self._lock:
+            self.faults.append(
+                {"kind": kind, "skip": nth - 1, "left": times, "lost": lost, "status": status}
+            )
+
+    def _fault(self, kind: str | None) -> dict | None:
+        for fault in self.faults:
+            if fault["kind"] == kind and fault["left"] > 0:
+                if fault["skip"] > 0:
+                    fault["skip"] -= 1
+                    return None
+                fault["left"] -= 1
+                return fault
+        return None
+
     def comments_on(self, issue_number: int) -> list[dict]:
         with self._lock:
             return [c for c in self.comments.values() if c["issue_number"] == issue_number]
@@ -233,7 +268,14 @@ class FakeGitHub:
         if bad_json:
             return _error(400, "Problems parsing JSON")
         handler, match = route
-        return handler(req, *(unquote(group) for group in match.groups()))
+        kind = WRITE_KINDS.get(handler.__name__) if req.method != "GET" else None
+        fault = self._fault(kind)
+        if fault and not fault["lost"]:
+            return _error(fault["status"], "Service Unavailable")
+        result = handler(req, *(unquote(group) for group in match.groups()))
+        if fault and result[0] < 300:
+            return _error(502, "Server Error")  # applied, but the reply is lost
+        return result
 
     def _now(self) -> str:
         return (EPOCH + timedelta(seconds=next(self._ticks))).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -307,8 +349,11 @@ class FakeGitHub:
         stable = [r for r in self.releases if not r["draft"] and not r["prerelease"]]
         return self._one_release(max(stable, key=lambda r: r["created_at"], default=None))
 
+    def _published(self, tag: str) -> dict | None:
+        return next((r for r in self.releases if r["tag_name"] == tag and not r["draft"]), None)
+
     def _release_by_tag(self, req, tag: str) -> tuple:
-        return self._one_release(self._find("tag_name", tag))
+        return self._one_release(self._published(tag))  # drafts are not found by tag
 
     def _get_release(self, req, rid: str) -> tuple:
         return self._one_release(self._find("id", int(rid)))
@@ -318,13 +363,11 @@ class FakeGitHub:
         tag = data.get("tag_name")
         if not isinstance(tag, str) or not tag:
             return _invalid("Release", "tag_name")
-        if self._find("tag_name", tag):
+        if self._published(tag):  # drafts may share a tag name; public releases may not
             return _invalid("Release", "tag_name", "already_exists")
         target, draft = data.get("target_commitish") or "main", bool(data.get("draft"))
-        if not draft and f"refs/tags/{tag}" not in self._sync_refs():
-            sha = self._resolve(target)
-            if sha is None or not self._write_ref(f"refs/tags/{tag}", sha):
-                return _invalid("Release", "target_commitish", "invalid")
+        if not draft and not self._tag_at(tag, target):
+            return _invalid("Release", "target_commitish", "invalid")
         rid, now, api = next(self._ids), self._now(), f"{self.url}/repos/{self.repo}"
         upload = f"{self.url}/uploads/repos/{self.repo}/releases/{rid}/assets"
         release = {
@@ -345,8 +388,59 @@ class FakeGitHub:
             "author": self._user(self.bot_login),
             "assets": [],
         }
+        release["html_url"] = release["html_url"].replace(
+            f"/tag/{quote(tag, safe='')}", f"/tag/{quote(self._segment(release), safe='')}"
+        )
         self.releases.append(release)
         return 201, release, {"Location": release["url"]}
+
+    def _tag_at(self, tag: str, target: str) -> bool:
+        """GitHub creates a release's tag at publication, at target_commitish, unless the
+        tag exists (then the release uses it, wherever it points)."""
+        if f"refs/tags/{tag}" in self._sync_refs():
+            return True
+        sha = self._resolve(target)
+        return sha is not None and self._write_ref(f"refs/tags/{tag}", sha)
+
+    def _edit_release(self, req, rid: str) -> tuple:
+        release = self._find("id", int(rid))
+        if release is None:
+            return _error(404, "Not Found")
+        if req.method == "DELETE":
+            self.releases.remove(release)
+            for asset in release["assets"]:
+                self.assets.pop(asset["id"], None)
+            return 204, None, {}
+        data = req.data if isinstance(req.data, dict) else {}
+        tag = data.get("tag_name", release["tag_name"])
+        target = data.get("target_commitish", release["target_commitish"])
+        draft = bool(data.get("draft", release["draft"]))
+        other = self._published(tag)
+        if not draft and other is not None and other is not release:
+            return _invalid("Release", "tag_name", "already_exists")
+        if not draft and release["draft"]:
+            if not self._tag_at(tag, target):
+                return _invalid("Release", "target_commitish", "invalid")
+            release["published_at"] = self._now()
+        for key in ("name", "body", "prerelease"):
+            if key in data:
+                release[key] = data[key]
+        release.update(tag_name=tag, target_commitish=target, draft=draft)
+        base = f"https://github.com/{self.repo}/releases"
+        release["html_url"] = f"{base}/tag/{quote(self._segment(release), safe='')}"
+        for asset in release["assets"]:
+            path = f"{quote(self._segment(release), safe='')}/{quote(asset['name'], safe='')}"
+            asset["browser_download_url"] = f"{self.url}/{self.repo}/releases/download/{path}"
+        return 200, release, {}
+
+    def _delete_asset(self, req, aid: str) -> tuple:
+        for release in self.releases:
+            for asset in release["assets"]:
+                if asset["id"] == int(aid):
+                    release["assets"].remove(asset)
+                    del self.assets[asset["id"]]
+                    return 204, None, {}
+        return _error(404, "Not Found")
 
     def _upload_asset(self, req, rid: str) -> tuple:
         release, name = self._find("id", int(rid)), req.query.get("name")
@@ -357,7 +451,7 @@ class FakeGitHub:
         if any(a["name"] == name for a in release["assets"]):
             return _invalid("ReleaseAsset", "name", "already_exists")
         aid, now = next(self._ids), self._now()
-        path = f"{quote(release['tag_name'], safe='')}/{quote(name, safe='')}"
+        path = f"{quote(self._segment(release), safe='')}/{quote(name, safe='')}"
         asset = {
             "id": aid,
             "node_id": f"RA_{aid}",
@@ -368,7 +462,7 @@ class FakeGitHub:
             "content_type": req.headers.get("Content-Type") or "application/octet-stream",
             "state": "uploaded",
             "size": len(req.raw),
-            "digest": f"sha256:{hashlib.sha256(req.raw).hexdigest()}",
+            "digest": "sha256:" + hashlib.sha256(req.raw).hexdigest(),
             "download_count": 0,
             "created_at": now,
             "updated_at": now,
@@ -386,8 +480,13 @@ class FakeGitHub:
             return 302, None, {"Location": found[0]["browser_download_url"]}
         return 200, found[0], {}
 
+    def _segment(self, release: dict) -> str:
+        """The download path's tag part: `untagged-...` while a draft, as on GitHub."""
+        return f"untagged-{release['id']}" if release["draft"] else release["tag_name"]
+
     def _download(self, req, tag: str, name: str) -> tuple:
-        release = self._find("tag_name", tag) or {"assets": []}
+        found = (r for r in self.releases if self._segment(r) == tag)
+        release = next(found, {"assets": []})
         asset = next((a for a in release["assets"] if a["name"] == name), None)
         if asset is None:
             return _error(404, "Not Found")

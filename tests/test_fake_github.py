@@ -470,3 +470,73 @@ def test_get_commit_resolves_in_the_bare_repository(tmp_path):
         assert found.body["sha"] == head
         missing = call(f"{fake.url}/repos/acme/project/commits/{'b' * 40}")
         assert missing.status == 422
+
+
+def test_draft_releases_get_assets_then_their_tag_at_publication(tmp_path):
+    work, bare = tmp_path / "work", tmp_path / "origin.git"
+    git("init", "-q", "-b", "main", str(work))
+    (work / "README.md").write_text("hello\n", encoding="utf-8")
+    git("add", "README.md", cwd=work)
+    git("commit", "-q", "-m", "Initial commit", cwd=work)
+    head = git("rev-parse", "HEAD", cwd=work)
+    git("clone", "-q", "--bare", str(work), str(bare))
+    with FakeGitHub(bare_repo=bare) as gh:
+        fields = {"tag_name": "pkg@1.0.0", "target_commitish": head, "draft": True}
+        draft = call(api(gh, "/releases"), "POST", fields).body
+        twin = call(api(gh, "/releases"), "POST", fields)
+        assert twin.status == 201  # GitHub lets drafts share a tag name
+        assert "refs/tags/pkg@1.0.0" not in gh._sync_refs()
+        assert draft["html_url"].endswith(f"/releases/tag/untagged-{draft['id']}")
+        assert call(api(gh, "/releases/tags/pkg@1.0.0")).status == 404  # drafts: by id only
+        upload = draft["upload_url"].split("{")[0]
+        headers = {"Content-Type": "application/octet-stream"}
+        asset = call(f"{upload}?name=a.bin", "POST", data=b"abc", headers=headers).body
+        digest = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        assert asset["digest"] == digest
+        assert f"/download/untagged-{draft['id']}/a.bin" in asset["browser_download_url"]
+        octet = {"Accept": "application/octet-stream"}
+        assert call(asset["url"], headers=octet).body == b"abc"
+
+        assert call(api(gh, f"/releases/assets/{asset['id']}"), "DELETE").status == 204
+        assert call(api(gh, f"/releases/assets/{asset['id']}"), "DELETE").status == 404
+        assert call(api(gh, f"/releases/{draft['id']}")).body["assets"] == []
+        assert call(api(gh, f"/releases/{twin.body['id']}"), "DELETE").status == 204
+        assert [r["id"] for r in gh.releases] == [draft["id"]]
+
+        call(f"{upload}?name=a.bin", "POST", data=b"abc", headers=headers)
+        published = call(api(gh, f"/releases/{draft['id']}"), "PATCH", {"draft": False}).body
+        assert published["draft"] is False
+        assert published["published_at"]
+        assert published["html_url"].endswith("/releases/tag/pkg%401.0.0")
+        assert gh.refs["refs/tags/pkg@1.0.0"] == head  # the tag GitHub made at publication
+        (moved,) = published["assets"]
+        assert moved["browser_download_url"].endswith("/download/pkg%401.0.0/a.bin")
+        assert call(moved["browser_download_url"], token=None).body == b"abc"
+        assert call(api(gh, "/releases"), "POST", fields).status == 422  # the tag is taken
+        another = call(api(gh, "/releases"), "POST", {**fields, "tag_name": "pkg@1.0.1"}).body
+        rename = {"draft": False, "tag_name": "pkg@1.0.0"}
+        clash = call(api(gh, f"/releases/{another['id']}"), "PATCH", rename)
+        assert clash.status == 422
+        assert clash.body["errors"][0]["code"] == "already_exists"
+        edited = call(api(gh, f"/releases/{draft['id']}"), "PATCH", {"prerelease": True}).body
+        assert (edited["prerelease"], edited["draft"]) == (True, False)
+
+
+def test_fail_write_breaks_the_nth_write_of_a_kind(gh):
+    gh.fail_write("release", nth=2)
+    gh.fail_write("upload", lost=True)
+    first = call(api(gh, "/releases"), "POST", {"tag_name": "a", "draft": True})
+    assert first.status == 201
+    second = call(api(gh, "/releases"), "POST", {"tag_name": "b", "draft": True})
+    assert second.status == 503
+    assert [r["tag_name"] for r in gh.releases] == ["a"]  # refused: not applied
+    assert call(api(gh, "/releases"), "POST", {"tag_name": "b", "draft": True}).status == 201
+
+    upload = first.body["upload_url"].split("{")[0] + "?name=x.bin"
+    headers = {"Content-Type": "application/octet-stream"}
+    lost = call(upload, "POST", data=b"xyz", headers=headers)
+    assert lost.status == 502
+    assert [a["name"] for a in gh.releases[0]["assets"]] == ["x.bin"]  # applied all the same
+    assert call(upload, "POST", data=b"xyz", headers=headers).status == 422
+    with pytest.raises(ValueError, match="unknown kind of write"):
+        gh.fail_write("nonsense")

@@ -76,6 +76,7 @@ PACKAGE_FILES = [
 CI_PACKAGE_FILES = [
     "__init__.py",
     "baseline.py",
+    "champion.py",
     "charts.py",
     "comment.py",
     "compare.py",
@@ -90,10 +91,12 @@ CI_PACKAGE_FILES = [
     "outcome.py",
     "publish.py",
     "releases.py",
+    "releasing.py",
     "remote.py",
     "report.py",
     "tables.py",
     "versions.py",
+    "worktree.py",
 ]
 TEST_FILES = [
     "tests/conftest.py",

@@ -194,6 +194,18 @@ def act_stand_ins() -> list[str]:
     return sorted(options)
 
 
+def default_branch() -> str:
+    """The branch origin's HEAD names, else main: act would assume master, and the
+    workflows publish from the default branch only."""
+    found = subprocess.run(
+        ["git", "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return found.removeprefix("origin/") or "main"
+
+
 def ci_local(args: list[str]) -> None:
     """Run the workflows for EVENT (default: push) on this machine with act."""
     setup("ci-local")
@@ -215,6 +227,7 @@ def ci_local(args: list[str]) -> None:
         "--env",
         f"CI_LOCAL_ARTIFACTS={work / 'artifacts'}",
         *act_stand_ins(),
+        *([] if "--defaultbranch" in extra else ["--defaultbranch", default_branch()]),
         *extra,
     )
 

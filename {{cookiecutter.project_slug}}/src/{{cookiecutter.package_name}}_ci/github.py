@@ -2,8 +2,15 @@
 
 Settings come from the environment GitHub Actions provides: GITHUB_API_URL (default
 https://api.github.com), GITHUB_TOKEN and GITHUB_REPOSITORY (else taken from the `origin`
-remote). Server errors and dropped connections are retried three times, waiting
-GITHUB_API_RETRY_DELAY seconds (default 2) and then twice as long each time.
+remote).
+
+Retries, four attempts at most and GITHUB_API_MAX_WAIT seconds of waiting in all (default
+120): rate limits (429, or 403 with `x-ratelimit-remaining: 0` or a secondary-rate-limit
+message) after the wait the server asks for (`Retry-After`, else `x-ratelimit-reset`);
+server errors (5xx) and dropped connections after GITHUB_API_RETRY_DELAY seconds (default 2),
+twice as long each time. A POST is not sent again after a 5xx or a dropped connection, as it
+may have been applied: the error says so (``unknown``), and the caller looks before creating
+again (releasing.create_once).
 """
 
 from __future__ import annotations
@@ -19,17 +26,19 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-ATTEMPTS = 3
+ATTEMPTS = 4
+IDEMPOTENT = {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
 NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 REMOTE_URL = re.compile(r"github\.com[:/](?P<owner>[^/:]+)/(?P<name>[^/]+?)(?:\.git)?/?$")
 
 
 class GitHubError(Exception):
-    """A request that failed; ``status`` is the HTTP status, None when no answer came."""
+    """A request that failed; ``status`` is the HTTP status, None when no answer came;
+    ``unknown``: a write whose effect is unknown (its reply was lost or was a 5xx)."""
 
-    def __init__(self, status: int | None, message: str):
+    def __init__(self, status: int | None, message: str, unknown: bool = False):
         super().__init__(message)
-        self.status = status
+        self.status, self.unknown = status, unknown
 
 
 def repo_from_git(remote: str = "origin") -> str | None:
@@ -52,6 +61,7 @@ class GitHub:
             raise GitHubError(None, "set GITHUB_REPOSITORY=owner/name (no github.com origin)")
         self.api = (api or env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
         self.delay = float(env.get("GITHUB_API_RETRY_DELAY") or 2)
+        self.max_wait = float(env.get("GITHUB_API_MAX_WAIT") or 120)
 
     def url(self, path: str) -> str:
         """An absolute URL: ``path`` is relative to the API root unless it has a scheme."""
@@ -79,7 +89,9 @@ class GitHub:
             request.add_header("Content-Type", content_type)
         if self.token:  # not sent on to redirects (asset downloads go to a storage host)
             request.add_unredirected_header("Authorization", f"Bearer {self.token}")
+        waited = 0.0
         for attempt in range(1, ATTEMPTS + 1):
+            backoff = self.delay * 2 ** (attempt - 1)
             try:
                 with urllib.request.urlopen(request, timeout=60) as response:
                     payload = response.read()
@@ -87,13 +99,24 @@ class GitHub:
                 break
             except urllib.error.HTTPError as exc:
                 status, text = exc.code, exc.read().decode("utf-8", "replace")
-                if status < 500 or attempt == ATTEMPTS:
-                    raise GitHubError(status, _message(method, request, status, text)) from None
+                message = _message(method, request, status, text)
+                wait = retry_wait(status, exc.headers, text, backoff)
+                if wait is None or (status >= 500 and method not in IDEMPOTENT):
+                    raise GitHubError(status, message, unknown=status >= 500) from None
             except (OSError, http.client.HTTPException) as exc:
-                if attempt == ATTEMPTS:
-                    reason = getattr(exc, "reason", exc)
-                    raise GitHubError(None, f"{method} {request.full_url}: {reason}") from None
-            time.sleep(self.delay * 2 ** (attempt - 1))
+                status, wait = None, backoff
+                message = f"{method} {request.full_url}: {getattr(exc, 'reason', exc)}"
+                if method not in IDEMPOTENT:
+                    raise GitHubError(None, f"{message} (no reply)", unknown=True) from None
+            if attempt == ATTEMPTS or waited + wait > self.max_wait:
+                if waited + wait > self.max_wait:
+                    message += (
+                        f" (GitHub asks to wait {wait:.0f} s more; GITHUB_API_MAX_WAIT is "
+                        f"{self.max_wait:.0f} s: run again later)"
+                    )
+                raise GitHubError(status, message) from None
+            time.sleep(wait)
+            waited += wait
         if raw:
             return payload, headers
         return (json.loads(payload) if payload.strip() else None), headers
@@ -106,6 +129,14 @@ class GitHub:
 
     def patch(self, path: str, body: Any) -> Any:
         return self.request("PATCH", path, body)[0]
+
+    def delete(self, path: str) -> None:
+        """Delete; one already gone (404, as after a lost reply) counts as deleted."""
+        try:
+            self.request("DELETE", path)
+        except GitHubError as exc:
+            if exc.status != 404:
+                raise
 
     def paginate(self, path: str) -> list[Any]:
         """Every item of a list endpoint, following `Link: <...>; rel="next"` headers."""
@@ -128,6 +159,22 @@ class GitHub:
         """The bytes of a release asset (the API redirects to the storage host)."""
         path = f"/repos/{self.repo}/releases/assets/{asset_id}"
         return self.request("GET", path, accept="application/octet-stream", raw=True)[0]
+
+
+def retry_wait(status: int, headers: Any, text: str, backoff: float) -> float | None:
+    """Seconds to wait before trying again, or None when this answer is final."""
+    limited = status == 429 or (
+        status == 403
+        and (headers.get("x-ratelimit-remaining") == "0" or "secondary rate limit" in text.lower())
+    )
+    if limited:
+        after, reset = headers.get("Retry-After"), headers.get("x-ratelimit-reset")
+        if after and after.strip().isdigit():
+            return float(after)
+        if headers.get("x-ratelimit-remaining") == "0" and reset and reset.strip().isdigit():
+            return max(0.0, float(reset) - time.time()) + 1
+        return 30 * backoff  # GitHub: wait a minute when it names no time
+    return backoff if status >= 500 else None
 
 
 def _message(method: str, request: urllib.request.Request, status: int, text: str) -> str:

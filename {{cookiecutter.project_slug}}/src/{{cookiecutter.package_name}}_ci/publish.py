@@ -3,18 +3,21 @@
     python -m <package>_ci.publish --dry-run   # what would happen; writes nothing
     python -m <package>_ci.publish             # needs GITHUB_TOKEN, and GITHUB_REPOSITORY or
                                                # a github.com `origin` remote
+    python -m <package>_ci.publish --repair <model>@vX.Y.Z   # withdraw a broken champion
 
-Publishes only when data validation passed and no metric under `compare.metrics` is worse
-than in the published version (the highest release that is not a pre-release) beyond its
-tolerance. Order: checks, `dvc push`, tag, release, assets (model, metrics.json,
-MODEL_CARD.md, and lineage.json for `<package>.serve --release`). Run again on the same
-commit, it creates nothing and only uploads missing assets.
+Publishes only a reviewed commit (the working tree may differ from it only in the pipeline's
+outputs: worktree.py), when data validation passed and no metric under `compare.metrics` is
+worse than in the champion (the highest release that is neither a draft nor a pre-release:
+champion.py) beyond its tolerance. Order: checks (a DVC remote folder missing here stops the
+publish before any call to GitHub), `dvc push`, then the release converges (releasing.py): a
+draft, its assets (model, metrics.json, MODEL_CARD.md, and lineage.json for
+`<package>.serve --release`) uploaded and checked, the annotated tag, and only then public. A run that stopped anywhere is finished by running it again on
+the same commit.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -23,9 +26,10 @@ import yaml
 
 from {{ cookiecutter.package_name }} import common, lineage
 
-from . import gate, modelcard, remote
+from . import champion, gate, modelcard, releasing, remote, worktree
+from .credentials import read_config
 from .github import GitHub, GitHubError
-from .releases import Registry, ensure_assets, text
+from .releases import Registry, text
 
 METRICS, VALIDATION = Path("reports/metrics.json"), Path("reports/validation.json")
 
@@ -58,14 +62,17 @@ def inputs(model: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def regressions(gh: GitHub, published: dict | None, metrics: dict, rules: dict) -> list[str]:
-    """One line per metric worse than in the published release beyond its tolerance."""
+    """One line per metric worse than in the champion beyond its tolerance."""
     if published is None:
         return []
     tag = published["tag_name"]
-    asset = next((a for a in published.get("assets") or [] if a["name"] == "metrics.json"), None)
-    if asset is None:
-        return [f"the published release {tag} has no metrics.json to compare with"]
-    old = json.loads(gh.download_asset(asset["id"]))
+    try:
+        old = champion.metrics(gh, published)
+    except champion.Unreadable as exc:
+        return [
+            f"the champion {tag} {exc}, so nothing can be compared with it; withdraw it with "
+            f"`{champion.repair_command(tag)}` and publish again"
+        ]
     result = gate.judge(metrics, old, rules, baseline=tag)
     rows = {row["metric"]: row for row in result["metrics"]}
     return [f"{gate.describe(rows[name])} against {tag}" for name in result["regressions"]]
@@ -81,27 +88,35 @@ def assets(model: str, card: str, tag: str, sha: str) -> dict[str, bytes]:
     }
 
 
+def check_remote() -> None:
+    """Stop before any write when the configured DVC remote is a folder missing here (a
+    cloud remote's credentials are checked by remote.sync, still before any release)."""
+    found = read_config()
+    if found and found["kind"] == "local" and not found["path"].is_dir():
+        raise common.UserError(
+            f"DVC remote '{found['name']}' is the folder {found['url']}, which does not exist "
+            "here, so `dvc push` cannot run and nothing is published; point it at shared "
+            f"storage (`dvc remote modify {found['name']} url <url>`) or create that folder"
+        )
+
+
 def publish(gh: GitHub, dry_run: bool = False) -> int:
     name, model = artifact()
+    sha = git("rev-parse", "HEAD")
+    worktree.require_reviewed(sha)
+    check_remote()
     metrics, validation = inputs(model)
     rules = common.load_params("compare").get("metrics", {})
-    sha = git("rev-parse", "HEAD")
-    if git("status", "--porcelain", "--untracked-files=no"):
-        print(
-            f"::warning::Uncommitted changes: the release is tagged at {sha[:7]} but holds "
-            "the files as they are in the working tree"
-        )
 
     def card(version: str) -> str:
         return modelcard.from_project(name, version, sha, model)
 
     registry = Registry(gh, name)
     existing = registry.release_at(sha)
-    if existing:
+    if existing and not existing.get("draft"):
         version = existing["tag_name"].split("@", 1)[1]
-        ensure_assets(
-            gh, existing, assets(model, card(version), existing["tag_name"], sha), dry_run
-        )
+        files = assets(model, card(version), existing["tag_name"], sha)
+        releasing.upload(gh, existing, files, replace=False, dry_run=dry_run)
         print(f"already published as {existing['tag_name']}")
         return 0
     published = registry.published()
@@ -110,8 +125,8 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
         print(f"::error::Not publishing: {problem}")
     if problems:
         return 1
-    version = text(registry.version_for(sha))
-    tag = f"{name}@{version}"
+    tag = existing["tag_name"] if existing else f"{name}@{text(registry.version_for(sha))}"
+    version = tag.split("@", 1)[1]
     try:
         gh.get(f"/repos/{gh.repo}/commits/{sha}")
     except GitHubError as exc:
@@ -120,18 +135,13 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
         raise common.UserError(f"commit {sha[:7]} is not on GitHub; `git push` first") from None
     against = f"no metric worse than {published['tag_name']}" if published else "first version"
     if dry_run:
-        print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, tag, release, 4 assets")
+        print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, draft, 4 assets, tag")
         return 0
     code = remote.sync("push")
     if code:
         return code
-    registry.create_tag(tag, sha, f"Registering artifact {name} version {version}")
     body = card(version)
-    release = gh.post(
-        f"/repos/{gh.repo}/releases",
-        {"tag_name": tag, "target_commitish": sha, "name": f"{name} {version}", "body": body},
-    )
-    ensure_assets(gh, release, assets(model, body, tag, sha), dry_run=False)
+    release = releasing.publish(gh, registry, tag, sha, assets(model, body, tag, sha), body)
     print(f"published {tag} at {sha[:7]} ({against}): {release.get('html_url', '')}")
     return 0
 
@@ -139,17 +149,30 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dry-run", action="store_true", help="show what would happen")
+    parser.add_argument("--repair", metavar="TAG", help="withdraw a champion that is broken")
     args = parser.parse_args(argv)
     try:
         gh = GitHub()
         if not gh.token and not args.dry_run:
             raise common.UserError("set GITHUB_TOKEN to a token that may create releases")
+        if args.repair:
+            name, model = artifact()
+            expected = [Path(model).name, "metrics.json", "MODEL_CARD.md"]
+            return champion.repair(gh, name, args.repair, expected)
         return publish(gh, args.dry_run)
     except common.UserError as exc:
         return common.fail(exc, 1)
     except GitHubError as exc:
-        print(f"::error::Publishing stopped: {exc}")
+        print(f"::error::Publishing stopped: {exc}; {advice(exc)}")
         return 1
+
+
+def advice(exc: GitHubError) -> str:
+    if "rate limit" in str(exc).lower():
+        return "GitHub's rate limit for this token is used up: run the publish again later"
+    if exc.status in (401, 403, 404) and not exc.unknown:
+        return "check that GITHUB_TOKEN may write this repository's releases (contents: write)"
+    return "nothing half-made is public: run the publish again on this commit to finish it"
 
 
 if __name__ == "__main__":

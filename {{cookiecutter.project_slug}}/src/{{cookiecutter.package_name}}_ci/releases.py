@@ -80,29 +80,12 @@ class Registry:
             return version_of(last, self.name)
         return next_version([version_of(t, self.name) for t in tags])
 
-    def create_tag(self, tag: str, sha: str, message: str) -> None:
-        """An annotated tag object and its ref; an existing ref at ``sha`` is accepted."""
-        repo = self.gh.repo
-        body = {"tag": tag, "message": message, "object": sha, "type": "commit"}
-        tag_object = self.gh.post(f"/repos/{repo}/git/tags", body)
+    def tag_commit(self, tag: str) -> str | None:
+        """The commit the git tag ``tag`` points at on GitHub, or None when there is none."""
         try:
-            self.gh.post(
-                f"/repos/{repo}/git/refs", {"ref": f"refs/tags/{tag}", "sha": tag_object["sha"]}
-            )
+            ref = self.gh.get(f"/repos/{self.gh.repo}/git/ref/tags/{tag}")["object"]
         except GitHubError as exc:
-            if exc.status != 422:
+            if exc.status != 404:
                 raise
-            existing = self.gh.get(f"/repos/{repo}/git/ref/tags/{tag}")["object"]
-            if self.commit_of(existing) != sha:
-                raise GitHubError(422, f"tag {tag} already exists on another commit") from None
-
-
-def ensure_assets(gh: GitHub, release: dict, files: dict[str, bytes], dry_run: bool) -> list[str]:
-    """Upload the files the release does not have yet; return their names."""
-    have = {asset["name"] for asset in release.get("assets") or []}
-    missing = [name for name in files if name not in have]
-    for name in missing:
-        print(f"{'would upload' if dry_run else 'uploading'} {name} to {release['tag_name']}")
-        if not dry_run:
-            gh.upload_asset(release, name, files[name])
-    return missing
+            return None
+        return self.commit_of(ref)

@@ -4,6 +4,7 @@ and parameters of their own."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import subprocess
@@ -18,6 +19,14 @@ import pytest
 from {{ cookiecutter.package_name }}_ci import remote
 
 REPO = "owner/repo"
+# (method, route) -> the kind of write FakeGitHub.lose counts
+KINDS = {
+    ("POST", "new_release"): "release",
+    ("POST", "upload"): "upload",
+    ("PATCH", "edit_release"): "patch",
+    ("POST", "new_tag"): "tag",
+    ("POST", "new_ref"): "ref",
+}
 TOKEN = "test-token"
 
 
@@ -26,7 +35,12 @@ class FakeGitHub:
     tag objects and refs. Lists are paginated ``per_page`` items at a time with Link headers.
 
     Modes: ``failures`` is a list of statuses answered (one per request) before normal
-    service resumes; ``read_only`` answers 403 to every write, as for a fork's token."""
+    service resumes, each a status or (status, headers, message); ``read_only`` answers 403
+    to every write, as for a fork's token; ``lose`` maps a kind of write ("release",
+    "upload", "patch", "tag", "ref") to how many of the next ones are applied but answered
+    502, as when the reply is lost; ``refuse`` maps a kind to how many of the next ones are
+    answered 503 and not applied. Releases are drafts until a PATCH sets draft false;
+    assets carry GitHub's `size` and `digest`."""
 
     def __init__(self):
         self.comments: dict[int, list[dict]] = {}
@@ -35,7 +49,9 @@ class FakeGitHub:
         self.refs: dict[str, dict] = {}  # "refs/tags/x" -> {"type", "sha"}
         self.assets: dict[int, bytes] = {}
         self.per_page = 2
-        self.failures: list[int] = []
+        self.failures: list = []
+        self.lose: dict[str, int] = {}
+        self.refuse: dict[str, int] = {}
         self.read_only = False
         self.login = "github-actions[bot]"
         self.log: list[tuple[str, str]] = []
@@ -62,14 +78,24 @@ class FakeGitHub:
         if headers.get("Authorization") != f"Bearer {TOKEN}":
             return 401, {}, {"message": "Bad credentials"}
         if self.failures:
-            return self.failures.pop(0), {}, {"message": "injected failure"}
+            failure = self.failures.pop(0)
+            status, extra, message = failure if isinstance(failure, tuple) else (failure, {}, "")
+            return status, extra, {"message": message or "injected failure"}
         if self.read_only and method != "GET":
             return 403, {}, {"message": "Resource not accessible by integration"}
         data = json.loads(body) if body and "json" in headers.get("Content-Type", "") else body
         for pattern, route in self.routes():
             match = re.fullmatch(pattern, f"{method} {path}")
             if match:
-                return route(query, data, *match.groups())
+                kind = KINDS.get((method, getattr(route, "__name__", "")))
+                if kind and self.refuse.get(kind):
+                    self.refuse[kind] -= 1
+                    return 503, {}, {"message": "Service Unavailable"}
+                answer = route(query, data, *match.groups())
+                if kind and answer[0] < 300 and self.lose.get(kind):
+                    self.lose[kind] -= 1
+                    return 502, {}, {"message": "Server Error"}  # applied, reply lost
+                return answer
         return 404, {}, {"message": "Not Found"}
 
     def routes(self):
@@ -80,7 +106,11 @@ class FakeGitHub:
             (rf"PATCH {repo}/issues/comments/(\d+)", self.edit_comment),
             (rf"GET {repo}/releases", self.list_releases),
             (rf"POST {repo}/releases", self.new_release),
+            (rf"GET {repo}/releases/(\d+)", self.get_release),
+            (rf"PATCH {repo}/releases/(\d+)", self.edit_release),
+            (rf"DELETE {repo}/releases/(\d+)", self.delete_release),
             (rf"GET {repo}/releases/assets/(\d+)", self.get_asset),
+            (rf"DELETE {repo}/releases/assets/(\d+)", self.delete_asset),
             (rf"POST /uploads{repo}/releases/(\d+)/assets", self.upload),
             (rf"GET {repo}/git/matching-refs/(.+)", self.matching_refs),
             (rf"GET {repo}/git/ref/(.+)", self.get_ref),
@@ -115,29 +145,72 @@ class FakeGitHub:
     def list_releases(self, query, data):
         return self.page(self.releases[::-1], query, f"/repos/{REPO}/releases")
 
+    def release(self, release_id) -> dict | None:
+        return next((r for r in self.releases if r["id"] == int(release_id)), None)
+
     def new_release(self, query, data):
-        if any(r["tag_name"] == data["tag_name"] for r in self.releases):
+        public = [r for r in self.releases if not r["draft"]]
+        if any(r["tag_name"] == data["tag_name"] for r in public):  # drafts may share one
             return 422, {}, {"message": "Validation Failed: tag_name already_exists"}
         number = next(self.ids)
         uploads = f"{self.url}/uploads/repos/{REPO}/releases/{number}/assets"
         release = {
             **data,
             "id": number,
-            "draft": False,
-            "prerelease": False,
+            "draft": bool(data.get("draft")),
+            "prerelease": bool(data.get("prerelease")),
             "assets": [],
             "html_url": f"https://github.example/{REPO}/releases/tag/{data['tag_name']}",
             "upload_url": uploads + "{?name,label}",
         }
         self.releases.append(release)
+        if not release["draft"]:
+            self.tag_at_publication(release)
         return 201, {}, release
+
+    def tag_at_publication(self, release):
+        """GitHub creates the release's tag, at target_commitish, when it has none yet."""
+        self.refs.setdefault(
+            f"refs/tags/{release['tag_name']}",
+            {"type": "commit", "sha": release.get("target_commitish") or "0" * 40},
+        )
+
+    def get_release(self, query, data, release_id):
+        found = self.release(release_id)
+        return (200, {}, found) if found else (404, {}, {"message": "Not Found"})
+
+    def edit_release(self, query, data, release_id):
+        found = self.release(release_id)
+        if found is None:
+            return 404, {}, {"message": "Not Found"}
+        found.update({k: v for k, v in data.items() if k != "make_latest"})
+        if not found["draft"]:
+            self.tag_at_publication(found)
+        return 200, {}, found
+
+    def delete_release(self, query, data, release_id):
+        found = self.release(release_id)
+        if found is None:
+            return 404, {}, {"message": "Not Found"}
+        self.releases.remove(found)
+        return 204, {}, b""
+
+    def delete_asset(self, query, data, asset_id):
+        for release in self.releases:
+            for asset in release["assets"]:
+                if asset["id"] == int(asset_id):
+                    release["assets"].remove(asset)
+                    del self.assets[asset["id"]]
+                    return 204, {}, b""
+        return 404, {}, {"message": "Not Found"}
 
     def upload(self, query, data, release_id):
         release = next(r for r in self.releases if r["id"] == int(release_id))
         name = query["name"][0]
         if any(a["name"] == name for a in release["assets"]):
             return 422, {}, {"message": "Validation Failed: already_exists"}
-        asset = {"id": next(self.ids), "name": name, "size": len(data)}
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        asset = {"id": next(self.ids), "name": name, "size": len(data), "digest": digest}
         self.assets[asset["id"]] = data
         release["assets"].append(asset)
         return 201, {}, asset
@@ -187,7 +260,7 @@ def _handler(fake: FakeGitHub):
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PATCH = answer
+        do_GET = do_POST = do_PATCH = do_DELETE = answer
 
         def log_message(self, *args):
             pass

@@ -1,8 +1,9 @@
 import socket
+import time
 
 import pytest
 
-from {{ cookiecutter.package_name }}_ci import comment, report
+from {{ cookiecutter.package_name }}_ci import comment, github, report
 from {{ cookiecutter.package_name }}_ci.github import GitHub, GitHubError, repo_from_git
 
 
@@ -26,12 +27,87 @@ def test_errors_carry_the_status(fake_github):
     with pytest.raises(GitHubError) as error:
         GitHub().get("/repos/owner/repo/releases")
     assert error.value.status == 500
-    assert len(fake_github.log) == 3  # three attempts, then give up
+    assert len(fake_github.log) == 4  # four attempts, then give up
     fake_github.failures = [403]
     with pytest.raises(GitHubError) as error:
         GitHub().get("/repos/owner/repo/releases")
     assert error.value.status == 403
     assert "HTTP 403 injected failure" in str(error.value)
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    """The waits the client asks for, recorded instead of slept."""
+    waits: list[float] = []
+    monkeypatch.setattr(github.time, "sleep", waits.append)
+    return waits
+
+
+@pytest.mark.parametrize(
+    ("failure", "wait"),
+    [
+        ((429, {"Retry-After": "7"}, "slow down"), 7),
+        ((403, {"Retry-After": "3"}, "You have exceeded a secondary rate limit."), 3),
+        ((403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "RESET"}, "limit"), 41),
+    ],
+    ids=["429-retry-after", "secondary-limit", "primary-limit-reset"],
+)
+def test_rate_limits_are_retried_after_the_wait_github_asks(fake_github, sleeps, failure, wait):
+    status, headers, message = failure
+    if headers.get("x-ratelimit-reset") == "RESET":
+        headers = {**headers, "x-ratelimit-reset": str(int(time.time()) + 40)}
+    fake_github.failures = [(status, headers, message)]
+    assert GitHub().get("/repos/owner/repo/releases") == []
+    assert len(fake_github.log) == 2
+    (slept,) = sleeps
+    assert wait - 1.5 <= slept <= wait
+
+
+def test_a_plain_403_is_not_retried(fake_github, sleeps):
+    fake_github.failures = [(403, {"x-ratelimit-remaining": "4999"}, "Must have admin rights")]
+    with pytest.raises(GitHubError) as error:
+        GitHub().get("/repos/owner/repo/releases")
+    assert error.value.status == 403
+    assert sleeps == []
+
+
+def test_a_wait_beyond_the_cap_fails_at_once_with_what_to_do(fake_github, sleeps, monkeypatch):
+    monkeypatch.setenv("GITHUB_API_MAX_WAIT", "60")
+    fake_github.failures = [(429, {"Retry-After": "3600"}, "slow down")]
+    with pytest.raises(GitHubError) as error:
+        GitHub().get("/repos/owner/repo/releases")
+    assert "GitHub asks to wait 3600 s more; GITHUB_API_MAX_WAIT is 60 s" in str(error.value)
+    assert sleeps == []
+    assert len(fake_github.log) == 1
+
+
+def test_total_wait_is_bounded(fake_github, sleeps, monkeypatch):
+    monkeypatch.setenv("GITHUB_API_MAX_WAIT", "25")
+    fake_github.failures = [(429, {"Retry-After": "10"}, "slow down")] * 10
+    with pytest.raises(GitHubError) as error:
+        GitHub().get("/repos/owner/repo/releases")
+    assert error.value.status == 429
+    assert sleeps == [10, 10]  # a third wait would pass the cap
+    assert len(fake_github.log) == 3
+
+
+def test_a_post_that_may_have_been_applied_is_not_sent_again(fake_github):
+    fake_github.lose["release"] = 1
+    with pytest.raises(GitHubError) as error:
+        GitHub().post("/repos/owner/repo/releases", {"tag_name": "model@v0.1.0"})
+    assert error.value.status == 502
+    assert error.value.unknown
+    assert len(fake_github.releases) == 1  # applied once, not twice
+    assert len(fake_github.log) == 1
+
+
+def test_delete_of_something_already_gone_is_done(fake_github):
+    client = GitHub()
+    release = client.post("/repos/owner/repo/releases", {"tag_name": "model@v0.1.0"})
+    asset = client.upload_asset(release, "a.bin", b"abc")
+    client.delete(f"/repos/owner/repo/releases/assets/{asset['id']}")
+    client.delete(f"/repos/owner/repo/releases/assets/{asset['id']}")  # 404: already deleted
+    assert fake_github.release(release["id"])["assets"] == []
 
 
 def test_connection_errors_are_retried_then_reported(monkeypatch):

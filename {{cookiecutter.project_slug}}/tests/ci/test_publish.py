@@ -2,12 +2,14 @@ import hashlib
 import json
 import platform
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 import yaml
 
 from {{ cookiecutter.package_name }} import common
 from {{ cookiecutter.package_name }}_ci import modelcard, publish, versions
+from {{ cookiecutter.package_name }}_ci.github import GitHub
 from {{ cookiecutter.package_name }}_ci.releases import next_version, version_of
 
 VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "rows": 150, "failed": []}
@@ -19,7 +21,17 @@ LOCK = {
         "train": {"outs": [{"path": "models/model.joblib", "md5": "c" * 32}]},
     },
 }
-DVC_YAML = {"artifacts": {"model": {"path": "models/model.joblib", "type": "model"}}}
+DVC_YAML = {
+    "stages": {
+        "validate": {"cmd": "python -m validate", "metrics": ["reports/validation.json"]},
+        "train": {
+            "cmd": "python -m train",
+            "outs": ["models/model.joblib"],
+            "metrics": [{"reports/metrics.json": {"cache": False}}],
+        },
+    },
+    "artifacts": {"model": {"path": "models/model.joblib", "type": "model"}},
+}
 PYPROJECT = '[project]\nname = "flowers"\nversion = "0.1.0"\ndescription = "Sorts flowers."\n'
 
 
@@ -56,12 +68,13 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     sha = project(0, b"model-bytes")
     assert publish.main([]) == 0
     assert "published model@v0.1.0" in capsys.readouterr().out
+    rid = fake_github.releases[0]["id"]
     assert [(m, p.split("?")[0]) for m, p in fake_github.writes] == [
+        ("POST", "/repos/owner/repo/releases"),  # a draft
+        *[("POST", f"/uploads/repos/owner/repo/releases/{rid}/assets")] * 4,
         ("POST", "/repos/owner/repo/git/tags"),
         ("POST", "/repos/owner/repo/git/refs"),
-        ("POST", "/repos/owner/repo/releases"),
-        *[("POST", f"/uploads/repos/owner/repo/releases/{fake_github.releases[0]['id']}/assets")]
-        * 4,
+        ("PATCH", f"/repos/owner/repo/releases/{rid}"),  # public once complete
     ]
     (tag,) = fake_github.tags.values()
     assert tag["tag"] == "model@v0.1.0"
@@ -69,6 +82,7 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     assert tag["object"] == {"sha": sha, "type": "commit"}
     assert fake_github.refs == {"refs/tags/model@v0.1.0": {"type": "tag", "sha": tag["sha"]}}
     (release,) = fake_github.releases
+    assert release["draft"] is False
     assert release["tag_name"] == "model@v0.1.0"
     assert release["target_commitish"] == sha
     assert release["name"] == "model v0.1.0"
@@ -155,6 +169,164 @@ def test_failed_validation_stops_before_any_call(project, fake_github, capsys):
     common.write_json("reports/validation.json", {**VALIDATION, "success": False})
     assert publish.main([]) == 1
     assert "data validation did not pass" in capsys.readouterr().err
+    assert fake_github.log == []
+
+
+NAMES = ["MODEL_CARD.md", "metrics.json", "model.joblib"]
+WRITES = ["release", "upload", "tag", "ref", "patch"]
+
+
+def assert_converged(fake_github, tags=("model@v0.1.0",)):
+    """Exactly one public release per tag, each with every asset intact, and one git tag."""
+    assert sorted(r["tag_name"] for r in fake_github.releases) == sorted(tags)
+    for release in fake_github.releases:
+        assert release["draft"] is False
+        assert sorted(a["name"] for a in release["assets"]) == NAMES
+        for asset in release["assets"]:
+            data = fake_github.assets[asset["id"]]
+            assert asset["digest"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert sorted(fake_github.refs) == sorted(f"refs/tags/{tag}" for tag in tags)
+
+
+def public_ones_are_complete(fake_github) -> bool:
+    public = [r for r in fake_github.releases if not r["draft"]]
+    return all(sorted(a["name"] for a in r["assets"]) == NAMES for r in public)
+
+
+@pytest.mark.parametrize("kind", WRITES)
+def test_a_lost_reply_to_any_write_still_ends_in_one_release(project, fake_github, kind):
+    project(0)
+    fake_github.lose[kind] = 1  # applied by GitHub, but the answer never arrives
+    assert publish.main([]) == 0
+    assert fake_github.lose[kind] == 0
+    assert_converged(fake_github)
+
+
+@pytest.mark.parametrize("kind", WRITES)
+def test_a_run_that_fails_at_any_write_is_finished_by_the_next(project, fake_github, capsys, kind):
+    project(0)
+    fake_github.refuse[kind] = 20  # GitHub down for that kind of write, for this run
+    assert publish.main([]) == 1
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("::error::")]
+    assert "run the publish again on this commit to finish it" in line
+    assert public_ones_are_complete(fake_github)
+    if kind != "patch":
+        assert all(r["draft"] for r in fake_github.releases)
+    fake_github.refuse.clear()
+    assert publish.main([]) == 0
+    assert_converged(fake_github)
+    writes = len(fake_github.writes)
+    assert publish.main([]) == 0  # and then nothing more to do
+    assert len(fake_github.writes) == writes
+
+
+def test_a_duplicate_draft_and_a_wrong_asset_are_replaced(project, fake_github):
+    sha = project(0)
+    client = GitHub()
+    fields = {"tag_name": "model@v0.1.0", "target_commitish": sha, "draft": True}
+    first = client.post("/repos/owner/repo/releases", fields)
+    client.post("/repos/owner/repo/releases", fields)
+    client.upload_asset(first, "model.joblib", b"half a mod")
+    assert publish.main([]) == 0
+    assert_converged(fake_github)
+    assert fake_github.releases[0]["id"] == first["id"]
+    deletes = [p for m, p in fake_github.writes if m == "DELETE"]
+    assert len(deletes) == 2  # the second draft, and the truncated model
+    (model,) = [a for a in fake_github.releases[0]["assets"] if a["name"] == "model.joblib"]
+    assert fake_github.assets[model["id"]] == Path("models/model.joblib").read_bytes()
+
+
+def break_metrics(fake_github, how: str) -> None:
+    release = fake_github.releases[0]
+    (asset,) = [a for a in release["assets"] if a["name"] == "metrics.json"]
+    if how == "missing":
+        release["assets"].remove(asset)
+    else:
+        fake_github.assets[asset["id"]] = b"<html>not json"
+
+
+@pytest.mark.parametrize("how", ["missing", "not-json"])
+def test_a_broken_champion_is_repaired_not_a_dead_end(project, fake_github, capsys, how):
+    project(0)
+    assert publish.main([]) == 0
+    break_metrics(fake_github, how)
+    project(0)
+    capsys.readouterr()
+    assert publish.main([]) == 1
+    out = capsys.readouterr()
+    (line,) = out.out.splitlines()
+    assert line.startswith("::error::Not publishing: the champion model@v0.1.0 ")
+    assert "metrics.json" in line
+    assert "`python -m {{ cookiecutter.package_name }}_ci.publish --repair model@v0.1.0`" in line
+    assert "Traceback" not in out.err
+
+    assert publish.main(["--repair", "model@v0.1.0"]) == 0
+    assert "withdrew model@v0.1.0" in capsys.readouterr().out
+    withdrawn = fake_github.releases[0]
+    assert withdrawn["prerelease"] is True
+    assert withdrawn["body"].startswith("> **Withdrawn as champion**: this release has ")
+    assert publish.main([]) == 0
+    assert "published model@v0.1.1" in capsys.readouterr().out
+    assert fake_github.releases[-1]["draft"] is False
+
+
+def test_repair_leaves_a_sound_release_alone(project, fake_github, capsys):
+    project(0)
+    assert publish.main([]) == 0
+    writes = len(fake_github.writes)
+    assert publish.main(["--repair", "model@v0.1.0"]) == 0
+    assert "nothing to repair" in capsys.readouterr().out
+    assert publish.main(["--repair", "model@v9.9.9"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: there is no published release model@v9.9.9 of the model model"
+    )
+    assert len(fake_github.writes) == writes
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda: Path("params.yaml").write_text("extra: 1\n"), "params.yaml"),
+        (lambda: Path("train_helper.py").write_text("x = 1\n"), "train_helper.py"),
+        (lambda: Path("pyproject.toml").unlink(), "pyproject.toml"),
+    ],
+    ids=["edited", "untracked", "deleted"],
+)
+def test_unreviewed_changes_stop_the_publish(project, fake_github, capsys, change, named):
+    project(0)
+    change()
+    assert publish.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the working tree differs from commit ")
+    assert named in err
+    assert len(err.strip().splitlines()) == 1
+    assert fake_github.log == []
+
+
+def test_the_pipeline_outputs_may_differ_from_the_commit(project, fake_github, params):
+    project(0)
+    common.write_json("reports/metrics.json", metrics(params, -1))  # as `dvc repro` rewrites
+    with open("models/.gitignore", "w", encoding="utf-8") as ignore:  # as DVC writes it
+        ignore.write("/model.joblib\n")
+    assert publish.main([]) == 0
+    (release,) = fake_github.releases
+    (asset,) = [a for a in release["assets"] if a["name"] == "metrics.json"]
+    assert json.loads(fake_github.assets[asset["id"]]) == metrics(params, -1)
+
+
+def test_a_dvc_remote_that_cannot_be_reached_stops_before_any_call(
+    project, fake_github, commit, capsys
+):
+    common.ensure_parent(".dvc/config").write_text(
+        "[core]\n    remote = storage\n['remote \"storage\"']\n    url = ../no-such-folder\n",
+        encoding="utf-8",
+    )
+    project(0)
+    for argv in ([], ["--dry-run"]):
+        assert publish.main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: DVC remote 'storage' is the folder ../no-such-folder, ")
+        assert "`dvc push` cannot run and nothing is published" in err
     assert fake_github.log == []
 
 
