@@ -72,6 +72,17 @@ def test_default_answers_pass(tmp_path):
         ("package_name", "src", "shadow a dependency"),
         ("package_name", "json", "shadow a dependency"),
         ("author_email", "nobody", "name@example.com"),
+        # Accepted by a loose pattern, refused by the metadata parser hatchling uses.
+        ("author_email", "x@y.z>", "name@example.com"),
+        ("author_email", "a,b@c.d", "name@example.com"),
+        ("author_email", "(team)a@b.cd", "name@example.com"),
+        ("author_email", "josé@example.com", "name@example.com"),
+        ("author_email", "a.@b.cd", "name@example.com"),
+        ("author_name", "Data\nTeam", "one line"),
+        ("author_name", "Data\r\nTeam", "one line"),
+        ("author_name", "Data\u2028Team", "one line"),
+        ("description", "two\nlines", "one line"),
+        ("project_name", "Two\nLines", "one line"),
         ("github_owner", "bad owner", "GitHub user"),
         ("python_version", "3.9", "3.11, 3.12, 3.13"),
         ("dataset", "iris", "breast_cancer, wine, diabetes, custom"),
@@ -104,6 +115,11 @@ def test_bad_answer_names_question_value_and_what_is_allowed(tmp_path, question,
         ("local", "../storage", True),
         ("local", "", False),
         ("local", "s3://bucket", False),
+        ("local", "--help", False),
+        ("local", "-storage", False),
+        ("local", "../my storage", True),
+        ("local", "../storage\n[core]", False),
+        ("local", " ../storage", False),
         ("none", "", True),
     ],
 )
@@ -113,6 +129,68 @@ def test_remote_url_must_fit_the_remote_kind(kind, url, ok):
     else:
         with pytest.raises(pre.AnswerError, match=r"^dvc_remote_url="):
             pre.check_remote(kind, url)
+
+
+def test_an_answer_starting_with_a_dash_is_not_taken_for_an_option(tmp_path):
+    (problem,) = pre.answer_problems({**DEFAULTS, "dvc_remote_url": "--help"}, tmp_path / "new")
+    assert str(problem) == (
+        "dvc_remote_url='--help' is not valid: it must not start with '-' "
+        "(commands read it as an option)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "shown"),
+    [
+        (
+            "ssh",
+            "ssh://bob:hunter2@host.example.com/srv/dvc",
+            "ssh://bob:***@host.example.com/srv/dvc",
+        ),
+        ("ssh", "ssh://bob:@host/srv", "ssh://bob:***@host/srv"),
+        ("s3", "s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/p", "s3://AKIAEXAMPLE:***@bucket/p"),
+    ],
+)
+def test_a_password_in_the_remote_url_is_refused_without_printing_it(
+    tmp_path, capsys, kind, url, shown
+):
+    answers = {**DEFAULTS, "dvc_remote": kind, "dvc_remote_url": url}
+    assert pre.main(answers, tmp_path / "new") == 1
+    err = capsys.readouterr().err
+    secret = url.split(":", 2)[2].split("@")[0]
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: dvc_remote_url={shown!r} is not valid: a password in the URL")
+    assert "dvc remote modify --local storage password" in err
+    assert "secret" in err
+    if secret:
+        assert secret not in err
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("ssh://bob:hunter2@host/x", "ssh://bob:***@host/x"),
+        ("ssh://bob@host/x", "ssh://bob@host/x"),  # a user name alone is no secret
+        ("ssh://host:2222/x@y", "ssh://host:2222/x@y"),  # '@' in the path, not user-info
+        ("../storage", "../storage"),
+    ],
+)
+def test_mask_url(url, masked):
+    assert pre.mask_url(url) == masked
+
+
+@pytest.mark.parametrize(
+    ("name", "email"),
+    [
+        ('Seán O\'Brien "Bob" \\ Ñoño', "data-team@example.com"),
+        ("Smith, Jo <jo>", "first.last+tag@sub.example.co.uk"),
+        ("Team", "a@xn--exmple-cua.com"),
+    ],
+)
+def test_awkward_but_valid_authors_pass(tmp_path, name, email):
+    answers = {**DEFAULTS, "author_name": name, "author_email": email}
+    assert pre.answer_problems(answers, tmp_path / "new") == []
+    assert pre.metadata_address(name, email).endswith(f"<{email}>")
 
 
 def test_custom_data_checks_path_and_target(tmp_path):
