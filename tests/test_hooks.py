@@ -447,3 +447,74 @@ def test_without_uv_the_project_is_still_generated(tmp_path, monkeypatch, capsys
         "note: no uv.lock yet (uv is not installed beside cookiecutter)" in capsys.readouterr().out
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_answer_reaching_dvc_remote_add_comes_after_double_dash(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(post, "run", lambda args, *rest, **kw: calls.append(args) or "")
+    monkeypatch.setattr(post, "write_secrets_baseline", lambda root: False)
+    monkeypatch.setattr(post, "git_identity", lambda root: [])
+    post.set_up_repository({**DEFAULTS, "dvc_remote_url": "--help"}, tmp_path, None)
+    (add,) = [args for args in calls if args[-6:-4] == ["remote", "add"]]
+    assert add[-4:] == ["--default", "--", "storage", "--help"]
+
+
+def template_scanner_pin() -> str:
+    """The generated project's pre-commit configuration, where detect-secrets is pinned."""
+    path = TEMPLATE / "{{cookiecutter.project_slug}}" / ".pre-commit-config.yaml"
+    return path.read_text(encoding="utf-8")
+
+
+def test_secrets_baseline_is_the_pinned_scanners_own_record(tmp_path):
+    """The real detect-secrets (through uv), on staged files: the first commit's findings are
+    recorded; lock files and the template's commit in .cruft.json are left out."""
+    root = tmp_path / "project"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / ".pre-commit-config.yaml").write_text(template_scanner_pin(), encoding="utf-8")
+    (root / "keys.txt").write_text("aws_access_key_id = AKIAZ3MSJV4WOJ4EXMPL\n", encoding="utf-8")
+    (root / "dvc.lock").write_text("md5: 'f1d5f087e6ee608a7d7410128af61325'\n", encoding="utf-8")
+    commit = "2e9c095fda435ba658e61a03fdf1da901c890a46"
+    (root / ".cruft.json").write_text(f'{{\n  "commit": "{commit}",\n}}\n', encoding="utf-8")
+    subprocess.run(["git", "add", "--all"], cwd=root, check=True)
+    assert post.write_secrets_baseline(root)
+    baseline = json.loads((root / post.BASELINE).read_text(encoding="utf-8"))
+    assert baseline["version"] == post.scanner_requirement(root).split("==")[1]
+    assert list(baseline["results"]) == ["keys.txt"]
+    assert baseline["results"]["keys.txt"][0]["type"] == "AWS Access Key"
+
+
+def test_without_uv_the_baseline_is_left_with_a_note_saying_how(tmp_path, monkeypatch, capsys):
+    (tmp_path / ".pre-commit-config.yaml").write_text(template_scanner_pin(), encoding="utf-8")
+    monkeypatch.setattr(post, "uv_command", lambda: None)
+    assert not post.write_secrets_baseline(tmp_path)
+    (note,) = capsys.readouterr().out.splitlines()
+    requirement = post.scanner_requirement(tmp_path)
+    assert note.startswith(
+        "note: no .secrets.baseline yet (uv is not installed beside cookiecutter)"
+    )
+    assert f"`uvx --from {requirement} detect-secrets scan --exclude-files " in note
+    assert not (tmp_path / post.BASELINE).exists()
+
+
+@pytest.mark.parametrize(
+    ("dataset", "remote", "noted"),
+    [
+        ("custom", "local", "CI cannot reach the local folder remote ../x-dvc-storage"),
+        ("custom", "none", "CI has no DVC remote to get it from"),
+        ("custom", "s3", None),
+        ("wine", "local", None),  # ingest rebuilds a bundled dataset anywhere
+        ("wine", "none", None),
+    ],
+)
+def test_custom_data_ci_cannot_reach_is_said_at_generation(dataset, remote, noted):
+    answers = {**DEFAULTS, "dataset": dataset, "dvc_remote": remote}
+    answers |= {"dvc_remote_url": "../x-dvc-storage", "__source": "data/external/dataset.csv"}
+    note = post.data_ci_cannot_reach(answers)
+    if noted is None:
+        assert note is None
+        return
+    assert note.startswith("note: your data (data/external/dataset.csv) is tracked by DVC")
+    assert noted in note
+    assert "\n" not in note
+    assert "Pipeline workflow stops" in note
