@@ -357,7 +357,7 @@ def data_ci_cannot_reach(answers: dict) -> str | None:
         f"note: your data ({answers['__source']}) is tracked by DVC, not git, and CI {where}: "
         f"set a remote CI can reach ({how}, or gs://, azure://, ssh://), `dvc push`, and its "
         "CI secrets (README, 'Data and model storage'); until then the Pipeline workflow stops "
-        "at its first step and the data tests are skipped"
+        "at its data step and the data tests are skipped"
     )
 
 
