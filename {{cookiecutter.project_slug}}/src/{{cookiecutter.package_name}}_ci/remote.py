@@ -85,12 +85,15 @@ def unreachable_data(root: str | Path = ".") -> str | None:
         where, how = "no DVC remote is configured", "`dvc remote add -d storage s3://bucket/path`"
     else:
         folder = os.path.relpath(remote["path"], root)  # as from the project, not .dvc/
-        where = f"the DVC remote {folder} is a folder this machine cannot reach"
+        where = (
+            f"the DVC remote {folder} is a folder this machine cannot reach "
+            "(CI never can reach a local folder)"
+        )
         how = f"`dvc remote modify {remote['name']} url s3://bucket/path`"
     verb = "is" if len(missing) == 1 else "are"
     return (
-        f"{', '.join(missing)} {verb} tracked by DVC, not git, and {where} (CI never can reach a "
-        f"local folder): set a remote CI can reach ({how}, or gs://, azure://, ssh://), "
+        f"{', '.join(missing)} {verb} tracked by DVC, not git, and {where}: set a remote CI "
+        f"can reach ({how}, or gs://, azure://, ssh://), "
         "`dvc push`, and its CI secrets (README, 'Data and model storage')"
     )
 
