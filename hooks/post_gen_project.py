@@ -1,6 +1,6 @@
 """Finish the generated project: drop files of answers not chosen, record the
 answers, lock the dependencies (uv.lock), and make it a git + DVC repository
-with a first commit.
+with a first commit, whose findings the secret scanner records (.secrets.baseline).
 
 Runs inside the new project directory. A failure prints one line and exits
 non-zero; cookiecutter then removes the directory, so nothing is half-made.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -273,6 +274,93 @@ def lock_dependencies(root: Path) -> None:
         print(f"note: no uv.lock yet ({why}); the first `python3 tasks.py setup` writes it")
 
 
+# The secret scanner's baseline: what it finds in the first commit is recorded, so that
+# only new findings stop a commit. The lock files and .dvc files hold hashes written by
+# tools, and .cruft.json the template's commit, which changes on every update.
+BASELINE = ".secrets.baseline"
+SCAN_EXCLUDE_FILES = r"(^|/)(uv|dvc)\.lock$|\.dvc$"
+SCAN_EXCLUDE_LINES = r'^\s*"_?commit": "[0-9a-f]{40}",?$'
+SCAN_TIMEOUT = 60
+
+
+def scanner_requirement(root: Path) -> str:
+    """detect-secrets at the version the project's pre-commit hook pins."""
+    config = (root / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    match = re.search(r"detect-secrets==[\w.]+", config)
+    if match is None:
+        raise HookError(".pre-commit-config.yaml pins no detect-secrets version")
+    return match.group(0)
+
+
+def scan_command(requirement: str) -> str:
+    """What to run by hand when generation could not write the baseline."""
+    files, lines = shlex.quote(SCAN_EXCLUDE_FILES), shlex.quote(SCAN_EXCLUDE_LINES)
+    return (
+        f"uvx --from {requirement} detect-secrets scan --exclude-files {files} "
+        f"--exclude-lines {lines} > {BASELINE}"
+    )
+
+
+def write_secrets_baseline(root: Path) -> bool:
+    """Scan the staged files with the pinned detect-secrets (through uv, from the package
+    index) and write .secrets.baseline; without uv or the index, a note says how."""
+    requirement = scanner_requirement(root)
+    uv = uv_command()
+    why = "uv is not installed beside cookiecutter"
+    if uv is not None:
+        args = [uv, "tool", "run", "--quiet", "--from", requirement, "detect-secrets", "scan"]
+        args += ["--exclude-files", SCAN_EXCLUDE_FILES, "--exclude-lines", SCAN_EXCLUDE_LINES]
+        try:
+            result = subprocess.run(
+                args,
+                cwd=root,
+                env={"UV_PYTHON_DOWNLOADS": "never", **ENV},
+                capture_output=True,
+                text=True,
+                timeout=SCAN_TIMEOUT,
+                check=False,
+            )
+            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            why = None if result.returncode == 0 else f"the scan failed: {last}"
+        except subprocess.TimeoutExpired:
+            why = f"the package index did not answer within {SCAN_TIMEOUT} s"
+    if why is None:
+        try:
+            json.loads(result.stdout)["results"]
+        except (ValueError, KeyError, TypeError):
+            why = "the scan wrote no baseline"
+    if why is not None:
+        print(
+            f"note: no {BASELINE} yet ({why}); before your first commit with pre-commit "
+            f"installed, run `{scan_command(requirement)}`"
+        )
+        return False
+    (root / BASELINE).write_text(result.stdout, encoding="utf-8")
+    return True
+
+
+def data_ci_cannot_reach(answers: dict) -> str | None:
+    """A note when the project's data lives only in DVC and CI has no remote to get it from."""
+    if answers["dataset"] != "custom" or answers["dvc_remote"] not in ("local", "none"):
+        return None
+    where = (
+        f"cannot reach the local folder remote {answers['dvc_remote_url']}"
+        if answers["dvc_remote"] == "local"
+        else "has no DVC remote to get it from"
+    )
+    how = (
+        "`dvc remote modify storage url s3://bucket/path`"
+        if answers["dvc_remote"] == "local"
+        else "`dvc remote add -d storage s3://bucket/path`"
+    )
+    return (
+        f"note: your data ({answers['__source']}) is tracked by DVC, not git, and CI {where}: "
+        f"set a remote CI can reach ({how}, or gs://, azure://, ssh://), `dvc push`, and its "
+        "CI secrets (README, 'Data and model storage'); until then the Pipeline workflow stops "
+        "at its data step and the data tests are skipped"
+    )
+
+
 def set_up_repository(answers: dict, root: Path, data: Path | None) -> None:
     dvc = dvc_command()
     run(["git", "init", "-q", "-b", "main"], root, "git init")
@@ -281,13 +369,16 @@ def set_up_repository(answers: dict, root: Path, data: Path | None) -> None:
     run([*dvc, "config", "core.autostage", "true"], root, "turning DVC autostage on")
     if answers["dvc_remote"] != "none":
         run(
-            [*dvc, "remote", "add", "--default", "storage", answers["dvc_remote_url"]],
+            # `--`: the URL is never read as an option of dvc, whatever it starts with
+            [*dvc, "remote", "add", "--default", "--", "storage", answers["dvc_remote_url"]],
             root,
             "adding the DVC remote",
         )
     if data is not None:
         run([*dvc, "add", "-q", str(data.relative_to(root))], root, "dvc add of your data")
     run(["git", "add", "--all"], root, "git add")
+    if write_secrets_baseline(root):
+        run(["git", "add", "--", BASELINE], root, "git add")
     run(
         [
             "git",
@@ -314,6 +405,9 @@ def main(answers: dict, root: Path) -> int:
     except HookError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    note = data_ci_cannot_reach(answers)
+    if note:
+        print(note)
     print(f"Created {root}. Next: {next_command(root, invocation_dir())}")
     return 0
 

@@ -14,6 +14,9 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from email.errors import MessageError
+from email.headerregistry import Address
+from email.utils import getaddresses
 from pathlib import Path
 
 # The answers, injected once; everything below is plain Python.
@@ -75,6 +78,11 @@ REMOTE_URL_RES = {
 }
 
 
+# Characters that end a line for Python's str.splitlines(), and so for the
+# metadata, TOML and YAML readers a name ends up in.
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 class AnswerError(ValueError):
     """A template answer that cannot produce a working project."""
 
@@ -82,9 +90,35 @@ class AnswerError(ValueError):
         super().__init__(f"{question}={value!r} is not valid: {allowed}")
 
 
+def mask_url(url: str) -> str:
+    """The URL with the password of its user-info, if any, shown as ***."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    userinfo, at, host = rest.partition("@")
+    if not at or "/" in userinfo or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+
+
+def check_one_line(question: str, value: str) -> None:
+    """Names that go into the package metadata, pyproject.toml and the README."""
+    if LINE_BREAKS & set(value):
+        raise AnswerError(question, value, "it must fit on one line; remove the line break")
+
+
+def check_not_an_option(question: str, value: str) -> None:
+    """An answer passed to a command must not be taken for one of its options."""
+    if value.startswith("-"):
+        raise AnswerError(
+            question, value, "it must not start with '-' (commands read it as an option)"
+        )
+
+
 def check_project_name(name: str) -> None:
     if not name.strip():
         raise AnswerError("project_name", name, "give the project a name")
+    check_one_line("project_name", name)
 
 
 def check_slug(slug: str) -> None:
@@ -114,9 +148,35 @@ def check_package_name(name: str) -> None:
         )
 
 
+def metadata_address(name: str, email: str) -> str:
+    """`Name <email>` as hatchling writes it into the package metadata (Author-email),
+    checked to read back as exactly what was given; ValueError when it cannot be."""
+    try:
+        rendered = str(Address(display_name=name, addr_spec=email))
+    except (ValueError, MessageError, IndexError) as exc:
+        raise ValueError(str(exc)) from exc
+    if getaddresses([rendered]) != [(name, email)]:
+        raise ValueError(f"it reads back as {getaddresses([rendered])}")
+    return rendered
+
+
+def check_author_name(name: str) -> None:
+    check_one_line("author_name", name)
+    try:
+        metadata_address(name, "name@example.com")
+    except ValueError as exc:
+        raise AnswerError(
+            "author_name", name, f"the package metadata cannot hold it ({exc})"
+        ) from exc
+
+
 def check_email(email: str) -> None:
-    if not EMAIL_RE.fullmatch(email):
-        raise AnswerError("author_email", email, "use an address like name@example.com")
+    try:
+        if not EMAIL_RE.fullmatch(email):
+            raise ValueError("no match")
+        metadata_address("", email)
+    except ValueError as exc:
+        raise AnswerError("author_email", email, "use an address like name@example.com") from exc
 
 
 def check_github_owner(owner: str) -> None:
@@ -206,6 +266,18 @@ def check_remote(kind: str, url: str) -> None:
     check_choice("dvc_remote", kind, REMOTES)
     if kind == "none":
         return
+    if mask_url(url) != url:
+        raise AnswerError(
+            "dvc_remote_url",
+            mask_url(url),
+            "a password in the URL would be committed (.dvc/config, README.md, .cruft.json); "
+            "give the URL without it, then set the password with "
+            "`dvc remote modify --local storage password ...` (.dvc/config.local, never "
+            "committed) and in CI as a repository secret",
+        )
+    if LINE_BREAKS & set(url) or url != url.strip():
+        raise AnswerError("dvc_remote_url", url, "give it on one line, without spaces around it")
+    check_not_an_option("dvc_remote_url", url)
     if kind == "local":
         if not url.strip() or "://" in url:
             raise AnswerError("dvc_remote_url", url, "dvc_remote=local needs a folder path")
@@ -243,6 +315,8 @@ def checks(answers: dict, project_dir: Path) -> list[Check]:
         (check_project_name, (answers["project_name"],)),
         (check_slug, (answers["project_slug"],)),
         (check_package_name, (answers["package_name"],)),
+        (check_one_line, ("description", answers["description"])),
+        (check_author_name, (answers["author_name"],)),
         (check_email, (answers["author_email"],)),
         (check_github_owner, (answers["github_owner"],)),
         (check_choice, ("python_version", answers["python_version"], SUPPORTED_PYTHONS)),

@@ -72,6 +72,17 @@ def test_default_answers_pass(tmp_path):
         ("package_name", "src", "shadow a dependency"),
         ("package_name", "json", "shadow a dependency"),
         ("author_email", "nobody", "name@example.com"),
+        # Accepted by a loose pattern, refused by the metadata parser hatchling uses.
+        ("author_email", "x@y.z>", "name@example.com"),
+        ("author_email", "a,b@c.d", "name@example.com"),
+        ("author_email", "(team)a@b.cd", "name@example.com"),
+        ("author_email", "josé@example.com", "name@example.com"),
+        ("author_email", "a.@b.cd", "name@example.com"),
+        ("author_name", "Data\nTeam", "one line"),
+        ("author_name", "Data\r\nTeam", "one line"),
+        ("author_name", "Data\u2028Team", "one line"),
+        ("description", "two\nlines", "one line"),
+        ("project_name", "Two\nLines", "one line"),
         ("github_owner", "bad owner", "GitHub user"),
         ("python_version", "3.9", "3.11, 3.12, 3.13"),
         ("dataset", "iris", "breast_cancer, wine, diabetes, custom"),
@@ -104,6 +115,11 @@ def test_bad_answer_names_question_value_and_what_is_allowed(tmp_path, question,
         ("local", "../storage", True),
         ("local", "", False),
         ("local", "s3://bucket", False),
+        ("local", "--help", False),
+        ("local", "-storage", False),
+        ("local", "../my storage", True),
+        ("local", "../storage\n[core]", False),
+        ("local", " ../storage", False),
         ("none", "", True),
     ],
 )
@@ -113,6 +129,68 @@ def test_remote_url_must_fit_the_remote_kind(kind, url, ok):
     else:
         with pytest.raises(pre.AnswerError, match=r"^dvc_remote_url="):
             pre.check_remote(kind, url)
+
+
+def test_an_answer_starting_with_a_dash_is_not_taken_for_an_option(tmp_path):
+    (problem,) = pre.answer_problems({**DEFAULTS, "dvc_remote_url": "--help"}, tmp_path / "new")
+    assert str(problem) == (
+        "dvc_remote_url='--help' is not valid: it must not start with '-' "
+        "(commands read it as an option)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "shown"),
+    [
+        (
+            "ssh",
+            "ssh://bob:hunter2@host.example.com/srv/dvc",
+            "ssh://bob:***@host.example.com/srv/dvc",
+        ),
+        ("ssh", "ssh://bob:@host/srv", "ssh://bob:***@host/srv"),
+        ("s3", "s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/p", "s3://AKIAEXAMPLE:***@bucket/p"),
+    ],
+)
+def test_a_password_in_the_remote_url_is_refused_without_printing_it(
+    tmp_path, capsys, kind, url, shown
+):
+    answers = {**DEFAULTS, "dvc_remote": kind, "dvc_remote_url": url}
+    assert pre.main(answers, tmp_path / "new") == 1
+    err = capsys.readouterr().err
+    secret = url.split(":", 2)[2].split("@")[0]
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: dvc_remote_url={shown!r} is not valid: a password in the URL")
+    assert "dvc remote modify --local storage password" in err
+    assert "secret" in err
+    if secret:
+        assert secret not in err
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("ssh://bob:hunter2@host/x", "ssh://bob:***@host/x"),
+        ("ssh://bob@host/x", "ssh://bob@host/x"),  # a user name alone is no secret
+        ("ssh://host:2222/x@y", "ssh://host:2222/x@y"),  # '@' in the path, not user-info
+        ("../storage", "../storage"),
+    ],
+)
+def test_mask_url(url, masked):
+    assert pre.mask_url(url) == masked
+
+
+@pytest.mark.parametrize(
+    ("name", "email"),
+    [
+        ('Seán O\'Brien "Bob" \\ Ñoño', "data-team@example.com"),
+        ("Smith, Jo <jo>", "first.last+tag@sub.example.co.uk"),
+        ("Team", "a@xn--exmple-cua.com"),
+    ],
+)
+def test_awkward_but_valid_authors_pass(tmp_path, name, email):
+    answers = {**DEFAULTS, "author_name": name, "author_email": email}
+    assert pre.answer_problems(answers, tmp_path / "new") == []
+    assert pre.metadata_address(name, email).endswith(f"<{email}>")
 
 
 def test_custom_data_checks_path_and_target(tmp_path):
@@ -369,3 +447,74 @@ def test_without_uv_the_project_is_still_generated(tmp_path, monkeypatch, capsys
         "note: no uv.lock yet (uv is not installed beside cookiecutter)" in capsys.readouterr().out
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_answer_reaching_dvc_remote_add_comes_after_double_dash(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(post, "run", lambda args, *rest, **kw: calls.append(args) or "")
+    monkeypatch.setattr(post, "write_secrets_baseline", lambda root: False)
+    monkeypatch.setattr(post, "git_identity", lambda root: [])
+    post.set_up_repository({**DEFAULTS, "dvc_remote_url": "--help"}, tmp_path, None)
+    (add,) = [args for args in calls if args[-6:-4] == ["remote", "add"]]
+    assert add[-4:] == ["--default", "--", "storage", "--help"]
+
+
+def template_scanner_pin() -> str:
+    """The generated project's pre-commit configuration, where detect-secrets is pinned."""
+    path = TEMPLATE / "{{cookiecutter.project_slug}}" / ".pre-commit-config.yaml"
+    return path.read_text(encoding="utf-8")
+
+
+def test_secrets_baseline_is_the_pinned_scanners_own_record(tmp_path):
+    """The real detect-secrets (through uv), on staged files: the first commit's findings are
+    recorded; lock files and the template's commit in .cruft.json are left out."""
+    root = tmp_path / "project"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / ".pre-commit-config.yaml").write_text(template_scanner_pin(), encoding="utf-8")
+    (root / "keys.txt").write_text("aws_access_key_id = AKIAZ3MSJV4WOJ4EXMPL\n", encoding="utf-8")
+    (root / "dvc.lock").write_text("md5: 'f1d5f087e6ee608a7d7410128af61325'\n", encoding="utf-8")
+    commit = "2e9c095fda435ba658e61a03fdf1da901c890a46"
+    (root / ".cruft.json").write_text(f'{{\n  "commit": "{commit}",\n}}\n', encoding="utf-8")
+    subprocess.run(["git", "add", "--all"], cwd=root, check=True)
+    assert post.write_secrets_baseline(root)
+    baseline = json.loads((root / post.BASELINE).read_text(encoding="utf-8"))
+    assert baseline["version"] == post.scanner_requirement(root).split("==")[1]
+    assert list(baseline["results"]) == ["keys.txt"]
+    assert baseline["results"]["keys.txt"][0]["type"] == "AWS Access Key"
+
+
+def test_without_uv_the_baseline_is_left_with_a_note_saying_how(tmp_path, monkeypatch, capsys):
+    (tmp_path / ".pre-commit-config.yaml").write_text(template_scanner_pin(), encoding="utf-8")
+    monkeypatch.setattr(post, "uv_command", lambda: None)
+    assert not post.write_secrets_baseline(tmp_path)
+    (note,) = capsys.readouterr().out.splitlines()
+    requirement = post.scanner_requirement(tmp_path)
+    assert note.startswith(
+        "note: no .secrets.baseline yet (uv is not installed beside cookiecutter)"
+    )
+    assert f"`uvx --from {requirement} detect-secrets scan --exclude-files " in note
+    assert not (tmp_path / post.BASELINE).exists()
+
+
+@pytest.mark.parametrize(
+    ("dataset", "remote", "noted"),
+    [
+        ("custom", "local", "CI cannot reach the local folder remote ../x-dvc-storage"),
+        ("custom", "none", "CI has no DVC remote to get it from"),
+        ("custom", "s3", None),
+        ("wine", "local", None),  # ingest rebuilds a bundled dataset anywhere
+        ("wine", "none", None),
+    ],
+)
+def test_custom_data_ci_cannot_reach_is_said_at_generation(dataset, remote, noted):
+    answers = {**DEFAULTS, "dataset": dataset, "dvc_remote": remote}
+    answers |= {"dvc_remote_url": "../x-dvc-storage", "__source": "data/external/dataset.csv"}
+    note = post.data_ci_cannot_reach(answers)
+    if noted is None:
+        assert note is None
+        return
+    assert note.startswith("note: your data (data/external/dataset.csv) is tracked by DVC")
+    assert noted in note
+    assert "\n" not in note
+    assert "Pipeline workflow stops" in note

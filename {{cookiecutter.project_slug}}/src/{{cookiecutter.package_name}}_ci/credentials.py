@@ -1,7 +1,10 @@
-"""The default DVC remote from .dvc/config, and whether credentials for it are available.
+"""The default DVC remote from .dvc/config, and whether credentials for it are in sight.
 
-remote.py asks here before calling DVC, so a missing secret gives one line naming what to set
-(in CI and on a machine) instead of a cloud client's traceback.
+DVC always gets to try: its cloud clients also find credentials no check here can see
+(instance roles, SSO sessions, cloud metadata servers). Only when DVC fails and none are in
+sight does remote.py add the hint naming what to set, in CI and on a machine. URLs are shown
+with their user-info masked, and the secret values of the remote's settings are known here so
+that CI can mask them in its logs.
 """
 
 from __future__ import annotations
@@ -15,6 +18,38 @@ from typing import Any
 SECTION = re.compile(r"""^'?remote\s+"(?P<name>[^"]+)"'?$""")
 KINDS = {"s3": "s3", "gs": "gcs", "azure": "azure", "ssh": "ssh"}
 SSH_KEYS = ("id_ed25519", "id_ecdsa", "id_rsa", "id_dsa")
+# Remote settings whose values are secrets (DVC's names, across its remote kinds).
+SECRET_OPTIONS = (
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "account_key",
+    "connection_string",
+    "sas_token",
+    "client_secret",
+    "password",
+    "passphrase",
+    "token",
+    "oss_key_id",
+    "oss_key_secret",
+    "gdrive_client_secret",
+)
+USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s]+@")
+
+
+def mask_url(text: str) -> str:
+    """``text`` with the user-info of every URL in it (user, password) shown as ***."""
+    return USERINFO.sub(r"\1***@", text)
+
+
+def secret_values(remote: dict[str, Any]) -> list[str]:
+    """The secret values in the remote's settings and URL, for CI to mask (`::add-mask::`)."""
+    values = [remote["options"].get(name, "") for name in SECRET_OPTIONS]
+    netloc = remote["url"].split("://", 1)[1].split("/", 1)[0] if "://" in remote["url"] else ""
+    userinfo = netloc.rpartition("@")[0]
+    if ":" in userinfo:
+        values.append(userinfo.split(":", 1)[1])
+    return [value.strip() for value in values if value.strip() and "\n" not in value]
 
 
 def read_config(dvc_dir: str | Path = ".dvc") -> dict[str, Any] | None:
@@ -51,7 +86,7 @@ def _set(env: Mapping[str, str], *names: str) -> bool:
 
 
 def missing_credentials(remote: dict[str, Any], env: Mapping[str, str], home: Path) -> str | None:
-    """What to set when no credentials for ``remote`` are available, else None."""
+    """What to set when no credentials for ``remote`` are in sight, else None."""
     kind, opts = remote["kind"], remote["options"]
     if opts.get("allow_anonymous_login", "").lower() == "true":
         return None
@@ -60,10 +95,13 @@ def missing_credentials(remote: dict[str, Any], env: Mapping[str, str], home: Pa
             _set(env, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
             or _set(env, "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
             or _set(env, "AWS_PROFILE")
+            or _set(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+            or _set(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI")
             or _set(opts, "access_key_id", "secret_access_key")
             or _set(opts, "profile")
             or _set(opts, "credentialpath")
             or Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws/credentials").is_file()
+            or Path(env.get("AWS_CONFIG_FILE") or home / ".aws/config").is_file()  # SSO
         )
         need = (
             "in CI, set the variable AWS_ROLE_ARN (OIDC) or the secrets AWS_ACCESS_KEY_ID and "
@@ -113,4 +151,4 @@ def missing_credentials(remote: dict[str, Any], env: Mapping[str, str], home: Pa
         return None
     if found:
         return None
-    return f"DVC remote '{remote['name']}' ({remote['url']}) has no credentials: {need}"
+    return f"DVC remote '{remote['name']}' ({mask_url(remote['url'])}) has no credentials: {need}"
