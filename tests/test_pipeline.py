@@ -98,7 +98,7 @@ def test_generated_project_end_to_end(tmp_path, case):
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert " sync --extra=dev " in first.stdout
     assert ("with pip first" in first.stdout) == (case in WITHOUT_UV)
-    stages = ["ingest", "validate", "prepare", "train", "evaluate", "profile"]
+    stages = ["ingest", "validate", "prepare", "train", "evaluate"]
     assert RAN.findall(first.stdout) == stages
     metrics = json.loads((project.root / "reports" / "metrics.json").read_text(encoding="utf-8"))
     if answers.get("dataset") == "diabetes":
@@ -125,7 +125,7 @@ def test_generated_project_end_to_end(tmp_path, case):
     project.set_param("train.random_forest.n_estimators", 50)
     changed, ran = project.repro("repro after a train param")
     assert changed.returncode == 0, changed.stderr
-    assert ran == ["train", "evaluate", "profile"]
+    assert ran == ["train", "evaluate"]
 
     tests = project.run(sys.executable, "tasks.py", "test", "-q", label="project tests")
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]

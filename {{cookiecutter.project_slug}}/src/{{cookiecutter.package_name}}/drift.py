@@ -6,7 +6,7 @@ values at or below and below each, the mean, the standard deviation and the coun
 one, the share of each frequent value. Both keep the missing rate. Every test returns a
 p-value and an effect size: a column drifts only when the p-value survives Holm's
 correction over all the batch's tests and the effect is large enough to matter. scipy is
-imported by the tests only: the profile stage needs numpy alone.
+imported by the tests only: writing a profile (in the evaluate stage) needs numpy alone.
 """
 
 from __future__ import annotations

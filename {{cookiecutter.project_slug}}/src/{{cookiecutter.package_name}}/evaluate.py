@@ -1,4 +1,5 @@
-"""Evaluate stage: score the model on the test split and write metrics and plot data."""
+"""Evaluate stage: score the model on the test split and write metrics and plot data, and the
+reference profile of the training data and of the predictions that the monitor reads."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from . import common
+from . import common, profile
 
 MAX_CURVE_POINTS = 200
 
@@ -124,7 +125,7 @@ def write_plots(plots: dict[str, Any], folder: str | Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    for name in ("model", "test", "metrics", "plots"):
+    for name in ("model", "train", "test", "metrics", "plots", "profile"):
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
     try:
@@ -136,10 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         model = joblib.load(args.model)
         test = common.read_table(args.test)
         scores, plots = evaluate(model, test, target, task, params)
+        reference = profile.build(model, common.read_table(args.train), test, target, task)
     except common.UserError as exc:
         return common.fail(exc)
     common.write_json(args.metrics, scores)
     write_plots(plots, args.plots)
+    profile.write(args.profile, reference)
     print(f"evaluate: {', '.join(f'{k}={v}' for k, v in sorted(scores.items()))}")
     return 0
 

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_of(params)
         ref = common.read_json(args.profile)
         if not isinstance(ref, dict) or ref.get("format") != profile.FORMAT:
-            raise common.UserError(f"{args.profile} is not a profile; run `dvc repro profile`")
+            raise common.UserError(f"{args.profile} is not a profile; run `dvc repro evaluate`")
         batch = common.read_table(args.current)
         if not Path(args.model).is_file():
             raise common.UserError(f"{args.model} not found; run `dvc repro` or `dvc pull`")

@@ -1,5 +1,5 @@
-"""Profile stage: a small reference profile of the training data and of the model's
-predictions on the test split, for `python -m <package>.monitor` to compare batches with.
+"""The reference profile of the training data and of the model's predictions on the test
+split, written by the evaluate stage for `python -m <package>.monitor` to compare batches with.
 
 Per feature: 100 quantiles, mean and spread (numbers) or the shares of the frequent values
 (categories), and the missing rate; the row counts. It is a few kilobytes, versioned with
@@ -8,7 +8,6 @@ the code, so checking a batch never needs the training data.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from pathlib import Path
@@ -72,35 +71,4 @@ def _one_line(match) -> str:
 def write(path: str | Path, profile: dict[str, Any]) -> None:
     """Indented JSON, each list of numbers on one line: one line per column in a git diff."""
     text = NUMBERS.sub(_one_line, json.dumps(profile, indent=2, ensure_ascii=False))
-    common.ensure_parent(path).write_text(text + "\n", encoding="utf-8")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for name in ("train", "test", "model", "out"):
-        parser.add_argument(f"--{name}", required=True)
-    args = parser.parse_args(argv)
-    try:
-        params = common.read_params()
-        ingest = common.section_of(params, "ingest")
-        target, task = str(common.require(ingest, "target", "ingest")), common.task_of(ingest)
-        if not Path(args.model).is_file():
-            raise common.UserError(f"{args.model} not found; run `dvc repro train` first")
-        import joblib
-
-        model = joblib.load(args.model)
-        train, test = common.read_table(args.train), common.read_table(args.test)
-        profile = build(model, train, test, target, task)
-    except common.UserError as exc:
-        return common.fail(exc)
-    write(args.out, profile)
-    numeric = sum(p["kind"] == "numeric" for p in profile["features"].values())
-    print(
-        f"profile: {len(profile['features'])} features ({numeric} numeric) of "
-        f"{profile['rows']} training rows, predictions on {len(test)} test rows; wrote {args.out}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    common.run(main)
+    common.write_text(path, text + "\n")

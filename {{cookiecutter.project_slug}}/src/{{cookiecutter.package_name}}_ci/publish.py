@@ -11,13 +11,14 @@ worse than in the champion (the highest release that is neither a draft nor a pr
 champion.py) beyond its tolerance. Order: checks (a DVC remote folder missing here stops the
 publish before any call to GitHub), `dvc push`, then the release converges (releasing.py): a
 draft, its assets (model, metrics.json, MODEL_CARD.md, and lineage.json for
-`<package>.serve --release`) uploaded and checked, the annotated tag, and only then public. A run that stopped anywhere is finished by running it again on
-the same commit.
+`<package>.serve --release`) uploaded and checked, the annotated tag, and only then public.
+A run that stopped anywhere is finished by running it again on the same commit.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 from pathlib import Path
 from typing import Any

@@ -172,7 +172,7 @@ def test_failed_validation_stops_before_any_call(project, fake_github, capsys):
     assert fake_github.log == []
 
 
-NAMES = ["MODEL_CARD.md", "metrics.json", "model.joblib"]
+NAMES = ["MODEL_CARD.md", "lineage.json", "metrics.json", "model.joblib"]
 WRITES = ["release", "upload", "tag", "ref", "patch"]
 
 

@@ -19,8 +19,8 @@ STAGE_ARGS = {
         "validate": "--data raw.csv --suite suite.json --summary v.json --report v.md",
         "prepare": "--data raw.csv --validation v.json --out prepared",
         "train": "--train prepared/train.parquet --model model.joblib",
-        "evaluate": "--model model.joblib --test prepared/test.parquet --metrics m.json "
-        "--plots plots",
+        "evaluate": "--model model.joblib --train prepared/train.parquet --test "
+        "prepared/test.parquet --metrics m.json --plots plots --profile profile.json",
     }.items()
 }
 

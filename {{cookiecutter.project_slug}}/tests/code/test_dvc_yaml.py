@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 PACKAGE = "{{ cookiecutter.package_name }}"
-STAGES = ["ingest", "validate", "prepare", "train", "evaluate", "profile"]
+STAGES = ["ingest", "validate", "prepare", "train", "evaluate"]
 
 
 @pytest.fixture(scope="module")

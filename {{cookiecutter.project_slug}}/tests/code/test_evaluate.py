@@ -76,7 +76,7 @@ def test_long_curves_are_thinned():
     assert thin.iloc[-1].tolist() == [1.0, 1.0]
 
 
-def test_main_writes_metrics_and_plots_only(
+def test_main_writes_metrics_plots_and_profile_only(
     workdir, params, set_params, fitted, classification_frame
 ):
     params["ingest"].update(target="label", task="classification")
@@ -86,7 +86,8 @@ def test_main_writes_metrics_and_plots_only(
     classification_frame.to_parquet("test.parquet", index=False)
     (workdir / "plots").mkdir()
     (workdir / "plots/stale.csv").write_text("old\n", encoding="utf-8")
-    args = ["--model", "model.joblib", "--test", "test.parquet"]
+    args = ["--model", "model.joblib", "--train", "test.parquet", "--test", "test.parquet"]
+    args += ["--profile", "profile.json"]
     assert evaluate.main([*args, "--metrics", "metrics.json", "--plots", "plots"]) == 0
     scores = json.loads((workdir / "metrics.json").read_text(encoding="utf-8"))
     assert set(scores) == CLASSIFICATION
@@ -98,10 +99,16 @@ def test_main_writes_metrics_and_plots_only(
     ]
     header = (workdir / "plots/feature_importance.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "feature,importance"
+    reference = json.loads((workdir / "profile.json").read_text(encoding="utf-8"))
+    features = set(classification_frame.columns) - {"label"}
+    assert set(reference["features"]) == features
+    assert reference["rows"] == len(classification_frame)
+    assert reference["prediction"]["kind"] == "categorical"
 
 
 def test_main_without_model_is_one_line_error(workdir, capsys):
-    args = ["--model", "absent.joblib", "--test", "t.parquet", "--metrics", "m.json"]
+    args = ["--model", "absent.joblib", "--train", "t.parquet", "--test", "t.parquet"]
+    args += ["--metrics", "m.json", "--profile", "p.json"]
     assert evaluate.main([*args, "--plots", "plots"]) != 0
     error = capsys.readouterr().err
     assert error.count("\n") == 1

@@ -1,5 +1,5 @@
-"""The profile stage and `python -m <package>.monitor` on tiny data: exit codes, reports,
-metrics, bad input, and names from the data rendered inert."""
+"""The reference profile that evaluate writes, and `python -m <package>.monitor` on tiny data:
+exit codes, reports, metrics, bad input, and names from the data rendered inert."""
 
 import json
 import re
