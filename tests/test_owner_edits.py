@@ -66,8 +66,10 @@ BEHAVIOUR = "tests.model.test_model_behaviour"
 # project's files; only the tests about those files may ask for them (or read them).
 PROJECT_FIXTURES = {"root", "project_params", "raw_data"}
 ABOUT_THE_PROJECT_FILES = {
-    "tests/conftest.py": PROJECT_FIXTURES,  # where they are made
+    # where they are made, and the skip of data tests when DVC-tracked data is not checked out
+    "tests/conftest.py": PROJECT_FIXTURES | {"skip_without_data"},
     "tests/code/test_dvc_yaml.py": "*",  # dvc.yaml, and the params it names
+    "tests/ci/test_workflow.py": "*",  # the workflow files' job permissions
     "tests/code/test_train.py": {"test_every_model_has_a_section_and_an_estimator_per_task"},
 }
 
