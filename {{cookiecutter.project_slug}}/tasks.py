@@ -221,7 +221,7 @@ def ci_local(args: list[str]) -> None:
         "--action-cache-path",
         work / "act",
         "-s",
-        "GITHUB_TOKEN=local-dummy-token",
+        "GITHUB_TOKEN=local-dummy-token",  # pragma: allowlist secret (act needs one; unused)
         "--env",
         f"CI_LOCAL_SOURCE={ROOT}",
         "--env",
