@@ -39,6 +39,14 @@ def broken_rules(frame: pd.DataFrame, suite: dict) -> list[str]:
             ok = bool(present.between(kw["min_value"], kw["max_value"]).all())
         elif kind == "expect_column_values_to_be_in_set":
             ok = bool(column.dropna().isin(kw["value_set"]).all())
+        elif kind == "expect_column_to_exist":
+            ok = kw["column"] in frame.columns
+        elif kind == "expect_column_unique_value_count_to_be_between":
+            distinct = column.nunique()
+            high = kw["max_value"] if kw["max_value"] is not None else distinct
+            ok = kw["min_value"] <= distinct <= high
+        elif kind == "expect_column_value_counts_to_be_at_least":
+            ok = bool((column.value_counts() >= kw["min_value"]).all())
         else:
             raise ValueError(f"no pandas check written for {kind}")
         if not ok:

@@ -18,7 +18,7 @@ from test_workflows import CiProject, report, succeeded
 
 pytestmark = pytest.mark.slow
 
-NAMES = ["MODEL_CARD.md", "metrics.json", "model.joblib"]
+NAMES = ["MODEL_CARD.md", "lineage.json", "metrics.json", "model.joblib"]
 PUBLISH = ("workflow_dispatch", "-W", ".github/workflows/publish.yml")
 # (kind of write, which one of that kind fails) in the order a publish makes them
 STEPS = [("release", 1), ("upload", 2), ("tag", 1), ("ref", 1), ("patch", 1)]
