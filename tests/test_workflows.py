@@ -86,6 +86,22 @@ class CiProject:
         result = self.run(sys.executable, "tasks.py", "setup", label="setup")
         assert result.returncode == 0, result.stdout + result.stderr
 
+    def commit_corrupted_data(self) -> list[str]:
+        """Commit a data delivery whose first column is far outside its range (tracked by
+        DVC and pushed to the remote); returns the data's header."""
+        lines = (self.root / "data" / "raw" / "data.csv").read_text(encoding="utf-8")
+        lines = lines.splitlines()
+        broken = [lines[0]] + [",".join(["-5000", *row.split(",")[1:]]) for row in lines[1:]]
+        bad = self.root / "data" / "external" / "delivery.csv"
+        bad.parent.mkdir(parents=True, exist_ok=True)
+        bad.write_text("\n".join(broken) + "\n", encoding="utf-8")
+        self.dvc("add", "data/external/delivery.csv")
+        self.dvc("push")
+        self.set_param("ingest.source", "data/external/delivery.csv")
+        self.git("add", "--all")
+        self.git("commit", "-qm", "New data delivery")
+        return lines[0].split(",")
+
     def commit_baseline(self) -> None:
         """What a team does first: reproduce locally, commit the lock and metrics."""
         result = self.run(sys.executable, "tasks.py", "repro", label="local repro")
@@ -275,21 +291,7 @@ def test_pull_request_without_write_access_reports_in_the_job_summary(baseline_p
 def test_pull_request_with_corrupted_data_stops_at_validation(baseline_project):
     ci = baseline_project
     ci.git("checkout", "-q", "-b", "bad-data")
-    lines = (ci.root / "data" / "raw" / "data.csv").read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    broken = [lines[0]]
-    for row in lines[1:]:
-        cells = row.split(",")
-        cells[0] = "-5000"  # far outside the first column's range
-        broken.append(",".join(cells))
-    bad = ci.root / "data" / "external" / "delivery.csv"
-    bad.parent.mkdir(parents=True, exist_ok=True)
-    bad.write_text("\n".join(broken) + "\n", encoding="utf-8")
-    ci.dvc("add", "data/external/delivery.csv")
-    ci.dvc("push")
-    ci.set_param("ingest.source", "data/external/delivery.csv")
-    ci.git("add", "--all")
-    ci.git("commit", "-qm", "New data delivery")
+    header = ci.commit_corrupted_data()
     ci.push("bad-data")
     since = len(ci.fake.calls)
     result = ci.pull_request(4, "bad-data", label="pull request, corrupted data")

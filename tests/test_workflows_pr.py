@@ -37,20 +37,6 @@ def pull_request(ci: CiProject, number: int, branch: str, *, label: str):
     return ci.act("pull_request", *PIPELINE, payload=payload, label=label)
 
 
-def corrupt_data(ci: CiProject) -> None:
-    """Commit a data delivery whose first column is far outside its range."""
-    lines = (ci.root / "data" / "raw" / "data.csv").read_text(encoding="utf-8").splitlines()
-    broken = [lines[0]] + [",".join(["-5000", *row.split(",")[1:]]) for row in lines[1:]]
-    bad = ci.root / "data" / "external" / "delivery.csv"
-    bad.parent.mkdir(parents=True, exist_ok=True)
-    bad.write_text("\n".join(broken) + "\n", encoding="utf-8")
-    ci.dvc("add", "data/external/delivery.csv")
-    ci.dvc("push")
-    ci.set_param("ingest.source", "data/external/delivery.csv")
-    ci.git("add", "--all")
-    ci.git("commit", "-qm", "New data delivery")
-
-
 def test_fresh_project_pull_request_compares_with_the_published_model(project):
     ci = project
     ci.use_folder_remote()
@@ -114,7 +100,7 @@ def test_failed_validation_turns_the_same_comment_red(baseline_project):
     (passing,) = bot_comments(ci, 6)
     assert "✅ pass" in passing["body"].splitlines()[1]
 
-    corrupt_data(ci)
+    ci.commit_corrupted_data()
     ci.push("delivery")
     second = pull_request(ci, 6, "delivery", label="pull request, bad data")
     assert second.returncode != 0
