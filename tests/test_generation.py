@@ -75,7 +75,11 @@ PACKAGE_FILES = [
 ]
 CI_PACKAGE_FILES = [
     "__init__.py",
+    "approvals.py",
     "baseline.py",
+    "carddata.py",
+    "cardfront.py",
+    "cardsections.py",
     "champion.py",
     "charts.py",
     "comment.py",
@@ -107,6 +111,7 @@ TEST_FILES = [
     "tests/ci/test_github.py",
     "tests/ci/test_issue.py",
     "tests/ci/test_markdown.py",
+    "tests/ci/test_modelcard.py",
     "tests/ci/test_outcome.py",
     "tests/ci/test_publish.py",
     "tests/ci/test_remote.py",
@@ -157,6 +162,8 @@ COMMON_FILES = [
     ".secrets.baseline",
     "LICENSE",
     "README.md",
+    # The team's words on intended use and limitations, copied into every model card.
+    "docs/model_card/intended_use.md",
     "dvc.yaml",
     "expectations/suite.json",
     "params.yaml",

@@ -1,143 +1,146 @@
-"""The model card published with each model release (MODEL_CARD.md and the release notes)."""
+"""The model card published with each model release: MODEL_CARD.md (also the release notes)
+and model_card.json, the same data for programs.
+
+The card's data comes from carddata.collect, its Hugging Face front matter from cardfront;
+this module writes the Markdown body. The team's own words on intended use and limitations
+live in docs/model_card/intended_use.md and are carried into every card as written.
+"""
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-from typing import Any
+import json
+import re
+from typing import Any, NamedTuple
 
 import yaml
 
-from {{ cookiecutter.package_name }} import common
-
-from . import versions
-
-DATA_STAGES = ("ingest", "prepare", "train")
+from . import approvals, carddata, cardfront, cardsections, versions
+from .github import GitHub
+from .markdown import code, plain
 
 
-def lock_outputs(lock: dict[str, Any] | None) -> list[tuple[str, str, str]]:
-    """(stage, path, md5) of the data and model each stage wrote, from dvc.lock."""
-    found = []
-    for stage in DATA_STAGES:
-        for out in ((lock or {}).get("stages") or {}).get(stage, {}).get("outs") or []:
-            if out.get("md5"):
-                found.append((stage, str(out.get("path")), str(out["md5"])))
-    return found
+class Card(NamedTuple):
+    markdown: str
+    data: dict[str, Any]
+
+    def json_bytes(self) -> bytes:
+        return (json.dumps(self.data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _value(value: Any) -> str:
-    return "—" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+def _fenced(text: str, lang: str = "") -> list[str]:
+    """A code block no backtick run inside can close."""
+    fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    return [f"{fence}{lang}", text, fence]
 
 
-def render(
-    *,
-    name: str,
-    version: str,
-    commit: str,
-    description: str,
-    params: dict[str, Any],
-    metrics: dict[str, Any],
-    validation: dict[str, Any],
-    lock: dict[str, Any] | None,
-    model_path: str,
-    libraries: dict[str, str | None],
-    pins: dict[str, str] | None,
-) -> str:
-    """Markdown model card for ``name`` ``version`` built at ``commit``; ``libraries`` are
-    the installed versions (versions.installed), ``pins`` those of uv.lock (None: none)."""
-    ingest = params.get("ingest") or {}
-    tag = f"{name}@{version}"
-    rows = validation.get("rows", "?")
-    data = [f"- Source: `{ingest.get('source')}` (`ingest.source` in params.yaml)."]
-    for stage, path, md5 in lock_outputs(lock):
-        what = "model" if stage == "train" else "raw data" if stage == "ingest" else "splits"
-        data.append(f"- {what.capitalize()} `{path}`: md5 `{md5}` (dvc.lock).")
-    data.append(f"- {rows} rows in the raw data, checked by the data validation below.")
-    settings = {key: params.get(key) for key in ("prepare", "train") if key in params}
-    size_note = f"The data set has {rows} rows"
-    if str(ingest.get("source", "")).startswith("sklearn:"):
-        size_note = f"The bundled demo data set is small ({rows} rows)"
+def _file(entry: dict[str, Any] | None, what: str) -> str:
+    if not entry:
+        return f"- {what}: not in dvc.lock (run `dvc repro` and commit dvc.lock)."
+    return f"- {what} {code(entry.get('path'))}: DVC hash {code(entry.get('md5'))} (dvc.lock)."
+
+
+def _intended(found: dict[str, Any]) -> list[str]:
+    if found.get("text") is None:
+        return [f"Not written yet: describe it in {code(found['path'])} (see the template's)."]
+    return [found["text"].strip()]
+
+
+def _validation(found: dict[str, Any]) -> list[str]:
+    verdict = "passed" if found.get("success") else "FAILED"
     lines = [
-        f"# {name} {version}",
+        f"{cardsections.number(found.get('successful'))} of "
+        f"{cardsections.number(found.get('evaluated'))} expectations met on "
+        f"{cardsections.number(found.get('rows'))} rows ({verdict}; reports/validation.json)."
+    ]
+    for failed in found.get("failed") or []:
+        lines.append(f"- {code(failed.get('expectation'))} on {code(failed.get('column'))}")
+    return lines
+
+
+def render(data: dict[str, Any]) -> str:
+    """MODEL_CARD.md: the front matter, then the body, from the card's data."""
+    model, source, libs = data["model"], data["data"], data["libraries"]
+    tag, commit = model["tag"], model["commit"]
+    pins = libs["locked"]
+    software = "Installed where this model was published (`importlib.metadata`)" + (
+        ", beside what `uv.lock` pins (the versions `uv sync --locked` installs); "
+        "⚠️ marks a difference."
+        if pins is not None
+        else "; there is no `uv.lock` to compare them with."
+    )
+    lines = [
+        f"# {plain(model['name'])} {plain(model['version'])}",
         "",
-        f"Model `{name}`, version `{version}` (git tag `{tag}`), built from commit `{commit}`.",
+        f"Model {code(model['name'])}, version {code(model['version'])} (git tag {code(tag)}), "
+        f"built from commit {code(commit)}. {plain(model['description'])}",
         "",
-        "## Intended use",
+        f"A {code(model['task'])} model predicting {code(model['target'])} from the other "
+        f"columns; {code(model['file'].rsplit('/', 1)[-1])} is a scikit-learn `Pipeline` "
+        "saved with joblib (preprocessing included).",
         "",
-        f"{description.strip()}",
+        "## Intended use and limitations",
         "",
-        f"A {ingest.get('task', '?')} model predicting `{ingest.get('target', '?')}` from the "
-        f"other columns of the training data; the file `{model_path.rsplit('/', 1)[-1]}` is a "
-        "scikit-learn `Pipeline` saved with joblib (preprocessing included), for data with "
-        "the same columns and meaning as the training data.",
+        *_intended(data["intended_use"]),
         "",
         "## Training data",
         "",
-        *data,
+        f"- Source: {code(source['source'])} (`ingest.source` in params.yaml).",
+        _file(source["raw"], "Raw data"),
+        _file(source["prepared"], "Train and test splits"),
+        _file(model["dvc"], "Model"),
+        f"- {cardsections.number(source['rows'])} rows in the raw data.",
+        "",
+        "### Data validation",
+        "",
+        *_validation(source["validation"]),
         "",
         "## Parameters",
         "",
-        "```yaml",
-        yaml.safe_dump(settings, sort_keys=False).strip(),
-        "```",
+        *_fenced(yaml.safe_dump(data["params"], sort_keys=False).strip(), "yaml"),
         "",
         "## Metrics (held-out test split)",
         "",
-        "| metric | value |",
-        "| --- | ---: |",
-        *(f"| `{key}` | {_value(value)} |" for key, value in sorted(metrics.items())),
+        *cardsections.metrics(data["metrics"], data["slices"]),
+        "",
+        "## Slices",
+        "",
+        *cardsections.slices(data["slices"]),
+        "",
+        "## Explanations",
+        "",
+        *cardsections.explanations(data["explanations"]),
         "",
         "## Software",
         "",
-        "Installed where this model was published (read with `importlib.metadata`)"
-        + (
-            ", beside what `uv.lock` pins (the versions `uv sync --locked` installs); "
-            "⚠️ marks a difference."
-            if pins is not None
-            else "; there is no `uv.lock` to compare them with."
-        ),
+        software,
         "",
-        *versions.table(libraries, pins),
+        *versions.table(libs["installed"], pins),
         "",
-        "## Data validation",
+        "## Approvals",
         "",
-        f"{validation.get('successful', '?')} of {validation.get('evaluated', '?')} expectations "
-        f"met on {rows} rows ({'passed' if validation.get('success') else 'FAILED'}).",
-        "",
-        "## Limitations",
-        "",
-        "- The metrics come from a single held-out split of one data set; expect them to vary "
-        "with another split or seed.",
-        f"- {size_note}; do not read the metrics as a guarantee on other data.",
-        "- Check new data for drift against the training data (run the validation suite on it) "
-        "before reusing the model; retrain when it no longer fits.",
-        "- Permutation importance reflects this model on the test split, not causal effects.",
+        *cardsections.approvals(data["approvals"]),
         "",
         "## Get the exact data and model",
         "",
-        "```bash",
-        f"git checkout {commit} && dvc pull   # or: git checkout {tag} && dvc pull",
-        "dvc repro   # rebuilds what the DVC remote does not hold",
-        "```",
+        *_fenced(
+            f"git checkout {tag} && dvc pull   # code, data and model of this release\n"
+            "dvc repro   # rebuilds what the DVC remote does not hold",
+            "bash",
+        ),
     ]
-    return "\n".join(lines) + "\n"
+    return cardfront.render(data) + "\n" + "\n".join(lines) + "\n"
 
 
-def from_project(name: str, version: str, commit: str, model_path: str) -> str:
-    """The card, from the files of the project in the current folder."""
-    lock = Path("dvc.lock")
-    return render(
+def from_project(
+    name: str, version: str, commit: str, model_path: str, gh: GitHub | None = None
+) -> Card:
+    """The card of the project in the current folder; ``gh``: the client that reads the
+    run's approvals (None: none read)."""
+    data = carddata.collect(
         name=name,
         version=version,
         commit=commit,
-        description=tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))
-        .get("project", {})
-        .get("description", ""),
-        params=yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8")) or {},
-        metrics=common.read_json("reports/metrics.json"),
-        validation=common.read_json("reports/validation.json"),
-        lock=yaml.safe_load(lock.read_text(encoding="utf-8")) if lock.is_file() else None,
         model_path=model_path,
-        libraries=versions.installed(),
-        pins=versions.locked("uv.lock"),
+        approvals=approvals.collect(gh),
     )
+    return Card(render(data), data)

@@ -10,8 +10,8 @@ outputs: worktree.py), when data validation passed and no metric under `compare.
 worse than in the champion (the highest release that is neither a draft nor a pre-release:
 champion.py) beyond its tolerance. Order: checks (a DVC remote folder missing here stops the
 publish before any call to GitHub), `dvc push`, then the release converges (releasing.py): a
-draft, its assets (model, metrics.json, MODEL_CARD.md, and lineage.json for
-`<package>.serve --release`) uploaded and checked, the annotated tag, and only then public.
+draft, its assets (model, metrics.json, MODEL_CARD.md and model_card.json, and lineage.json
+for `<package>.serve --release`) uploaded and checked, the annotated tag, and only then public.
 A run that stopped anywhere is finished by running it again on the same commit.
 """
 
@@ -79,12 +79,13 @@ def regressions(gh: GitHub, published: dict | None, metrics: dict, rules: dict) 
     return [f"{gate.describe(rows[name])} against {tag}" for name in result["regressions"]]
 
 
-def assets(model: str, card: str, tag: str, sha: str) -> dict[str, bytes]:
+def assets(model: str, card: modelcard.Card, tag: str, sha: str) -> dict[str, bytes]:
     record = lineage.collect(model, release=tag, commit=sha)  # read by `<package>.serve`
     return {
         Path(model).name: Path(model).read_bytes(),
         "metrics.json": METRICS.read_bytes(),
-        "MODEL_CARD.md": card.encode("utf-8"),
+        "MODEL_CARD.md": card.markdown.encode("utf-8"),
+        "model_card.json": card.json_bytes(),
         "lineage.json": (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
     }
 
@@ -109,8 +110,8 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
     metrics, validation = inputs(model)
     rules = common.load_params("compare").get("metrics", {})
 
-    def card(version: str) -> str:
-        return modelcard.from_project(name, version, sha, model)
+    def card(version: str) -> modelcard.Card:
+        return modelcard.from_project(name, version, sha, model, gh)
 
     registry = Registry(gh, name)
     existing = registry.release_at(sha)
@@ -136,13 +137,14 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
         raise common.UserError(f"commit {sha[:7]} is not on GitHub; `git push` first") from None
     against = f"no metric worse than {published['tag_name']}" if published else "first version"
     if dry_run:
-        print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, draft, 4 assets, tag")
+        print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, draft, 5 assets, tag")
         return 0
     code = remote.sync("push")
     if code:
         return code
-    body = card(version)
-    release = releasing.publish(gh, registry, tag, sha, assets(model, body, tag, sha), body)
+    made = card(version)
+    files = assets(model, made, tag, sha)
+    release = releasing.publish(gh, registry, tag, sha, files, made.markdown)
     print(f"published {tag} at {sha[:7]} ({against}): {release.get('html_url', '')}")
     return 0
 

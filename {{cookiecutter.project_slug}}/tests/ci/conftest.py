@@ -48,6 +48,7 @@ class FakeGitHub:
         self.tags: dict[str, dict] = {}  # tag object sha -> tag object
         self.refs: dict[str, dict] = {}  # "refs/tags/x" -> {"type", "sha"}
         self.assets: dict[int, bytes] = {}
+        self.approvals: dict[int, list[dict]] = {}  # run id -> its environment reviews
         self.per_page = 2
         self.failures: list = []
         self.lose: dict[str, int] = {}
@@ -118,6 +119,10 @@ class FakeGitHub:
             (rf"GET {repo}/git/tags/(\w+)", lambda q, d, sha: (200, {}, self.tags[sha])),
             (rf"POST {repo}/git/tags", self.new_tag),
             (rf"GET {repo}/commits/(\w+)", lambda q, d, sha: (200, {}, {"sha": sha})),
+            (
+                rf"GET {repo}/actions/runs/(\d+)/approvals",
+                lambda q, d, run: (200, {}, self.approvals.get(int(run), [])),
+            ),
         ]
 
     def page(self, items: list, query: dict, path: str):
@@ -276,7 +281,7 @@ def fake_github(monkeypatch):
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    for name in ("GITHUB_STEP_SUMMARY", "PR_NUMBER", "COMMENT_AUTHOR"):
+    for name in ("GITHUB_STEP_SUMMARY", "PR_NUMBER", "COMMENT_AUTHOR", "GITHUB_RUN_ID"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GITHUB_API_URL", fake.url)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)

@@ -1,6 +1,5 @@
 import hashlib
 import json
-import platform
 from importlib import metadata
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import modelcard, publish, versions
+from {{ cookiecutter.package_name }}_ci import publish
 from {{ cookiecutter.package_name }}_ci.github import GitHub
 from {{ cookiecutter.package_name }}_ci.releases import next_version, version_of
 
@@ -71,7 +70,7 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     rid = fake_github.releases[0]["id"]
     assert [(m, p.split("?")[0]) for m, p in fake_github.writes] == [
         ("POST", "/repos/owner/repo/releases"),  # a draft
-        *[("POST", f"/uploads/repos/owner/repo/releases/{rid}/assets")] * 4,
+        *[("POST", f"/uploads/repos/owner/repo/releases/{rid}/assets")] * 5,
         ("POST", "/repos/owner/repo/git/tags"),
         ("POST", "/repos/owner/repo/git/refs"),
         ("PATCH", f"/repos/owner/repo/releases/{rid}"),  # public once complete
@@ -86,7 +85,8 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     assert release["tag_name"] == "model@v0.1.0"
     assert release["target_commitish"] == sha
     assert release["name"] == "model v0.1.0"
-    assert release["body"].startswith("# model v0.1.0")
+    assert release["body"].startswith("---\n")  # the model card's front matter
+    assert "\n# model v0.1.0\n" in release["body"]
     assert "Sorts flowers." in release["body"]
     assert f"| scikit-learn | {metadata.version('scikit-learn')} |" in release["body"]
     assets = {a["name"]: fake_github.assets[a["id"]] for a in release["assets"]}
@@ -117,6 +117,7 @@ def test_rerun_uploads_only_missing_assets(project, fake_github):
         "lineage.json",
         "metrics.json",
         "model.joblib",
+        "model_card.json",
     ]
 
 
@@ -172,7 +173,7 @@ def test_failed_validation_stops_before_any_call(project, fake_github, capsys):
     assert fake_github.log == []
 
 
-NAMES = ["MODEL_CARD.md", "lineage.json", "metrics.json", "model.joblib"]
+NAMES = ["MODEL_CARD.md", "lineage.json", "metrics.json", "model.joblib", "model_card.json"]
 WRITES = ["release", "upload", "tag", "ref", "patch"]
 
 
@@ -349,86 +350,3 @@ def test_next_version():
     assert next_version([]) == (0, 1, 0)
     assert next_version([(0, 1, 0), (0, 1, 9), (0, 1, 10)]) == (0, 1, 11)
     assert next_version([(0, 2, 0), (0, 1, 10)]) == (0, 2, 1)
-
-
-def test_model_card(params):
-    card = modelcard.render(
-        name="model",
-        version="v0.1.3",
-        commit="f" * 40,
-        description="Predicts things.",
-        params=params,
-        metrics={"f1_macro": 0.912345, "roc_auc": None},
-        validation=VALIDATION,
-        lock=LOCK,
-        model_path="models/model.joblib",
-        libraries={"Python": "3.12.4", "scikit-learn": "1.6.1", "pandas": None},
-        pins={"python": ">=3.12", "scikit-learn": "1.6.1"},
-    )
-    assert card.startswith("# model v0.1.3\n")
-    assert "Predicts things." in card
-    assert f"`{params['ingest']['target']}`" in card
-    assert str(params["ingest"]["source"]) in card
-    for md5 in ("a" * 32, "b" * 32 + ".dir", "c" * 32):
-        assert md5 in card
-    assert "150 rows" in card
-    assert "3 of 3 expectations met" in card
-    assert "| `f1_macro` | 0.9123 |" in card
-    assert "| `roc_auc` | — |" in card
-    assert yaml.safe_load(card.split("```yaml\n")[1].split("```")[0]) == {
-        "prepare": params["prepare"],
-        "train": params["train"],
-    }
-    assert "## Limitations" in card
-    assert f"git checkout {'f' * 40} && dvc pull" in card
-    software = card.split("## Software\n")[1].split("\n## ")[0]
-    assert "| package | installed | uv.lock |" in software
-    assert "| Python | 3.12.4 | >=3.12 |" in software
-    assert "| scikit-learn | 1.6.1 | 1.6.1 |" in software
-    assert "| pandas | not installed ⚠️ | not locked |" in software
-
-
-LIBRARIES = ["scikit-learn", "pandas", "numpy", "great-expectations", "dvc", "joblib", "pyarrow"]
-UV_LOCK = """version = 1
-requires-python = ">=3.11"
-
-[[package]]
-name = "scikit-learn"
-version = "{sklearn}"
-
-[[package]]
-name = "great-expectations"
-version = "0.0.1"
-
-[[package]]
-name = "numpy"
-version = "{numpy}"
-"""
-
-
-def test_installed_versions_are_the_running_ones():
-    found = versions.installed()
-    assert list(found) == ["Python", *LIBRARIES]
-    assert found["Python"] == platform.python_version()
-    for name in LIBRARIES:
-        assert found[name] == metadata.version(name)
-    assert versions.installed(("no-such-library-here",))["no-such-library-here"] is None
-
-
-def test_card_of_a_project_records_installed_and_locked_versions(project, fake_github):
-    project(0)
-    sklearn, numpy = metadata.version("scikit-learn"), metadata.version("numpy")
-    card = modelcard.from_project("model", "v0.1.0", "f" * 40, "models/model.joblib")
-    assert "there is no `uv.lock` to compare them with" in card
-    assert f"| scikit-learn | {sklearn} |" in card
-    with open("uv.lock", "w", encoding="utf-8") as lock:
-        lock.write(UV_LOCK.format(sklearn=sklearn, numpy=numpy))
-    card = modelcard.from_project("model", "v0.1.0", "f" * 40, "models/model.joblib")
-    software = card.split("## Software\n")[1].split("\n## ")[0]
-    assert "`uv sync --locked`" in software
-    assert f"| Python | {platform.python_version()} | >=3.11 |" in software
-    assert f"| scikit-learn | {sklearn} | {sklearn} |" in software
-    assert f"| numpy | {numpy} | {numpy} |" in software
-    great = metadata.version("great-expectations")
-    assert f"| great-expectations | {great} ⚠️ | 0.0.1 |" in software
-    assert f"| pandas | {metadata.version('pandas')} ⚠️ | not locked |" in software
