@@ -141,7 +141,11 @@ class FakeGitHub:
         # Issues (numbered with pull requests, as on GitHub) and workflow dispatches.
         self.issues: dict[int, dict] = {}
         self.dispatches: list[dict] = []
+        # Environment reviews of workflow runs: {run id: [GitHub's environment approvals]}.
+        # The fake keeps no runs, so a run it was told nothing about has no reviews.
+        self.approvals: dict[int, list[dict]] = {}
         routes += [
+            ("GET", rf"{api}/actions/runs/(\d+)/approvals", self._run_approvals),
             ("GET", rf"{api}/issues", self._list_issues),
             ("POST", rf"{api}/issues", self._create_issue),
             ("GET|PATCH", rf"{api}/issues/(\d+)", self._issue),
@@ -753,6 +757,35 @@ class FakeGitHub:
             issue["updated_at"] = self._now()
             issue["closed_at"] = issue["updated_at"] if issue["state"] == "closed" else None
         return 200, self._issue_json(issue), {}
+
+    def add_approval(
+        self,
+        run_id: int,
+        login: str,
+        comment: str = "",
+        *,
+        state: str = "approved",
+        environment: str = "model-release",
+    ) -> dict:
+        """``login``'s review of ``environment`` in run ``run_id``, shaped as GitHub lists it
+        (`GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals`)."""
+        with self._lock:
+            now, eid = self._now(), zlib.crc32(environment.encode())
+            env = {"id": eid, "node_id": f"EN_{eid}", "name": environment}
+            env.update(
+                url=f"{self.url}/repos/{self.repo}/environments/{quote(environment)}",
+                html_url=f"https://github.com/{self.repo}/deployments/activity_log"
+                f"?environments_filter={quote(environment)}",
+                created_at=now,
+                updated_at=now,
+            )
+            review = {"environments": [env], "state": state, "comment": comment}
+            review["user"] = self._user(login)
+            self.approvals.setdefault(int(run_id), []).append(review)
+            return review
+
+    def _run_approvals(self, req, run_id: str) -> tuple:
+        return 200, self.approvals.get(int(run_id), []), {}
 
     def _dispatch_workflow(self, req, workflow: str) -> tuple:
         data = req.data if isinstance(req.data, dict) else {}

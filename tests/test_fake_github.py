@@ -540,3 +540,30 @@ def test_fail_write_breaks_the_nth_write_of_a_kind(gh):
     assert call(upload, "POST", data=b"xyz", headers=headers).status == 422
     with pytest.raises(ValueError, match="unknown kind of write"):
         gh.fail_write("nonsense")
+
+
+def test_run_approvals_list_the_environment_reviews_of_a_run(gh):
+    assert call(api(gh, "/actions/runs/1/approvals")).body == []
+    gh.add_approval(1, "octocat", "Ship it")
+    gh.add_approval(1, "hubot", "Not yet", state="rejected", environment="staging")
+    response = call(api(gh, "/actions/runs/1/approvals"))
+    assert response.status == 200
+    first, second = response.body
+    assert (first["user"]["login"], first["state"], first["comment"]) == (
+        "octocat",
+        "approved",
+        "Ship it",
+    )
+    assert [e["name"] for e in first["environments"]] == ["model-release"]
+    assert set(first["environments"][0]) == {
+        "id",
+        "node_id",
+        "name",
+        "url",
+        "html_url",
+        "created_at",
+        "updated_at",
+    }
+    assert (second["state"], second["environments"][0]["name"]) == ("rejected", "staging")
+    assert call(api(gh, "/actions/runs/2/approvals")).body == []
+    assert call(api(gh, "/actions/runs/1/approvals"), token=None).status == 401

@@ -209,7 +209,13 @@ def test_push_to_main_tests_trains_and_publishes(project):
 
     tag = "model@v0.1.0"
     assets = released_assets(project, tag)
-    assert set(assets) == {"model.joblib", "metrics.json", "MODEL_CARD.md", "lineage.json"}
+    assert set(assets) == {
+        "model.joblib",
+        "metrics.json",
+        "MODEL_CARD.md",
+        "model_card.json",
+        "lineage.json",
+    }
     metrics = json.loads(assets["metrics.json"])
     assert metrics["balanced_accuracy"] > 0.8
     card = assets["MODEL_CARD.md"].decode()

@@ -14,11 +14,11 @@ import json
 import subprocess
 
 import pytest
-from test_workflows import CiProject, report, succeeded
+from test_workflows import CiProject, released_assets, report, succeeded
 
 pytestmark = pytest.mark.slow
 
-NAMES = ["MODEL_CARD.md", "lineage.json", "metrics.json", "model.joblib"]
+NAMES = ["MODEL_CARD.md", "lineage.json", "metrics.json", "model.joblib", "model_card.json"]
 PUBLISH = ("workflow_dispatch", "-W", ".github/workflows/publish.yml")
 # (kind of write, which one of that kind fails) in the order a publish makes them
 STEPS = [("release", 1), ("upload", 2), ("tag", 1), ("ref", 1), ("patch", 1)]
@@ -56,6 +56,20 @@ def assert_converged(ci: CiProject, commits: dict[str, str]) -> None:
     assert remote_tags(ci) == commits
 
 
+def assert_card_approvals(ci: CiProject, tag: str, status: str, reviewers: list[str]) -> None:
+    """The release's model card and its sidecar record the run's environment reviews."""
+    assets = released_assets(ci, tag)
+    card = json.loads(assets["model_card.json"])
+    assert card["model"]["tag"] == tag
+    assert card["approvals"]["status"] == status
+    assert [r["reviewer"] for r in card["approvals"]["reviews"]] == reviewers
+    assert card["approvals"]["run"]["url"] == f"https://github.com/{ci.repo}/actions/runs/1"
+    text = assets["MODEL_CARD.md"].decode()
+    assert text.startswith("---\nlicense: ")
+    for reviewer in reviewers:
+        assert f"| `{reviewer}` | `approved` |" in text
+
+
 @pytest.fixture
 def ci(tmp_path):
     project = CiProject(tmp_path)
@@ -81,10 +95,12 @@ def test_a_publish_failing_at_each_write_converges_on_the_next_run(ci):
     assert [r["draft"] for r in ci.fake.releases] == [True]  # complete, tagged, not public
     assert remote_tags(ci) == {"model@v0.1.0": head}
 
+    ci.fake.add_approval(1, "release-manager", "Metrics checked")  # act's run id is 1
     result = ci.act(*PUBLISH, label="publish again")
     assert result.returncode == 0, report(result)
     assert "published model@v0.1.0" in result.stdout
     assert_converged(ci, {"model@v0.1.0": head})
+    assert_card_approvals(ci, "model@v0.1.0", "approved", ["release-manager"])
 
     # A second version, while GitHub loses its reply to every kind of write once.
     with (ci.root / "README.md").open("a", encoding="utf-8") as readme:
@@ -98,6 +114,7 @@ def test_a_publish_failing_at_each_write_converges_on_the_next_run(ci):
     assert result.returncode == 0, report(result)
     assert all(fault["left"] == 0 for fault in ci.fake.faults)
     assert_converged(ci, {"model@v0.1.0": head, "model@v0.1.1": second})
+    assert_card_approvals(ci, "model@v0.1.1", "no required reviewers", [])
 
 
 def test_manual_publish_from_a_branch_or_without_its_dvc_remote_is_refused(ci):
