@@ -36,7 +36,7 @@ def _fenced(text: str, lang: str = "") -> list[str]:
 def _file(entry: dict[str, Any] | None, what: str) -> str:
     if not entry:
         return f"- {what}: not in dvc.lock (run `dvc repro` and commit dvc.lock)."
-    return f"- {what} {code(entry.get('path'))}: DVC hash {code(entry.get('md5'))} (dvc.lock)."
+    return f"- {what} {code(entry.get('path'))}: DVC md5 {code(entry.get('md5'))} (dvc.lock)."
 
 
 def _intended(found: dict[str, Any]) -> list[str]:

@@ -162,8 +162,8 @@ def test_card_has_every_section_and_the_data_lineage(card_project, params):
     assert "Sorts flowers." in body
     data = section(body, "Training data")
     assert f"`{params['ingest']['source']}`" in data
-    assert f"- Raw data `data/raw/data.csv`: DVC hash `{'a' * 32}`" in data
-    assert f"- Train and test splits `data/prepared`: DVC hash `{'b' * 32}.dir`" in data
+    assert f"- Raw data `data/raw/data.csv`: DVC md5 `{'a' * 32}`" in data
+    assert f"- Train and test splits `data/prepared`: DVC md5 `{'b' * 32}.dir`" in data
     assert f"`{'c' * 32}`" in data
     assert "150 rows" in data
     assert "3 of 3 expectations met on 150 rows (passed" in data
