@@ -46,7 +46,8 @@ def _flat(metrics: Any, prefix: str = "") -> dict[str, Any]:
 
 def metric_rows(metrics: Any, slices: dict | None) -> list[dict[str, Any]]:
     """Each metric with its interval from slices.json's `overall`, when there is one."""
-    overall = (slices or {}).get("overall") or {}
+    overall = (slices or {}).get("overall")
+    overall = overall if isinstance(overall, dict) else {}
     rows = []
     for name, value in sorted(_flat(metrics).items()):
         interval = overall.get(name) if isinstance(overall.get(name), dict) else {}
@@ -56,12 +57,22 @@ def metric_rows(metrics: Any, slices: dict | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _optional_json(path: Path) -> dict[str, Any] | None:
+def _objects(items: Any) -> bool:
+    return isinstance(items, list) and all(isinstance(item, dict) for item in items)
+
+
+def _optional_json(path: Path, lists: tuple[str, ...]) -> dict[str, Any] | None:
+    """The JSON object in ``path``, whose ``lists`` are lists of objects; None without it."""
     if not path.is_file():
         return None
     found = common.read_json(path)
-    if not isinstance(found, dict):
-        raise common.UserError(f"{path} holds no JSON object; run `dvc repro` to rewrite it")
+    bad = "holds no JSON object" if not isinstance(found, dict) else None
+    for key in lists if bad is None else ():
+        items = found.get(key) or []
+        if not _objects(items) or not all(_objects(i.get("values") or []) for i in items):
+            bad = f"has a `{key}` that is not a list of objects"
+    if bad:
+        raise common.UserError(f"{path} {bad}; run `dvc repro` to write it again")
     return found
 
 
@@ -90,7 +101,7 @@ def collect(
     lock_file = Path("dvc.lock")
     lock = yaml.safe_load(lock_file.read_text(encoding="utf-8")) if lock_file.is_file() else None
     validation = common.read_json("reports/validation.json")
-    slices = _optional_json(SLICES)
+    slices = _optional_json(SLICES, ("slices",))
     intended = INTENDED_USE.read_text(encoding="utf-8") if INTENDED_USE.is_file() else None
     return {
         "schema": SCHEMA,
@@ -117,7 +128,7 @@ def collect(
         "params": {key: params[key] for key in ("prepare", "train") if key in params},
         "metrics": metric_rows(common.read_json("reports/metrics.json"), slices),
         "slices": slices,
-        "explanations": _optional_json(EXPLAIN),
+        "explanations": _optional_json(EXPLAIN, ("features", "groups", "partial_dependence")),
         "libraries": {
             "installed": libraries if libraries is not None else versions.installed(),
             "locked": pins if libraries is not None else versions.locked("uv.lock"),

@@ -22,16 +22,29 @@ def number(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def _dict(found: Any) -> dict[str, Any]:
+    return found if isinstance(found, dict) else {}
+
+
+def _list(found: Any) -> list[Any]:
+    return found if isinstance(found, list) else []
+
+
+def level(found: dict[str, Any] | None) -> str:
+    """The intervals' confidence level, as a percentage."""
+    value = (found or {}).get("confidence", 0.95)
+    return f"{value:.0%}" if isinstance(value, float | int) else code(value, 20)
+
+
 def interval(found: dict[str, Any] | None) -> str:
-    if not found or found.get("low") is None or found.get("high") is None:
+    if not isinstance(found, dict) or found.get("low") is None or found.get("high") is None:
         return NOT_COMPUTED
     return f"[{number(found['low'])}, {number(found['high'])}]"
 
 
 def metrics(rows: list[dict[str, Any]], slices: dict[str, Any] | None) -> list[str]:
-    level = f"{(slices or {}).get('confidence', 0.95):.0%}"
     note = (
-        f"Intervals: {level} bootstrap, {number(slices.get('resamples'))} resamples of the "
+        f"Intervals: {level(slices)} bootstrap, {number(slices.get('resamples'))} resamples of the "
         "test split (reports/slices.json)."
         if slices
         else f"Intervals: {NOT_COMPUTED} (the evaluate stage wrote no reports/slices.json)."
@@ -46,26 +59,29 @@ def slices(found: dict[str, Any] | None) -> list[str]:
         return [f"Slices: {NOT_COMPUTED} (the evaluate stage wrote no reports/slices.json)."]
     least = found.get("min_size", "?")
     lines = [
-        f"Metrics on each value of a column of the test split, {found.get('confidence', 0.95):.0%} "
+        f"Metrics on each value of a column of the test split, {level(found)} "
         f"intervals. A slice of fewer than {number(least)} rows is shown but not judged.",
     ]
     for group in found.get("slices") or []:
         binning = f" (binned: {code(group['binning'])})" if group.get("binning") else ""
         values = group.get("values") or []
-        names = sorted({m for v in values for m in (v.get("metrics") or {})})
+        names = sorted({str(m) for v in values for m in _dict(v.get("metrics"))})
         lines += ["", f"### {code(group.get('column'))}{binning}", ""]
         lines += ["| value | rows | " + " | ".join(code(n) for n in names) + " |"]
         lines += ["| --- | ---: |" + " --- |" * len(names)]
         for value in values:
-            cells = [_cell((value.get("metrics") or {}).get(n)) for n in names]
+            cells = [_cell(_dict(value.get("metrics")).get(n)) for n in names]
             small = "" if value.get("gated", True) else " (too small to judge)"
             lines.append(
                 f"| {code(value.get('value'))}{small} | {number(value.get('n'))} | "
                 + " | ".join(cells)
                 + " |"
             )
-        for metric, gap in sorted((group.get("gaps") or {}).items()):
-            pair = gap.get("between") or ["?", "?"]
+        gaps = _dict(group.get("gaps"))
+        for metric in sorted(m for m, g in gaps.items() if isinstance(g, dict)):
+            gap = gaps[metric]
+            pair = gap.get("between") if isinstance(gap.get("between"), list) else []
+            pair = pair or ["?"]
             lines.append(
                 f"\nLargest gap in {code(metric)}: {number(gap.get('value'))} {interval(gap)}, "
                 f"between {code(pair[0])} and {code(pair[-1])}."
@@ -74,7 +90,9 @@ def slices(found: dict[str, Any] | None) -> list[str]:
 
 
 def _cell(found: dict[str, Any] | None) -> str:
-    return "—" if not found else f"{number(found.get('value'))} {interval(found)}"
+    if not isinstance(found, dict):
+        return "—"
+    return f"{number(found.get('value'))} {interval(found)}"
 
 
 def explanations(found: dict[str, Any] | None) -> list[str]:
@@ -95,11 +113,11 @@ def explanations(found: dict[str, Any] | None) -> list[str]:
         lines += ["", "Correlated columns shuffled together, so they do not share the credit:", ""]
         lines += ["| group | members | importance |", "| --- | --- | ---: |"]
         for group in found["groups"]:
-            members = ", ".join(code(m, 30) for m in group.get("members") or [])
+            members = ", ".join(code(m, 30) for m in _list(group.get("members")))
             lines.append(f"| {code(group.get('group'))} | {members} | {_spread(group)} |")
     for curve in found.get("partial_dependence") or []:
-        average = [v for v in curve.get("average") or [] if isinstance(v, int | float)]
-        grid = curve.get("grid") or []
+        average = [v for v in _list(curve.get("average")) if isinstance(v, int | float)]
+        grid = _list(curve.get("grid"))
         if average and grid:
             which = f" (class {code(curve['class'])})" if curve.get("class") is not None else ""
             lines.append(

@@ -139,11 +139,11 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
     if dry_run:
         print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, draft, 5 assets, tag")
         return 0
+    made = card(version)  # before the push: a report the card cannot read stops here
+    files = assets(model, made, tag, sha)
     code = remote.sync("push")
     if code:
         return code
-    made = card(version)
-    files = assets(model, made, tag, sha)
     release = releasing.publish(gh, registry, tag, sha, files, made.markdown)
     print(f"published {tag} at {sha[:7]} ({against}): {release.get('html_url', '')}")
     return 0

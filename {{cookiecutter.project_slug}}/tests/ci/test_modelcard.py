@@ -206,6 +206,33 @@ def test_absent_slices_and_explanations_are_not_computed(card_project):
     assert [row["low"] for row in card.data["metrics"]] == [None, None]
 
 
+@pytest.mark.parametrize(
+    ("path", "content", "problem"),
+    [
+        (carddata.SLICES, [1, 2], "holds no JSON object"),
+        (carddata.SLICES, {"slices": {"column": "a"}}, "has a `slices` that is not a list"),
+        (carddata.SLICES, {"slices": [{"values": [3]}]}, "has a `slices` that is not a list"),
+        (carddata.EXPLAIN, {"features": ["a"]}, "has a `features` that is not a list"),
+    ],
+)
+def test_a_report_of_the_wrong_shape_is_one_line(card_project, path, content, problem):
+    with pytest.raises(common.UserError, match=f"{path} {problem}"):
+        card_project(**{"slices" if path == carddata.SLICES else "explain": content})
+
+
+def test_odd_values_in_the_reports_are_shown_not_fatal(card_project):
+    slices = {
+        "confidence": "high",
+        "overall": [],
+        "slices": [{"column": "a", "values": [{"value": 1, "metrics": []}], "gaps": {"f1": 3}}],
+    }
+    explain = {"features": [{"feature": "a"}], "partial_dependence": [{"average": 2}]}
+    _, body = split(card_project(slices, explain))
+    assert "| `f1_macro` | 0.9123 | not computed |" in body
+    assert "`high` intervals" in body
+    assert "| `a` | — |" in body
+
+
 def test_intended_use_is_carried_verbatim_or_asked_for(card_project):
     _, body = split(card_project())
     assert "Not written yet: describe it in `docs/model_card/intended_use.md`" in body
@@ -332,12 +359,17 @@ def test_installed_versions_are_the_running_ones():
     assert versions.installed(("no-such-library-here",))["no-such-library-here"] is None
 
 
-def test_publish_attaches_the_card_and_its_sidecar(card_project, commit, fake_github, monkeypatch):
-    card_project(SLICES)
+def publishable(commit) -> str:
+    """Make the folder a project publish accepts (with the card's files); returns HEAD."""
     dvc_yaml = {"artifacts": {"model": {"path": "models/model.joblib", "type": "model"}}}
     common.ensure_parent("dvc.yaml").write_text(yaml.safe_dump(dvc_yaml), encoding="utf-8")
     common.ensure_parent("models/model.joblib").write_bytes(b"model")
-    sha = commit("a model")
+    return commit("a model")
+
+
+def test_publish_attaches_the_card_and_its_sidecar(card_project, commit, fake_github, monkeypatch):
+    card_project(SLICES)
+    sha = publishable(commit)
     fake_github.approvals[77] = APPROVED[:1]
     for key, value in RUN_ENV.items():
         monkeypatch.setenv(key, value)
@@ -351,3 +383,18 @@ def test_publish_attaches_the_card_and_its_sidecar(card_project, commit, fake_gi
     assert [r["reviewer"] for r in sidecar["approvals"]["reviews"]] == ["octocat"]
     front = yaml.safe_load(release["body"][4:].split("\n---\n", 1)[0])
     assert front == cardfront.metadata(sidecar)
+
+
+def test_publish_stops_before_any_write_on_a_report_the_card_cannot_read(
+    card_project, commit, fake_github, capsys
+):
+    card_project()
+    common.write_json(carddata.EXPLAIN, {"features": {"a": 1}})
+    publishable(commit)
+    assert publish.main([]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "error: reports/explain.json has a `features` that is not a list of objects; run "
+        "`dvc repro` to write it again"
+    ]
+    assert fake_github.writes == []
