@@ -63,7 +63,7 @@ def assert_card_approvals(ci: CiProject, tag: str, status: str, reviewers: list[
     assert card["model"]["tag"] == tag
     assert card["approvals"]["status"] == status
     assert [r["reviewer"] for r in card["approvals"]["reviews"]] == reviewers
-    assert card["approvals"]["run"]["url"] == f"https://github.com/{ci.repo}/actions/runs/1"
+    assert card["approvals"]["run"]["url"].endswith(f"/{ci.repo}/actions/runs/1")
     text = assets["MODEL_CARD.md"].decode()
     assert text.startswith("---\nlicense: ")
     for reviewer in reviewers:
