@@ -147,6 +147,11 @@ class FakeGitHub:
             ("GET|PATCH", rf"{api}/issues/(\d+)", self._issue),
             ("POST", rf"{api}/actions/workflows/([^/]+)/dispatches", self._dispatch_workflow),
         ]
+        # The reviews of a run's deployments (the Promote workflow's approvals).
+        self.promotion_reviews: list[dict] = []
+        routes += [
+            ("GET", rf"{api}/actions/runs/(\d+)/approvals", self._promotion_reviews),
+        ]
         self._routes = [(m.split("|"), re.compile(p, re.I), h) for m, p, h in routes]
 
     def start(self) -> FakeGitHub:
@@ -760,3 +765,32 @@ class FakeGitHub:
             return _invalid("WorkflowDispatch", "ref")
         self.dispatches.append({"workflow": workflow, "ref": data["ref"]})
         return 204, None, {}
+
+    def add_promotion_review(
+        self, login: str, environment: str, comment: str = "", state: str = "approved"
+    ) -> dict:
+        """A reviewer's answer to the deployment of ``environment``, for every run (GitHub's
+        shape: GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals)."""
+        env_id = zlib.crc32(environment.encode())
+        review = {
+            "state": state,
+            "comment": comment,
+            "environments": [
+                {
+                    "id": env_id,
+                    "node_id": f"EN_{env_id}",
+                    "name": environment,
+                    "url": f"{self.url}/repos/{self.repo}/environments/{environment}",
+                    "html_url": f"https://github.com/{self.repo}/deployments/activity_log"
+                    f"?environments_filter={environment}",
+                    "created_at": self._now(),
+                    "updated_at": self._now(),
+                }
+            ],
+            "user": self._user(login),
+        }
+        self.promotion_reviews.append(review)
+        return review
+
+    def _promotion_reviews(self, req, run_id: str) -> tuple:
+        return 200, self.promotion_reviews, {}
