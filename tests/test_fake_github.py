@@ -540,3 +540,37 @@ def test_fail_write_breaks_the_nth_write_of_a_kind(gh):
     assert call(upload, "POST", data=b"xyz", headers=headers).status == 422
     with pytest.raises(ValueError, match="unknown kind of write"):
         gh.fail_write("nonsense")
+
+
+def test_a_tag_pushed_with_git_reads_back_like_one_made_through_the_api(tmp_path):
+    work, bare = tmp_path / "work", tmp_path / "origin.git"
+    git("init", "-q", "-b", "main", str(work))
+    git("commit", "-q", "--allow-empty", "-m", "Initial commit", cwd=work)
+    head = git("rev-parse", "HEAD", cwd=work)
+    git("tag", "-a", "model@v0.1.0", "-m", "Publish model@v0.1.0", cwd=work)
+    git("clone", "-q", "--bare", str(work), str(bare))
+    with FakeGitHub(bare_repo=bare) as gh:
+        ref = call(api(gh, "/git/ref/tags/model@v0.1.0")).body["object"]
+        assert ref["type"] == "tag"
+        tag = call(api(gh, f"/git/tags/{ref['sha']}")).body
+        assert (tag["tag"], tag["message"]) == ("model@v0.1.0", "Publish model@v0.1.0\n")
+        assert tag["object"] == {"sha": head, "type": "commit", "url": tag["object"]["url"]}
+        assert tag["tagger"]["name"] == "Tests"
+        assert call(api(gh, f"/git/tags/{'1' * 40}")).status == 404
+
+
+def test_a_runs_approvals_list_each_review_with_its_environments(gh):
+    assert call(api(gh, "/actions/runs/7/approvals")).body == []
+    gh.add_promotion_review("bob", "production", "metrics checked")
+    gh.add_promotion_review("eve", "staging", "no", state="rejected")
+    (bob, eve) = call(api(gh, "/actions/runs/7/approvals")).body
+    assert (bob["state"], bob["comment"], bob["user"]["login"]) == (
+        "approved",
+        "metrics checked",
+        "bob",
+    )
+    assert [env["name"] for env in bob["environments"]] == ["production"]
+    assert set(bob["environments"][0]) == {
+        "id", "node_id", "name", "url", "html_url", "created_at", "updated_at"
+    }  # fmt: skip
+    assert eve["state"] == "rejected"

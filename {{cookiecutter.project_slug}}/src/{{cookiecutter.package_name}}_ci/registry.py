@@ -40,7 +40,7 @@ def listing(found: list[Promotion]) -> list[dict]:
 
 def table(rows: list[dict], columns: list[str]) -> str:
     shown = [[str(row[c] if row[c] is not None else "-") for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in shown)) for i, c in enumerate(columns)]
+    widths = [max([len(c), *(len(r[i]) for r in shown)]) for i, c in enumerate(columns)]
     lines = [columns, *shown]
     return "\n".join(
         "  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in lines

@@ -189,6 +189,11 @@ def test_registry_resolves_a_stage_quickly_among_thousands_of_tags(git, commit, 
     """3,000 versions and 3,000 promotions, made with one `git fast-import`."""
     Path("README.md").write_text("A model.\n", encoding="utf-8")
     sha = commit("First")
+    assert registry.main([]) == 0  # nothing promoted yet: each stage shows it
+    assert capsys.readouterr().out.splitlines()[1:] == ["staging     -        -    0",
+                                                        "production  -        -    0"]  # fmt: skip
+    assert registry.main(["--stage", "production"]) == 1
+    assert capsys.readouterr().err == "error: production holds no version of model\n"
     count, lines = 3000, []
     for n in range(1, count + 1):
         for name in (f"model@v1.0.{n}", f"model#{'production' if n % 2 else 'staging'}#{n}"):
