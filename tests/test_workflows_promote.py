@@ -5,7 +5,9 @@ straight to production is refused in one line, and so is a version published fro
 that is not on main; nothing is written. Promoting to staging, then to production, creates
 each stage tag through the REST API (a tag object, then its ref), with who started the run,
 who approved it and the run's URL in its message; a rollback is one more tag. `gto show` and
-the project's registry read the result from a clone of the repository.
+the project's registry read the result from a clone of the repository. (The workflow's
+checkout clones the local project, so the test fetches the new tags into it after each run,
+as a developer's `git fetch --tags` would.)
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ def promote(ci: CiProject, version: str, stage: str) -> subprocess.CompletedProc
     payload = {"inputs": inputs, "repository": {"full_name": ci.repo, "default_branch": "main"}}
     args = [arg for name, value in inputs.items() for arg in ("--input", f"{name}={value}")]
     label = f"promote {version} to {stage}"
-    return ci.act(*PROMOTE, *args, "--actor", "alice", payload=payload, label=label)
+    result = ci.act(*PROMOTE, *args, "--actor", "alice", payload=payload, label=label)
+    ci.git("fetch", "-q", "--tags", "origin")  # the next run checks out this repository
+    return result
 
 
 def refusal(ci: CiProject, result: subprocess.CompletedProcess) -> str:
