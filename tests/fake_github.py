@@ -573,7 +573,31 @@ class FakeGitHub:
         return 201, self.tags[sha], {"Location": self.tags[sha]["url"]}
 
     def _get_tag(self, req, sha: str) -> tuple:
+        if sha not in self.tags and self.bare_repo is not None:
+            self._pushed_tag(sha)
         return (200, self.tags[sha], {}) if sha in self.tags else _error(404, "Not Found")
+
+    def _pushed_tag(self, sha: str) -> None:
+        """A tag object pushed with git (not made through the API), read from the repository."""
+        found = self._git("cat-file", "tag", sha)
+        if found.returncode:
+            return
+        head, _, message = found.stdout.partition("\n\n")
+        fields = dict(line.split(" ", 1) for line in head.splitlines())
+        who, _, when = fields["tagger"].rpartition("> ")
+        name, _, email = who.partition(" <")
+        date = datetime.fromtimestamp(int(when.split()[0]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        api, kind, obj = f"{self.url}/repos/{self.repo}/git", fields["type"], fields["object"]
+        self.tags[sha] = {
+            "sha": sha,
+            "node_id": f"TAG_{sha}",
+            "url": f"{api}/tags/{sha}",
+            "tag": fields["tag"],
+            "message": message,
+            "tagger": {"name": name, "email": email, "date": date},
+            "object": {"sha": obj, "type": kind, "url": f"{api}/{kind}s/{obj}"},
+            "verification": {"verified": False, "reason": "unsigned", "signature": None},
+        }
 
     def _ref_json(self, ref: str) -> dict:
         sha, api = self.refs[ref], f"{self.url}/repos/{self.repo}/git"

@@ -567,3 +567,20 @@ def test_run_approvals_list_the_environment_reviews_of_a_run(gh):
     assert (second["state"], second["environments"][0]["name"]) == ("rejected", "staging")
     assert call(api(gh, "/actions/runs/2/approvals")).body == []
     assert call(api(gh, "/actions/runs/1/approvals"), token=None).status == 401
+
+
+def test_a_tag_pushed_with_git_reads_back_like_one_made_through_the_api(tmp_path):
+    work, bare = tmp_path / "work", tmp_path / "origin.git"
+    git("init", "-q", "-b", "main", str(work))
+    git("commit", "-q", "--allow-empty", "-m", "Initial commit", cwd=work)
+    head = git("rev-parse", "HEAD", cwd=work)
+    git("tag", "-a", "model@v0.1.0", "-m", "Publish model@v0.1.0", cwd=work)
+    git("clone", "-q", "--bare", str(work), str(bare))
+    with FakeGitHub(bare_repo=bare) as gh:
+        ref = call(api(gh, "/git/ref/tags/model@v0.1.0")).body["object"]
+        assert ref["type"] == "tag"
+        tag = call(api(gh, f"/git/tags/{ref['sha']}")).body
+        assert (tag["tag"], tag["message"]) == ("model@v0.1.0", "Publish model@v0.1.0\n")
+        assert tag["object"] == {"sha": head, "type": "commit", "url": tag["object"]["url"]}
+        assert tag["tagger"]["name"] == "Tests"
+        assert call(api(gh, f"/git/tags/{'1' * 40}")).status == 404

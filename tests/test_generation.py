@@ -67,6 +67,7 @@ PACKAGE_FILES = [
     "serve.py",
     "service.py",
     "split.py",
+    "stages.py",
     "streams.py",
     "suite.py",
     "train.py",
@@ -93,7 +94,9 @@ CI_PACKAGE_FILES = [
     "mermaid.py",
     "modelcard.py",
     "outcome.py",
+    "promote.py",
     "publish.py",
+    "registry.py",
     "releases.py",
     "releasing.py",
     "remote.py",
@@ -113,6 +116,7 @@ TEST_FILES = [
     "tests/ci/test_markdown.py",
     "tests/ci/test_modelcard.py",
     "tests/ci/test_outcome.py",
+    "tests/ci/test_promote.py",
     "tests/ci/test_publish.py",
     "tests/ci/test_remote.py",
     "tests/ci/test_report.py",
@@ -149,6 +153,7 @@ COMMON_FILES = [
     ".github/act/upload-artifact/action.yml",
     ".github/workflows/monitor.yml",
     ".github/workflows/pipeline.yml",
+    ".github/workflows/promote.yml",
     ".github/workflows/publish.yml",
     ".github/workflows/test.yml",
     ".dvc/.gitignore",
@@ -285,7 +290,13 @@ def test_ruff_passes_on_generated_code(combination):
 def test_workflows_are_valid_and_pass_zizmor(combination):
     result, _ = combination
     workflows = sorted((result.project / ".github" / "workflows").glob("*.yml"))
-    assert [w.name for w in workflows] == ["monitor.yml", "pipeline.yml", "publish.yml", "test.yml"]
+    assert [w.name for w in workflows] == [
+        "monitor.yml",
+        "pipeline.yml",
+        "promote.yml",
+        "publish.yml",
+        "test.yml",
+    ]
     # .github as a whole: the workflows, the act stand-ins' action.yml files, dependabot.yml
     audit_workflows(workflows, result.project / ".github")
     check_dependabot(result.project / ".github" / "dependabot.yml")
@@ -308,6 +319,29 @@ def workflow_jobs(project: Path) -> dict[str, dict]:
         for name, job in yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"].items():
             jobs[f"{path.name}/{name}"] = job
     return jobs
+
+
+def test_promote_writes_only_in_the_environment_named_after_the_stage(combination):
+    result, _ = combination
+    text = (result.project / ".github" / "workflows" / "promote.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    inputs = workflow[True]["workflow_dispatch"]["inputs"]  # YAML 1.1 reads `on` as True
+    assert inputs["stage"]["options"] == ["staging", "production"]
+    writers = {
+        where: job["permissions"]
+        for where, job in workflow_jobs(result.project).items()
+        if "write" in job.get("permissions", {}).values()
+    }
+    assert writers["promote.yml/promote"] == {"contents": "write", "actions": "read"}
+    assert not [w for w in writers if w.startswith("promote.yml/") and w != "promote.yml/promote"]
+    jobs = workflow["jobs"]
+    assert jobs["promote"]["environment"] == "${{ inputs.stage }}"
+    assert jobs["promote"]["needs"] == "check"
+    assert "environment" not in jobs["check"]  # refusals never wait for a reviewer
+    for job in jobs.values():
+        (step,) = [s for s in job["steps"] if "run" in s]
+        assert step["env"]["VERSION"] == "${{ inputs.version }}"
+        assert "${{" not in step["run"]
 
 
 def test_every_workflow_installs_exactly_what_uv_lock_says(combination):

@@ -230,6 +230,7 @@ def test_write_changes_only_the_version_strings_and_opens_one_pull_request(check
         "pyproject.toml",
         f"{SLUG}/.github/workflows/monitor.yml",
         f"{SLUG}/.github/workflows/pipeline.yml",
+        f"{SLUG}/.github/workflows/promote.yml",
         f"{SLUG}/.github/workflows/publish.yml",
         f"{SLUG}/.github/workflows/test.yml",
         ".github/workflows/template-tests.yml",

@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from . import common, lineage
+from . import common, lineage, stages
 
 TAG = re.compile(r"(?P<name>[\w.-]+)@v(?P<version>\d+\.\d+\.\d+)")
 REMOTE = re.compile(r"github\.com[:/](?P<repo>[^/:]+/[^/]+?)(?:\.git)?/?$")
@@ -84,6 +84,25 @@ def asset(repo: str, release: dict[str, Any], name: str) -> tuple[bytes, str | N
     data = get(f"/repos/{repo}/releases/assets/{entry['id']}", accept="application/octet-stream")
     digest = str(entry.get("digest") or "")
     return data, digest.removeprefix("sha256:") if digest.startswith("sha256:") else None
+
+
+def for_stage(stage: str, name: str = "model") -> str:
+    """The version tag ``stage`` holds, from the stage tags in this checkout (stages.py)."""
+    try:
+        found = stages.resolve(stage, name)
+    except OSError as exc:
+        raise common.UserError(f"--stage {stage}: {exc}") from None
+    if found is None:
+        raise common.UserError(
+            f"--stage {stage}: no {name}#{stage}#N tag here holds a version; promote one "
+            f"(Actions > Promote), or `git fetch --tags` to see the latest promotions"
+        )
+    if found.version is None:
+        raise common.UserError(
+            f"--stage {stage}: {found.tag} is on commit {found.commit[:7]}, which has no "
+            f"{name}@vX.Y.Z tag here; `git fetch --tags`"
+        )
+    return found.version
 
 
 def fetch(wanted: str, model_asset: str = "model.joblib") -> tuple[bytes, dict[str, Any]]:

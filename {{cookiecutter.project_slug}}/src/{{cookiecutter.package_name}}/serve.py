@@ -2,10 +2,13 @@
 
     python -m <package>.serve --model models/model.joblib --port 8000
     python -m <package>.serve --release latest          # or --release model@v1.2.0
+    python -m <package>.serve --stage production        # the version promoted there
 
 With `--model`, the lineage comes from this project (git, dvc.lock, reports/) and the rules
 from `--suite`; with `--release`, the published model is downloaded from GitHub, its sha256
-checked against the published digest, and its lineage.json gives both. `--port 0` picks a
+checked against the published digest, and its lineage.json gives both; with `--stage`, the
+release is the one the stage's latest `model#<stage>#N` tag in this checkout names (the
+Promote workflow writes them; `git fetch --tags` first). `--port 0` picks a
 free port; the first line printed names the address. See service.py for the endpoints.
 """
 
@@ -62,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", help="joblib model file (models/model.joblib)")
     source.add_argument("--release", help="a release tag (model@vX.Y.Z) or latest, from GitHub")
+    source.add_argument("--stage", help="the release promoted to this stage (production...)")
     parser.add_argument("--suite", default=predict.SUITE, help="rules for --model's inputs")
     parser.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any)")
@@ -83,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.model:
             model, checks, record = local(args.model, args.suite)
+        elif args.stage:
+            tag = release.for_stage(args.stage)
+            print(f"serve: {args.stage} holds {tag}", file=sys.stderr, flush=True)
+            model, checks, record = published(tag)
         else:
             model, checks, record = published(args.release)
         app = service.create_app(model, checks, record, args.log)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -147,3 +148,51 @@ def test_serve_stops_with_one_line_before_listening(github, capsys):
     assert "HTTP 404" in capsys.readouterr().err
     assert serve.main(["--release", "v1"]) == 2
     assert "give a tag like model@v1.2.0, or latest" in capsys.readouterr().err
+
+
+@pytest.fixture
+def checkout(tmp_path, monkeypatch):
+    """A git checkout whose commits carry version tags and stage tags (GTO's format)."""
+    monkeypatch.chdir(tmp_path)
+    for key, value in {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}.items():
+        monkeypatch.setenv(key, value)
+    identity = ["-c", "user.name=Tests", "-c", "user.email=tests@example.com"]
+
+    def run(*args: str) -> str:
+        done = subprocess.run(["git", *identity, *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    run("init", "-q", "-b", "main")
+    return run
+
+
+def tagged(git, *tags: str) -> str:
+    """A new commit with these annotated tags."""
+    git("commit", "-q", "--allow-empty", "-m", f"Commit of {tags[0]}")
+    for tag in tags:
+        git("tag", "-a", tag, "-m", tag)
+    return git("rev-parse", "HEAD")
+
+
+def test_serve_stage_fetches_the_release_the_stage_holds(github, checkout, capsys):
+    assert serve.main(["--stage", "production", "--port", "0"]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        "error: --stage production: no model#production#N tag here holds a version; promote "
+        "one (Actions > Promote), or `git fetch --tags` to see the latest promotions\n"
+    )
+    github.publish("model@v0.1.0", b"first")
+    github.publish("model@v0.2.0", b"second")
+    tagged(checkout, "model@v0.1.0", "model#staging#1", "model#production#1")
+    tagged(checkout, "model@v0.2.0", "model#staging#2", "model#production#2")
+    assert release.for_stage("production") == "model@v0.2.0"
+    checkout("tag", "-a", "model#production#3", "-m", "roll back", "model@v0.1.0^{commit}")
+    assert release.for_stage("production") == "model@v0.1.0"
+    assert release.for_stage("staging") == "model@v0.2.0"
+    assert release.fetch(release.for_stage("production"))[0] == b"first"
+    github.files[1] = b"changed on the way"  # the stage's model, as downloaded
+    assert serve.main(["--stage", "production", "--port", "0"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("serve: production holds model@v0.1.0\n")
+    assert "error: model.joblib of model@v0.1.0 has sha256 " in error
