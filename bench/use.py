@@ -376,11 +376,14 @@ FIXED = [
     "a generated test compares them with `predict` for each kind of classifier) and calls "
     "`predict` for the others. 10^6 rows in batches of 10^4: 16.6 s before (one run), "
     "5.0–10.6 s after (three runs; the machine's load varied), the same output file.",
-    "- Not resolved: the one-client p50 is still above its goal. Measured in one process, "
-    "parsing a one-row body and checking it against the rules take about 1.5 ms, and "
-    "`GET /health` answers in 0.6 ms, yet `POST /invocations` takes 10–20 ms more than "
-    "`model.predict` alone; `model.predict` in a worker thread costs the same as in the main "
-    "thread. Where the rest goes is not found yet.",
+    "- Not resolved: the one-client p50 is still above its goal. Timed inside the running "
+    "service (100 requests), scoring took 15.6 ms and the rules check 1.4 ms a request, "
+    "while the client saw 27.3 ms: about 10 ms go between the socket and the handler "
+    "(uvicorn, FastAPI, the hop to the worker thread and back). `model.predict` in a worker "
+    "thread costs the same as in the main thread, and `GET /health` answers in 0.6 ms. "
+    "Each request wakes four threads in two processes, and with a load average of 6–12 on "
+    "two cores each wake-up may wait for a core; not proven, and not measured on an idle "
+    "machine.",
     "- Peak memory of batch prediction grows by 88 MB from 10^5 to 10^6 rows at the same "
     "batch (the whole-frame call by 617 MB): the synthetic Parquet file is one row group "
     "(pyarrow writes up to 1Mi rows a group), which pyarrow decodes a column chunk at a "
