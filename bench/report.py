@@ -353,6 +353,10 @@ def write_report(results: dict, out: Path, before: list[dict] | None = None) -> 
         lines += ["## Scale", "", *scale_method(results), "", *scale_tables(results), ""]
     if has_plot:
         lines += [f"![Time and memory against rows]({png.relative_to(out).as_posix()})", ""]
+    if "use" in results:
+        from use import section
+
+        lines += section(results["use"])
     lines += faster_lines(results)
     lines += method_lines()
     text = "\n".join(lines).rstrip() + "\n"

@@ -377,13 +377,27 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
     results["validation"] = {"runs": checks}
 
 
+def use(work: Path, size: str, template: Path, results: dict) -> None:
+    """The model in use (bench/use.py): service, batch prediction, monitor."""
+    import use as using
+
+    env = isolated_env(work / "home")
+    env["DVC_SITE_CACHE_DIR"] = str(work / "home" / "dvc-site-cache")
+    _, root = generate(work / "project", env, template)
+    project = Project(root, env)
+    project.setup({**env, "UV_COMPILE_BYTECODE": "1"})  # as in scale()
+    results.setdefault("versions", project.versions())
+    project.dvc("repro")
+    results["use"] = using.measure_all(project, size, work / "runs", log)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--out", type=Path, default=None, help="folder for the report")
     parser.add_argument("--template", type=Path, default=ROOT, help="template to benchmark")
     parser.add_argument(
-        "--only", choices=("default", "scale"), default=None, help="run one part only"
+        "--only", choices=("default", "scale", "use"), default=None, help="run one part only"
     )
     args = parser.parse_args(argv)
     args.out = args.out.resolve() if args.out else None
@@ -404,13 +418,15 @@ def main(argv: list[str] | None = None) -> int:
         default_project(work / "default", size, args.template.resolve(), results)
     if args.only in (None, "scale"):
         scale(work / "scale", size, args.template.resolve(), results)
+    if args.only in (None, "use"):
+        use(work / "use", args.size, args.template.resolve(), results)
     results["load_at_end"] = load()
     results["bench_wall"] = time.perf_counter() - started
     earlier = BENCH / "results.json"
     if args.only and not args.out and earlier.exists():
         # One part rerun: keep the other parts of the committed report, saying so.
         previous = json.loads(earlier.read_text(encoding="utf-8"))
-        for key in ("default", "scale", "validation"):
+        for key in ("default", "scale", "validation", "use"):
             if key in previous and key not in results:
                 results[key] = previous[key]
                 results.setdefault("kept_from", {})[key] = {

@@ -48,15 +48,32 @@ def load_rules(suite_path: str | Path, features: list[str]) -> list[rules.Column
     return rules.columns(suite, features)
 
 
+def argmax_predicts(model) -> bool:
+    """Whether the model's ``predict`` is the class of highest ``predict_proba``, as scikit-learn
+    defines it for forests and histogram gradient boosting: then one pass gives both."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    if not type(final).__module__.startswith("sklearn.ensemble"):
+        return False
+    from sklearn import ensemble
+
+    known = ("RandomForestClassifier", "ExtraTreesClassifier", "HistGradientBoostingClassifier")
+    return type(final).predict in {getattr(ensemble, name).predict for name in known}
+
+
 def score(model, features, probabilities: bool = True) -> Any:
     """A frame of ``prediction`` and, for a classifier, ``probability_<class>`` per class."""
     import pandas as pd
 
-    out = pd.DataFrame({"prediction": model.predict(features)}, index=features.index)
-    if probabilities and hasattr(model, "predict_proba"):
-        found = model.predict_proba(features)
-        for number, label in enumerate(model.classes_):
-            out[f"probability_{label}"] = found[:, number]
+    if not (probabilities and hasattr(model, "predict_proba")):
+        return pd.DataFrame({"prediction": model.predict(features)}, index=features.index)
+    found = model.predict_proba(features)
+    if argmax_predicts(model):
+        predicted = model.classes_.take(found.argmax(axis=1))
+    else:
+        predicted = model.predict(features)
+    out = pd.DataFrame({"prediction": predicted}, index=features.index)
+    for number, label in enumerate(model.classes_):
+        out[f"probability_{label}"] = found[:, number]
     return out
 
 

@@ -183,3 +183,19 @@ def test_an_unreadable_input_is_one_line(small_project, tmp_path, capsys, name, 
     assert says in error
     assert error.count("\n") == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "estimator", ["RandomForestClassifier", "HistGradientBoostingClassifier", "LogisticRegression"]
+)
+def test_score_predicts_as_the_model_does_for_each_kind_of_classifier(estimator):
+    from sklearn import ensemble, linear_model
+
+    rng = np.random.default_rng(3)
+    features = pd.DataFrame({"size": rng.normal(10, 3, 200), "visits": rng.integers(0, 5, 200)})
+    labels = np.where(features["size"] + rng.normal(0, 2, 200) > 10, "high", "low")
+    kind = getattr(ensemble, estimator, None) or getattr(linear_model, estimator)
+    model = kind(random_state=0).fit(features, labels)
+    assert predict.argmax_predicts(model) == (estimator != "LogisticRegression")
+    scored = predict.score(model, features)
+    assert scored["prediction"].tolist() == model.predict(features).tolist()
