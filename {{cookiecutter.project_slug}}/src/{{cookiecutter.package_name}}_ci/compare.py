@@ -120,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in result["regressions"]:
         print(f"::error::Regression: {gate.describe(by_name[name])}")
     for row in result["slices"]["rules"]:
-        if row["status"] == "fail":
-            print(f"::error::Slice gap: {slicegate.describe(row)}")
+        if row["status"] in ("fail", "warn"):
+            kind = "error" if row["status"] == "fail" else "warning"
+            print(f"::{kind}::Slice gap: {slicegate.describe(row)}")
     print(f"compare: {result['note']}; wrote {args.out}")
     return 0 if result["passed"] else 1
 

@@ -86,9 +86,10 @@ def read(path: str | Path) -> dict[str, Any] | None:
 
 
 def describe(row: dict[str, Any]) -> str:
-    """One line naming a failed rule, the gap, its interval and the limit."""
+    """One line naming a judged rule, the gap, its interval and the limit."""
     first, second = (list(row.get("between") or []) + ["?", "?"])[:2]
+    where = {"fail": "all above", "warn": "holding"}.get(row["status"], "all below")
     return (
         f"{row['metric']} by {row['column']}: gap {row['value']} between {first} and "
-        f"{second}, interval {row['low']} to {row['high']}, all above max_gap {row['max_gap']}"
+        f"{second}, interval {row['low']} to {row['high']}, {where} max_gap {row['max_gap']}"
     )

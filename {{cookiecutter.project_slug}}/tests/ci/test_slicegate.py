@@ -95,6 +95,10 @@ def test_compare_judges_with_the_baseline_s_slice_rules(
 
     write_run(params, set_params, {"r2": {"max_gap": 0.15}}, (0.08, 0.01, 0.38))
     assert compare.main(["--baseline", "main", *ARGS]) == 0  # inside the interval: a warning
+    warned = "interval 0.01 to 0.38, holding max_gap 0.15"
+    assert f"::warning::Slice gap: r2 by sex: gap 0.08 between f and m, {warned}" in (
+        capsys.readouterr().out
+    )
     result = common.read_json("reports/compare.json")
     assert [row["status"] for row in result["slices"]["rules"]] == ["warn"]
     assert "⚠️ warn" in report.render(result, None, [])
