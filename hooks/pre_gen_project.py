@@ -34,6 +34,7 @@ DATA_SUFFIXES = (".csv", ".parquet")
 RESERVED_PACKAGES = frozenset(
     {
         "dvc",
+        "fairlearn",
         "great_expectations",
         "gx",
         "joblib",

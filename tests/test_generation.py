@@ -53,6 +53,7 @@ SUPPORTED_COMBINATIONS = {
 
 PACKAGE_FILES = [
     "__init__.py",
+    "binning.py",
     "bootstrap.py",
     "checks.py",
     "common.py",
