@@ -34,6 +34,7 @@ DATA_SUFFIXES = (".csv", ".parquet")
 RESERVED_PACKAGES = frozenset(
     {
         "dvc",
+        "fairlearn",
         "great_expectations",
         "gx",
         "joblib",
@@ -249,6 +250,35 @@ def check_custom_data(path_text: str, target: str) -> None:
         )
 
 
+def check_custom_slices(text: str, dataset: str, path_text: str, target: str) -> None:
+    """custom_slices: comma-separated columns of the custom file, none of them the target."""
+    names = [name.strip() for name in text.split(",")] if text.strip() else []
+    if names and dataset != "custom":
+        raise AnswerError(
+            "custom_slices",
+            text,
+            "only dataset=custom takes it; leave it empty (diabetes "
+            "slices by sex; edit evaluate.slices in params.yaml for the others)",
+        )
+    if not names:
+        return
+    if "" in names or len(set(names)) < len(names):
+        raise AnswerError("custom_slices", text, "give distinct column names separated by ','")
+    check_one_line("custom_slices", text)
+    try:
+        columns = read_columns(user_path(path_text))
+    except Exception:  # an unreadable file is reported by check_custom_data
+        return
+    unknown = [name for name in names if name not in columns]
+    if unknown:
+        shown = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
+        raise AnswerError(
+            "custom_slices", text, f"{unknown[0]!r} is not a column; they are: {shown}"
+        )
+    if target in names:
+        raise AnswerError("custom_slices", text, f"{target!r} is the target; slice by features")
+
+
 def check_suite_bootstrap() -> None:
     """The expectation suite for a custom file is written from it with pandas."""
     try:
@@ -309,9 +339,15 @@ def checks(answers: dict, project_dir: Path) -> list[Check]:
         (check_choice, ("custom_task", answers["custom_task"], TASKS)),
         (check_suite_bootstrap, ()),
     ]
+    slices = answers.get("custom_slices", "")
+    slices_check: Check = (
+        check_custom_slices,
+        (slices, answers["dataset"], answers["custom_data_path"], answers["custom_target"]),
+    )
     return [
         (check_choice, ("dataset", answers["dataset"], DATASETS)),
         *(custom if answers["dataset"] == "custom" else []),
+        slices_check,
         (check_project_name, (answers["project_name"],)),
         (check_slug, (answers["project_slug"],)),
         (check_package_name, (answers["package_name"],)),

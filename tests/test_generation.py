@@ -38,7 +38,11 @@ SUPPORTED_COMBINATIONS = {
     "breast_cancer-azure-proprietary": {"dvc_remote": "azure", "license": "Proprietary"},
     "wine-ssh": {"dataset": "wine", "dvc_remote": "ssh"},
     "diabetes-no-remote": {"dataset": "diabetes", "dvc_remote": "none"},
-    "custom-csv-classification": {"dataset": "custom", "custom_task": "classification"},
+    "custom-csv-classification": {
+        "dataset": "custom",
+        "custom_task": "classification",
+        "custom_slices": "city, plan",
+    },
     "custom-parquet-regression-no-remote": {
         "dataset": "custom",
         "custom_task": "regression",
@@ -49,6 +53,8 @@ SUPPORTED_COMBINATIONS = {
 
 PACKAGE_FILES = [
     "__init__.py",
+    "binning.py",
+    "bootstrap.py",
     "checks.py",
     "common.py",
     "drift.py",
@@ -66,6 +72,7 @@ PACKAGE_FILES = [
     "scoring.py",
     "serve.py",
     "service.py",
+    "slices.py",
     "split.py",
     "stages.py",
     "streams.py",
@@ -101,6 +108,8 @@ CI_PACKAGE_FILES = [
     "releasing.py",
     "remote.py",
     "report.py",
+    "slicegate.py",
+    "slicetable.py",
     "tables.py",
     "versions.py",
     "worktree.py",
@@ -120,6 +129,7 @@ TEST_FILES = [
     "tests/ci/test_publish.py",
     "tests/ci/test_remote.py",
     "tests/ci/test_report.py",
+    "tests/ci/test_slicegate.py",
     "tests/ci/test_workflow.py",
     "tests/code/test_common.py",
     "tests/code/test_dvc_yaml.py",
@@ -128,6 +138,7 @@ TEST_FILES = [
     "tests/code/test_ingest.py",
     "tests/code/test_monitor.py",
     "tests/code/test_prepare.py",
+    "tests/code/test_slices.py",
     "tests/code/test_split.py",
     "tests/code/test_suite.py",
     "tests/code/test_train.py",
@@ -136,6 +147,7 @@ TEST_FILES = [
     "tests/model/conftest.py",
     "tests/model/test_model_behaviour.py",
     "tests/model/test_shipped_model.py",
+    "tests/model/test_shipped_slices.py",
     "tests/monitor/test_drift_statistics.py",
     "tests/serve/conftest.py",
     "tests/serve/test_lineage.py",
@@ -776,6 +788,10 @@ def test_answers_are_wired_through(combination):
     assert first in license_text
     cruft = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
     assert cruft["context"]["cookiecutter"]["dataset"] == dataset
+    named = [name.strip() for name in answers.get("custom_slices", "").split(",") if name.strip()]
+    expected_slices = {"diabetes": ["sex"], "custom": named}.get(dataset, [])
+    assert params["evaluate"]["slices"] == expected_slices
+    assert set(params["compare"]["slices"]) <= set(params["compare"]["metrics"])
 
 
 def test_awkward_names_give_valid_files(baker):
@@ -819,6 +835,14 @@ BAD_ANSWERS = {
     "custom-target-missing": (
         {"dataset": "custom", "custom_target": "label"},
         "error: custom_target='label' is not valid: the columns of churn.csv are",
+    ),
+    "custom-slice-not-a-column": (
+        {"dataset": "custom", "custom_target": "churned", "custom_slices": "plan, region"},
+        "error: custom_slices='plan, region' is not valid: 'region' is not a column; they are:",
+    ),
+    "slices-for-a-bundled-dataset": (
+        {"dataset": "wine", "custom_slices": "alcohol"},
+        "error: custom_slices='alcohol' is not valid: only dataset=custom takes it",
     ),
     "s3-url-malformed": (
         {"dvc_remote": "s3", "dvc_remote_url": "https://bucket/path"},

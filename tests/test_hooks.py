@@ -35,6 +35,7 @@ DEFAULTS = {
     "custom_data_path": "",
     "custom_target": "",
     "custom_task": "classification",
+    "custom_slices": "",
     "dvc_remote": "local",
     "dvc_remote_url": "../churn-model-dvc-storage",
     "license": "MIT",
@@ -51,6 +52,36 @@ def test_answers_are_injected_once_as_json():
 
 def test_default_answers_pass(tmp_path):
     assert pre.answer_problems(DEFAULTS, tmp_path / "new") == []
+
+
+@pytest.mark.parametrize(
+    ("slices", "message"),
+    [
+        ("", None),
+        (" city ,plan", None),
+        ("city,,plan", "give distinct column names separated by ','"),
+        ("city, city", "give distinct column names separated by ','"),
+        ("city, region", "'region' is not a column; they are: tenure_months, monthly_charges"),
+        ("churned", "'churned' is the target; slice by features"),
+    ],
+)
+def test_custom_slices_must_be_distinct_feature_columns(tmp_path, slices, message):
+    path = str(write_churn_csv(tmp_path / "churn.csv"))
+    answers = {**DEFAULTS, "dataset": "custom", "custom_data_path": path}
+    answers |= {"custom_target": "churned", "custom_slices": slices}
+    problems = [str(p) for p in pre.answer_problems(answers, tmp_path / "new")]
+    if message is None:
+        assert problems == []
+    else:
+        [problem] = problems
+        assert problem.startswith(f"custom_slices={slices!r} is not valid: ")
+        assert message in problem
+
+
+def test_custom_slices_are_for_custom_data_only(tmp_path):
+    answers = {**DEFAULTS, "dataset": "diabetes", "custom_slices": "sex"}
+    [problem] = pre.answer_problems(answers, tmp_path / "new")
+    assert str(problem).startswith("custom_slices='sex' is not valid: only dataset=custom takes it")
 
 
 @pytest.mark.parametrize(

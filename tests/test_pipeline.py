@@ -101,8 +101,13 @@ def test_generated_project_end_to_end(tmp_path, case):
     stages = ["ingest", "validate", "prepare", "train", "evaluate"]
     assert RAN.findall(first.stdout) == stages
     metrics = json.loads((project.root / "reports" / "metrics.json").read_text(encoding="utf-8"))
+    sliced = json.loads((project.root / "reports" / "slices.json").read_text(encoding="utf-8"))
     if answers.get("dataset") == "diabetes":
         assert metrics["r2"] > 0.2
+        [sex] = sliced["slices"]  # the bundled default: by sex, its two scaled codes
+        assert (sex["column"], len(sex["values"])) == ("sex", 2)
+        assert all(value["gated"] for value in sex["values"])
+        assert sex["gaps"]["r2"]["low"] <= sex["gaps"]["r2"]["value"] <= sex["gaps"]["r2"]["high"]
     else:
         assert metrics["balanced_accuracy"] > 0.7
     validation = json.loads((project.root / "reports/validation.json").read_text(encoding="utf-8"))

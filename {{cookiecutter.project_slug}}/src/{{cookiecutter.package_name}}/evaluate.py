@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from . import common, profile
+from . import common, profile, slices
 
 MAX_CURVE_POINTS = 200
 
@@ -125,7 +125,7 @@ def write_plots(plots: dict[str, Any], folder: str | Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    for name in ("model", "train", "test", "metrics", "plots", "profile"):
+    for name in ("model", "train", "test", "metrics", "plots", "profile", "slices"):
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
     try:
@@ -138,11 +138,14 @@ def main(argv: list[str] | None = None) -> int:
         test = common.read_table(args.test)
         scores, plots = evaluate(model, test, target, task, params)
         reference = profile.build(model, common.read_table(args.train), test, target, task)
+        score = classification if task == "classification" else regression
+        sliced = slices.build(model, test, target, task, params, score)
     except common.UserError as exc:
         return common.fail(exc)
     common.write_json(args.metrics, scores)
     write_plots(plots, args.plots)
     profile.write(args.profile, reference)
+    common.write_json(args.slices, sliced, sort_keys=False)
     print(f"evaluate: {', '.join(f'{k}={v}' for k, v in sorted(scores.items()))}")
     return 0
 

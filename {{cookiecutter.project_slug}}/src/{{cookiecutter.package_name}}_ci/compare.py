@@ -10,7 +10,9 @@ changes come from `dvc metrics diff` and `dvc params diff` (diffs.py); parameter
 against the baseline's commit even when it has no metrics. The judgement uses the rules under
 `compare.metrics` in the baseline commit's params.yaml (gate.py), never the rules of the
 change being judged: a change to them is shown, and applies once merged. With no baseline
-there is nothing to gate. Exits 1 when a gated metric got worse by more than its tolerance.
+there is nothing to gate. The gaps between slices (reports/slices.json) are judged with
+`compare.slices` at the baseline's commit too (slicegate.py). Exits 1 when a gated metric
+got worse by more than its tolerance, or a slice gap is above its limit beyond doubt.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import yaml
 
 from {{ cookiecutter.package_name }} import common
 
-from . import diffs, gate, tables
+from . import diffs, gate, slicegate, tables
 
 
-def rules_at(sha: str, params_path: str) -> dict[str, Any]:
-    """`compare.metrics` in params.yaml at ``sha`` ({} when the file or the section is absent)."""
+def rules_at(sha: str, params_path: str, key="metrics", check=gate.check_rules) -> dict[str, Any]:
+    """`compare.<key>` in params.yaml at ``sha`` ({} when the file or the section is absent)."""
     text = diffs.file_at(sha, params_path)
     try:
         params = yaml.safe_load(text) if text else {}
@@ -34,20 +36,26 @@ def rules_at(sha: str, params_path: str) -> dict[str, Any]:
         raise common.UserError(f"{params_path} at {sha[:7]} is not valid YAML: {exc}") from None
     section = params.get("compare") if isinstance(params, dict) else None
     try:
-        return gate.check_rules(section.get("metrics", {}) if isinstance(section, dict) else {})
+        return check(section.get(key, {}) if isinstance(section, dict) else {})
     except common.UserError as exc:
         raise common.UserError(f"{exc} (at the baseline, {sha[:7]})") from None
 
 
-def compare(found: dict[str, Any], metrics_path: str, params_path: str) -> dict:
+def compare(
+    found: dict[str, Any], metrics_path: str, params_path: str, slices_path: str = slicegate.SLICES
+) -> dict:
     """The content of compare.json against the baseline ``found`` (see baseline.py)."""
-    proposed = gate.check_rules(common.load_params("compare", params_path).get("metrics", {}))
+    section = common.load_params("compare", params_path)
+    proposed = gate.check_rules(section.get("metrics", {}))
+    proposed_slices = slicegate.check_rules(section.get("slices", {}))
     new = common.read_json(metrics_path)
     if not isinstance(new, dict):
         raise common.UserError(f"{metrics_path} does not hold a JSON object of metrics")
     new, old, rules, params = diffs.flatten(new), None, {}, None
+    slice_rules, rules_from = {}, None  # no baseline commit: no slice is gated
     sha = found.get("sha")
     if sha and diffs.known(sha):
+        slice_rules, rules_from = rules_at(sha, params_path, "slices", slicegate.check_rules), sha
         params = diffs.params(sha, params_path)
         if found["kind"] == "commit":
             new, old = diffs.metrics(sha, metrics_path)
@@ -70,6 +78,14 @@ def compare(found: dict[str, Any], metrics_path: str, params_path: str) -> dict:
     result.update(baseline=sha, baseline_info={k: v for k, v in found.items() if k != "metrics"})
     result.update(rules=rules, proposed_rules=proposed if old and proposed != rules else None)
     result.update(params=params or [], params_compared=params is not None, params_against=sha)
+    result["slices"] = slicegate.judge(slicegate.read(slices_path), slice_rules)
+    changed = rules_from and proposed_slices != slice_rules
+    result["slices"].update(
+        rules_from=rules_from, proposed_rules=proposed_slices if changed else None
+    )
+    if result["slices"]["failed"]:
+        result["note"] += f"; slice gaps above their limit: {', '.join(result['slices']['failed'])}"
+        result["passed"] = False
     return result
 
 
@@ -86,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--slices", default=slicegate.SLICES)
     args = parser.parse_args(argv)
     try:
         if args.baseline_file:
@@ -93,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             rev = args.baseline.strip()
             found = by_hand(None if rev.lower() in ("", "none") else rev)
-        result = compare(found, args.metrics, args.params)
+        result = compare(found, args.metrics, args.params, args.slices)
     except common.UserError as exc:
         return common.fail(exc)
     if found.get("sha") and not result["params_compared"]:
@@ -102,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     by_name = {m["metric"]: m for m in result["metrics"]}
     for name in result["regressions"]:
         print(f"::error::Regression: {gate.describe(by_name[name])}")
+    for row in result["slices"]["rules"]:
+        if row["status"] in ("fail", "warn"):
+            kind = "error" if row["status"] == "fail" else "warning"
+            print(f"::{kind}::Slice gap: {slicegate.describe(row)}")
     print(f"compare: {result['note']}; wrote {args.out}")
     return 0 if result["passed"] else 1
 

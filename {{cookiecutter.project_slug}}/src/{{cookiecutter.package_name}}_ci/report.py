@@ -18,7 +18,7 @@ import json
 import os
 from pathlib import Path
 
-from . import charts
+from . import charts, slicetable
 from .markdown import code, plain
 from .tables import metrics_section, params_section, rules_section, validation_section
 
@@ -41,7 +41,10 @@ def verdict(
         stage = outcome.get("stage")
         return f"❌ pipeline failed at stage {code(stage)}" if stage else "❌ dvc repro failed"
     if state == "regressed" or (compare is not None and compare.get("passed") is False):
-        return "❌ regression"
+        gap = not (compare or {}).get("regressions") and (compare or {}).get("slices", {}).get(
+            "failed"
+        )
+        return "❌ slice gap beyond its limit" if gap else "❌ regression"
     if state == "failed":
         return f"❌ failed at step {code(outcome.get('step'))}"
     if outcome is None and job_result and job_result != "success":
@@ -79,6 +82,7 @@ def render(
     where = f"[the workflow run]({run_url})" if run_url else "the workflow run"
     foot = f"Full-resolution plots and reports are in the artifacts of {where}."
     parts = [metrics_section(compare, why), rules_section(compare), params_section(compare, why)]
+    parts += [slicetable.section(compare) if not why else None]
     parts += [validation_section(validation, why and "validation did not run")]
     parts += ["### Plots", *plots] if plots and not why else []
     kept, size, dropped = [], len(head) + len(foot) + 200, 0

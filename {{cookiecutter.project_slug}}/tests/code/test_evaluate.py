@@ -87,7 +87,7 @@ def test_main_writes_metrics_plots_and_profile_only(
     (workdir / "plots").mkdir()
     (workdir / "plots/stale.csv").write_text("old\n", encoding="utf-8")
     args = ["--model", "model.joblib", "--train", "test.parquet", "--test", "test.parquet"]
-    args += ["--profile", "profile.json"]
+    args += ["--profile", "profile.json", "--slices", "slices.json"]
     assert evaluate.main([*args, "--metrics", "metrics.json", "--plots", "plots"]) == 0
     scores = json.loads((workdir / "metrics.json").read_text(encoding="utf-8"))
     assert set(scores) == CLASSIFICATION
@@ -99,6 +99,9 @@ def test_main_writes_metrics_plots_and_profile_only(
     ]
     header = (workdir / "plots/feature_importance.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "feature,importance"
+    sliced = json.loads((workdir / "slices.json").read_text(encoding="utf-8"))
+    assert sliced["slices"] == []  # evaluate.slices not set
+    assert {name: m["value"] for name, m in sliced["overall"].items()} == scores
     reference = json.loads((workdir / "profile.json").read_text(encoding="utf-8"))
     features = set(classification_frame.columns) - {"label"}
     assert set(reference["features"]) == features
@@ -108,7 +111,7 @@ def test_main_writes_metrics_plots_and_profile_only(
 
 def test_main_without_model_is_one_line_error(workdir, capsys):
     args = ["--model", "absent.joblib", "--train", "t.parquet", "--test", "t.parquet"]
-    args += ["--metrics", "m.json", "--profile", "p.json"]
+    args += ["--metrics", "m.json", "--profile", "p.json", "--slices", "s.json"]
     assert evaluate.main([*args, "--plots", "plots"]) != 0
     error = capsys.readouterr().err
     assert error.count("\n") == 1
