@@ -292,10 +292,12 @@ def test_every_question_is_checked_and_reported_in_the_order_it_is_asked(tmp_pat
     ],
 )
 def test_removal_table_drops_only_unchosen_answers(dataset, kept):
-    doomed = post.paths_to_remove({"dataset": dataset, "dvc_remote": "s3"})
+    answers = {"dataset": dataset, "dvc_remote": "s3", "compute": "spark", "package_name": "p"}
+    doomed = post.paths_to_remove(answers)
     assert set(doomed) == set(post.SUITES.values()) - {kept}
     s3_only = ".github/act/configure-aws-credentials"
-    assert s3_only in post.paths_to_remove({"dataset": dataset, "dvc_remote": "local"})
+    assert s3_only in post.paths_to_remove({**answers, "dvc_remote": "local"})
+    assert "src/p/spark_train.py" in post.paths_to_remove({**answers, "compute": "local"})
     assert (TEMPLATE / "{{cookiecutter.project_slug}}" / s3_only / "action.yml").is_file()
     for path in post.SUITES.values():  # every path in the table exists in the template
         assert (TEMPLATE / "{{cookiecutter.project_slug}}" / path).is_file()
