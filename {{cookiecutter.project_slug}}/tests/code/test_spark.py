@@ -18,7 +18,6 @@ from {{ cookiecutter.package_name }} import (
     suite,
     train,
 )
-from conftest import tiny_frame
 
 # Spark's names of the pandas types in the suite's type lists.
 SPARK_TYPES = {
@@ -92,8 +91,10 @@ def verdicts(outcomes: list[dict]) -> list[tuple]:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_validation_on_spark_equals_the_local_engine(session, tmp_path, suffix):
-    frame = suite.as_read_back(tiny_frame("classification"))
+def test_validation_on_spark_equals_the_local_engine(
+    session, tmp_path, suffix, classification_frame
+):
+    frame = suite.as_read_back(classification_frame)
     rules = with_spark_types(suite.build_suite(frame, "tiny"))
     for name, data in (("good", frame), ("bad", broken(frame))):
         path = tmp_path / f"{name}{suffix}"
@@ -105,8 +106,8 @@ def test_validation_on_spark_equals_the_local_engine(session, tmp_path, suffix):
     assert {o["column"] for o in remote if not o["success"]} >= {"size", "visits", "colour"}
 
 
-def test_validate_stage_writes_the_summary_on_spark(session, workdir):
-    frame = suite.as_read_back(tiny_frame("classification"))
+def test_validate_stage_writes_the_summary_on_spark(session, workdir, classification_frame):
+    frame = suite.as_read_back(classification_frame)
     frame.to_parquet("raw.parquet")
     common.write_json("suite.json", with_spark_types(suite.build_suite(frame, "tiny")))
     args = ["--data", "raw.parquet", "--suite", "suite.json"]
@@ -117,8 +118,9 @@ def test_validate_stage_writes_the_summary_on_spark(session, workdir):
     assert summary["rows"] == len(frame)
 
 
-def test_prepare_splits_on_spark_stratified(session, workdir, params):
-    frame = tiny_frame("classification", rows=400)
+def test_prepare_splits_on_spark_stratified(session, workdir, params, classification_frame):
+    frame = pd.concat([classification_frame] * 5, ignore_index=True)
+    frame["code"] = [f"id{i:04d}" for i in range(len(frame))]
     frame.to_parquet("raw.parquet")
     common.write_json("validation.json", {"success": True})
     rows = spark_prepare.prepare(
@@ -137,8 +139,8 @@ def test_prepare_splits_on_spark_stratified(session, workdir, params):
     assert len(again[0].toPandas()) + len(again[1].toPandas()) == len(frame)
 
 
-def test_prepare_on_spark_refuses_unvalidated_data(workdir, params):
-    tiny_frame("classification").to_parquet("raw.parquet")
+def test_prepare_on_spark_refuses_unvalidated_data(workdir, params, classification_frame):
+    classification_frame.to_parquet("raw.parquet")
     common.write_json("validation.json", {"success": False})
     with pytest.raises(common.UserError, match="failed validation"):
         spark_prepare.prepare(
@@ -152,7 +154,9 @@ def test_prepare_on_spark_refuses_unvalidated_data(workdir, params):
     assert not (workdir / "prepared").exists()
 
 
-def test_forest_trees_are_fitted_through_the_spark_backend(session, params, monkeypatch):
+def test_forest_trees_are_fitted_through_the_spark_backend(
+    session, params, monkeypatch, classification_frame
+):
     calls = []
     real = joblibspark.backend.SparkDistributedBackend.apply_async
 
@@ -161,7 +165,7 @@ def test_forest_trees_are_fitted_through_the_spark_backend(session, params, monk
         return real(self, func, callback)
 
     monkeypatch.setattr(joblibspark.backend.SparkDistributedBackend, "apply_async", counted)
-    frame = tiny_frame("classification")
+    frame = classification_frame
     on_spark = spark_train.fit(frame, "label", "classification", params["train"])
     assert calls, "no batch of trees went to Spark"
     assert all(jobs != 1 for jobs in calls)
@@ -174,9 +178,11 @@ def test_forest_trees_are_fitted_through_the_spark_backend(session, params, monk
     )
 
 
-def test_models_that_do_not_spread_fit_on_the_driver(params, quick_train, monkeypatch):
+def test_models_that_do_not_spread_fit_on_the_driver(
+    quick_train, monkeypatch, classification_frame
+):
     monkeypatch.setattr(spark, "session", None)  # a Spark session would fail here
-    frame = tiny_frame("classification")
+    frame = classification_frame
     for model in ("gradient_boosting", "linear"):
         fitted = spark_train.fit(
             frame, "label", "classification", quick_train("classification", model)
