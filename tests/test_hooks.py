@@ -38,6 +38,7 @@ DEFAULTS = {
     "dvc_remote": "local",
     "dvc_remote_url": "../churn-model-dvc-storage",
     "license": "MIT",
+    "compute": "local",
 }
 
 
@@ -88,6 +89,8 @@ def test_default_answers_pass(tmp_path):
         ("dataset", "iris", "breast_cancer, wine, diabetes, custom"),
         ("license", "GPL", "MIT, Apache-2.0"),
         ("dvc_remote", "ftp", "local, s3, gcs, azure, ssh, none"),
+        ("compute", "dask", "local, spark"),
+        ("package_name", "pyspark", "shadow a dependency"),
     ],
 )
 def test_bad_answer_names_question_value_and_what_is_allowed(tmp_path, question, value, message):
@@ -262,6 +265,7 @@ def test_every_question_is_checked_and_reported_in_the_order_it_is_asked(tmp_pat
         "dvc_remote": "s3",
         "dvc_remote_url": "https://bucket/x",
         "license": "GPL",
+        "compute": "dask",
     }
     reported = [str(p).split("=", 1)[0] for p in pre.answer_problems(answers, project_dir)]
     asked = list(json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")))
@@ -278,6 +282,7 @@ def test_every_question_is_checked_and_reported_in_the_order_it_is_asked(tmp_pat
         "python_version",
         "dvc_remote_url",
         "license",
+        "compute",
     ]
     assert output_dir == "project_slug"  # the folder already holds a project, checked last
 
