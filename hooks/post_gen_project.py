@@ -28,10 +28,20 @@ SUITES = {
 SUITE = "expectations/suite.json"
 
 # {question: {answer: [paths that belong to that answer only]}}. The paths of
-# every answer not chosen are removed.
+# every answer not chosen are removed; {package} stands for the package's folder name.
 FILES_BY_ANSWER: dict[str, dict[str, list[str]]] = {
     "dataset": {name: [path] for name, path in SUITES.items()} | {"custom": []},
     "dvc_remote": {"s3": [".github/act/configure-aws-credentials"]},
+    "compute": {
+        "spark": [
+            "src/{package}/spark.py",
+            "src/{package}/spark_validate.py",
+            "src/{package}/spark_prepare.py",
+            "src/{package}/spark_train.py",
+            "tests/code/test_spark.py",
+            ".github/act/setup-java",
+        ],
+    },
 }
 
 # Seconds `uv lock` may take at generation (about 5 with a warm cache).
@@ -59,7 +69,7 @@ def paths_to_remove(answers: dict, table: dict = FILES_BY_ANSWER) -> list[str]:
     for question, by_answer in table.items():
         for answer, paths in by_answer.items():
             if answers[question] != answer:
-                doomed.extend(paths)
+                doomed.extend(p.format(package=answers["package_name"]) for p in paths)
     return sorted(doomed)
 
 

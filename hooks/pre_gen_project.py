@@ -27,6 +27,7 @@ DATASETS = ("breast_cancer", "wine", "diabetes", "custom")
 TASKS = ("classification", "regression")
 REMOTES = ("local", "s3", "gcs", "azure", "ssh", "none")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+COMPUTES = ("local", "spark")
 DATA_SUFFIXES = (".csv", ".parquet")
 
 # Import names a project package must not take: the libraries it depends on
@@ -41,6 +42,8 @@ RESERVED_PACKAGES = frozenset(
         "numpy",
         "pandas",
         "pyarrow",
+        "pyspark",
+        "joblibspark",
         "pytest",
         "scipy",
         "sklearn",
@@ -358,6 +361,7 @@ def checks(answers: dict, project_dir: Path) -> list[Check]:
         (check_choice, ("python_version", answers["python_version"], SUPPORTED_PYTHONS)),
         (check_remote, (answers["dvc_remote"], answers["dvc_remote_url"])),
         (check_choice, ("license", answers["license"], LICENSES)),
+        (check_choice, ("compute", answers["compute"], COMPUTES)),
         (check_output_dir, (project_dir,)),
     ]
 

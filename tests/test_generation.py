@@ -37,6 +37,7 @@ SUPPORTED_COMBINATIONS = {
     },
     "breast_cancer-azure-proprietary": {"dvc_remote": "azure", "license": "Proprietary"},
     "wine-ssh": {"dataset": "wine", "dvc_remote": "ssh"},
+    "wine-spark-py312": {"dataset": "wine", "compute": "spark", "python_version": "3.12"},
     "diabetes-no-remote": {"dataset": "diabetes", "dvc_remote": "none"},
     "custom-csv-classification": {
         "dataset": "custom",
@@ -193,6 +194,14 @@ COMMON_FILES = [
 ]
 CUSTOM_FILES = ["data/external/.gitignore", "data/external/dataset.{ext}.dvc"]
 S3_FILES = [".github/act/configure-aws-credentials/action.yml"]
+SPARK_FILES = [
+    ".github/act/setup-java/action.yml",
+    "src/{package}/spark.py",
+    "src/{package}/spark_prepare.py",
+    "src/{package}/spark_train.py",
+    "src/{package}/spark_validate.py",
+    "tests/code/test_spark.py",
+]
 # `${{ ... }}` is a GitHub Actions expression and `${#x}` shell: neither is Jinja.
 JINJA_LEFTOVER = re.compile(r"(?<!\$){{|{%|(?<!\$){#")
 
@@ -217,6 +226,8 @@ def expected_files(project: Path, answers: dict[str, str]) -> set[str]:
         files |= {name.format(ext=ext) for name in CUSTOM_FILES}
     if answers.get("dvc_remote") == "s3":
         files |= set(S3_FILES)
+    if answers.get("compute") == "spark":
+        files |= {name.format(package=package) for name in SPARK_FILES}
     return files
 
 

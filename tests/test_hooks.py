@@ -39,6 +39,7 @@ DEFAULTS = {
     "dvc_remote": "local",
     "dvc_remote_url": "../churn-model-dvc-storage",
     "license": "MIT",
+    "compute": "local",
 }
 
 
@@ -119,6 +120,8 @@ def test_custom_slices_are_for_custom_data_only(tmp_path):
         ("dataset", "iris", "breast_cancer, wine, diabetes, custom"),
         ("license", "GPL", "MIT, Apache-2.0"),
         ("dvc_remote", "ftp", "local, s3, gcs, azure, ssh, none"),
+        ("compute", "dask", "local, spark"),
+        ("package_name", "pyspark", "shadow a dependency"),
     ],
 )
 def test_bad_answer_names_question_value_and_what_is_allowed(tmp_path, question, value, message):
@@ -293,6 +296,7 @@ def test_every_question_is_checked_and_reported_in_the_order_it_is_asked(tmp_pat
         "dvc_remote": "s3",
         "dvc_remote_url": "https://bucket/x",
         "license": "GPL",
+        "compute": "dask",
     }
     reported = [str(p).split("=", 1)[0] for p in pre.answer_problems(answers, project_dir)]
     asked = list(json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")))
@@ -309,6 +313,7 @@ def test_every_question_is_checked_and_reported_in_the_order_it_is_asked(tmp_pat
         "python_version",
         "dvc_remote_url",
         "license",
+        "compute",
     ]
     assert output_dir == "project_slug"  # the folder already holds a project, checked last
 
@@ -323,10 +328,12 @@ def test_every_question_is_checked_and_reported_in_the_order_it_is_asked(tmp_pat
     ],
 )
 def test_removal_table_drops_only_unchosen_answers(dataset, kept):
-    doomed = post.paths_to_remove({"dataset": dataset, "dvc_remote": "s3"})
+    answers = {"dataset": dataset, "dvc_remote": "s3", "compute": "spark", "package_name": "p"}
+    doomed = post.paths_to_remove(answers)
     assert set(doomed) == set(post.SUITES.values()) - {kept}
     s3_only = ".github/act/configure-aws-credentials"
-    assert s3_only in post.paths_to_remove({"dataset": dataset, "dvc_remote": "local"})
+    assert s3_only in post.paths_to_remove({**answers, "dvc_remote": "local"})
+    assert "src/p/spark_train.py" in post.paths_to_remove({**answers, "compute": "local"})
     assert (TEMPLATE / "{{cookiecutter.project_slug}}" / s3_only / "action.yml").is_file()
     for path in post.SUITES.values():  # every path in the table exists in the template
         assert (TEMPLATE / "{{cookiecutter.project_slug}}" / path).is_file()

@@ -53,7 +53,8 @@ def prepare(
     return len(train), len(test)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, run=None) -> int:
+    """The stage's command line; ``run`` stands in for prepare() (the Spark stage's)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True, help="raw CSV file")
     parser.add_argument("--validation", required=True, help="validation summary JSON")
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         target, task, params = common.stage_params("prepare")
-        rows = prepare(args.data, args.validation, args.out, target, task, params)
+        rows = (run or prepare)(args.data, args.validation, args.out, target, task, params)
     except common.UserError as exc:
         return common.fail(exc)
     print(f"prepare: {rows[0]} train rows, {rows[1]} test rows -> {args.out}")

@@ -141,14 +141,15 @@ def fit(frame, target: str, task: str, params: dict[str, Any]):
         raise common.UserError(f"training failed: {exc}") from exc
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, run=None) -> int:
+    """The stage's command line; ``run`` stands in for fit() (the Spark stage's)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", required=True, help="training Parquet file")
     parser.add_argument("--model", required=True, help="joblib file to write")
     args = parser.parse_args(argv)
     try:
         target, task, params = common.stage_params("train")
-        pipeline = fit(common.read_table(args.train), target, task, params)
+        pipeline = (run or fit)(common.read_table(args.train), target, task, params)
     except common.UserError as exc:
         return common.fail(exc)
     import joblib

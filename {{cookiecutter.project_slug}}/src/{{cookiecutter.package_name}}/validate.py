@@ -28,7 +28,8 @@ def validate(data: str, suite_path: str, summary_path: str, report_path: str, ex
     return summary, outcomes
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, run=None) -> int:
+    """The stage's command line; ``run`` stands in for validate() (the Spark stage's)."""
     parser = argparse.ArgumentParser(description=__doc__)
     for name in ("data", "suite", "summary", "report"):
         parser.add_argument(f"--{name}", required=True)
@@ -37,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         examples = common.require(common.load_params("validate"), "examples", "validate")
         if not isinstance(examples, int) or isinstance(examples, bool) or examples < 0:
             raise common.UserError("params.yaml: validate.examples must be a whole number >= 0")
-        summary, outcomes = validate(args.data, args.suite, args.summary, args.report, examples)
+        summary, outcomes = (run or validate)(
+            args.data, args.suite, args.summary, args.report, examples
+        )
     except common.UserError as exc:
         return common.fail(exc)
     for outcome in outcomes:

@@ -28,14 +28,20 @@ def test_stages_in_order(dvc):
     assert list(dvc["stages"]) == STAGES
 
 
+def module_of(stage: dict) -> str:
+    """The package module a stage's cmd runs: <stage>, or spark_<stage> (compute=spark)."""
+    return shlex.split(stage["cmd"])[2].removeprefix(f"{PACKAGE}.")
+
+
 def test_every_stage_runs_its_own_module(dvc, root):
     for name, stage in dvc["stages"].items():
         words = shlex.split(stage["cmd"])
-        assert words[:3] == ["python", "-m", f"{PACKAGE}.{name}"], name
-        module = f"src/{PACKAGE}/{name}.py"
+        assert words[:2] == ["python", "-m"], name
+        assert module_of(stage) in (name, f"spark_{name}"), name
+        module = f"src/{PACKAGE}/{module_of(stage)}.py"
         assert module in stage["deps"], name
         assert (root / module).is_file(), module
-        assert importlib.util.find_spec(f"{PACKAGE}.{name}") is not None
+        assert importlib.util.find_spec(f"{PACKAGE}.{module_of(stage)}") is not None
 
 
 def test_every_path_argument_is_declared(dvc):
@@ -53,7 +59,7 @@ def test_every_stage_accepts_the_arguments_dvc_yaml_gives_it(
     dvc, name, tmp_path, monkeypatch, capsys
 ):
     monkeypatch.chdir(tmp_path)  # no params.yaml: a stage that took its arguments says so
-    module = importlib.import_module(f"{PACKAGE}.{name}")
+    module = importlib.import_module(f"{PACKAGE}.{module_of(dvc['stages'][name])}")
     try:
         code = module.main(shlex.split(dvc["stages"][name]["cmd"])[3:])
     except SystemExit:
@@ -116,7 +122,7 @@ def modules_run_by(root: Path, stage: str) -> set[str]:
 @pytest.mark.parametrize("name", STAGES)
 def test_deps_name_exactly_the_modules_the_stage_runs(dvc, root, name):
     declared = {d for d in dvc["stages"][name]["deps"] if d.startswith(f"src/{PACKAGE}/")}
-    used = modules_run_by(root, name)
+    used = modules_run_by(root, module_of(dvc["stages"][name]))
     missing, extra = sorted(used - declared), sorted(declared - used)
     assert not missing, f"dvc.yaml: stage {name} runs {missing}; add them to its deps"
     assert not extra, f"dvc.yaml: stage {name} never imports {extra}; remove them from its deps"
@@ -124,7 +130,7 @@ def test_deps_name_exactly_the_modules_the_stage_runs(dvc, root, name):
 
 @pytest.mark.parametrize("name", STAGES)
 def test_no_stage_depends_on_the_ci_package(dvc, root, name):
-    for path in sorted(modules_run_by(root, name)):
+    for path in sorted(modules_run_by(root, module_of(dvc["stages"][name]))):
         ci = {m for m in imports_of(root / path) if m.split(".")[0] == f"{PACKAGE}_ci"}
         assert not ci, f"{path} imports {sorted(ci)}: the pipeline must not depend on CI code"
     assert not any(d.startswith(f"src/{PACKAGE}_ci/") for d in dvc["stages"][name]["deps"])

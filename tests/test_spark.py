@@ -1,0 +1,227 @@
+"""Slow tier: a compute=spark project runs its pipeline on a real standalone Spark cluster.
+
+The cluster (one master, one worker with one core) is started on loopback from the pyspark
+package the project installed; the project finds it through SPARK_MASTER only. Its results
+are held against the local engine's, run on the same data in the same project.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import bake, isolated_env
+
+pytestmark = pytest.mark.slow
+
+# Spark's names beside pandas' ones in the suite's type lists, as the suite builder writes
+# them once it knows both engines; added here so this test does not wait for it.
+SPARK_TYPES = {
+    "int64": ["LongType", "IntegerType"],
+    "int32": ["IntegerType"],
+    "float64": ["DoubleType"],
+    "float32": ["FloatType"],
+    "bool": ["BooleanType"],
+    "object": ["StringType"],
+    "str": ["StringType"],
+    "string": ["StringType"],
+}
+START_TIMEOUT = 120  # seconds for the worker to register with the master
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 900):
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """A compute=spark project, set up, with its suite naming Spark's types too."""
+    tmp = tmp_path_factory.mktemp("spark")
+    env = isolated_env(tmp / "home")
+    result = bake(tmp / "out", {"compute": "spark"}, env=env)
+    assert result.returncode == 0, result.stderr
+    root = result.project
+    setup = run(["python3", "tasks.py", "setup"], root, env)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    suite_path = root / "expectations" / "suite.json"
+    suite = json.loads(suite_path.read_text(encoding="utf-8"))
+    for item in suite["expectations"]:
+        names = item.get("kwargs", {}).get("type_list")
+        for name in list(names or []):
+            names += [t for t in SPARK_TYPES.get(name, []) if t not in names]
+    suite_path.write_text(json.dumps(suite, indent=2), encoding="utf-8")
+    venv = root / ".venv"
+    env = {
+        **env,
+        "VIRTUAL_ENV": str(venv),
+        "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}",
+        "SPARK_LOCAL_IP": "127.0.0.1",
+    }
+    return root, env
+
+
+@pytest.fixture(scope="module")
+def cluster(project, tmp_path_factory) -> tuple[str, Path]:
+    """A standalone master and worker on loopback: (master URL, the worker's work folder)."""
+    root, env = project
+    spark_home = next((root / ".venv" / "lib").glob("python*/site-packages/pyspark"))
+    logs = tmp_path_factory.mktemp("spark-logs")
+    work = logs / "work"
+    env = {**env, "SPARK_HOME": str(spark_home), "SPARK_NO_DAEMONIZE": "1"}
+    port = free_port()
+    url = f"spark://127.0.0.1:{port}"
+    spark_class = str(spark_home / "bin" / "spark-class")
+    deploy = "org.apache.spark.deploy"
+    master_args = ["--host", "127.0.0.1", "--port", str(port), "--webui-port", str(free_port())]
+    worker_args = [url, "--cores", "1", "--memory", "1g", "--host", "127.0.0.1"]
+    worker_args += ["--webui-port", str(free_port()), "--work-dir", str(work)]
+    processes, files = [], []
+    try:
+        for name, args in (("master", master_args), ("worker", worker_args)):
+            log = (logs / f"{name}.log").open("w")
+            files.append(log)
+            processes.append(
+                subprocess.Popen(
+                    [spark_class, f"{deploy}.{name}.{name.title()}", *args],
+                    cwd=logs,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while "Registering worker" not in (logs / "master.log").read_text(errors="replace"):
+            assert all(p.poll() is None for p in processes), (logs / "master.log").read_text()
+            assert time.monotonic() < deadline, (logs / "worker.log").read_text()
+            time.sleep(0.5)
+        yield url, work
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in files:
+            log.close()
+
+
+def raw_data(root: Path) -> str:
+    """The raw data file, as the ingest stage of dvc.yaml writes it (CSV or Parquet)."""
+    stages = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    return stages["ingest"]["outs"][0]
+
+
+def package(root: Path) -> str:
+    return root.name.replace("-", "_")
+
+
+def local_validation(root: Path, env: dict[str, str], data: str, out: Path):
+    """The local engine's validate stage on ``data``: (exit code, summary)."""
+    result = run(
+        ["python", "-m", f"{package(root)}.validate", "--data", data]
+        + ["--suite", "expectations/suite.json", "--summary", str(out / "validation.json")]
+        + ["--report", str(out / "validation.md")],
+        root,
+        env,
+    )
+    return result.returncode, json.loads((out / "validation.json").read_text(encoding="utf-8"))
+
+
+def without_examples(summary: dict) -> dict:
+    """A summary with its failures' example values left out (each engine lists its own)."""
+    failed = [{k: v for k, v in item.items() if k != "examples"} for item in summary["failed"]]
+    return {**summary, "failed": failed}
+
+
+def test_pipeline_on_a_standalone_cluster_matches_the_local_engine(project, cluster, tmp_path):
+    root, env = project
+    url, work = cluster
+    on_cluster = {**env, "SPARK_MASTER": url}
+    dvc = str(root / ".venv" / "bin" / "dvc")
+    started = time.perf_counter()
+    repro = run([dvc, "repro"], root, on_cluster)
+    took = round(time.perf_counter() - started, 1)
+    assert repro.returncode == 0, repro.stdout + repro.stderr
+    apps = {p.name for p in work.iterdir()} if work.is_dir() else set()
+    assert len(apps) >= 3, f"validate, prepare and train ran no app on {url}: {apps}"
+
+    data = raw_data(root)
+    local = tmp_path / "local"
+    code, summary = local_validation(root, env, data, local)
+    assert code == 0
+    spark_summary = json.loads((root / "reports" / "validation.json").read_text("utf-8"))
+    assert spark_summary == summary
+
+    # The same corrupted copy fails on both engines, with the same unexpected counts.
+    import pandas as pd
+
+    frame = pd.read_csv(root / data) if data.endswith(".csv") else pd.read_parquet(root / data)
+    column = next(c for c in frame.columns if c != "target" and frame[c].dtype.kind == "f")
+    frame.loc[:4, column] = 1e12
+    bad = f"data/bad/raw{Path(data).suffix}"
+    (root / bad).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(root / bad, index=False) if bad.endswith(".csv") else frame.to_parquet(root / bad)
+    code, bad_local = local_validation(root, env, bad, tmp_path / "bad-local")
+    result = run(
+        ["python", "-m", f"{package(root)}.spark_validate", "--data", bad]
+        + ["--suite", "expectations/suite.json", "--summary", str(tmp_path / "bad.json")]
+        + ["--report", str(tmp_path / "bad.md")],
+        root,
+        on_cluster,
+    )
+    assert (code, result.returncode) == (1, 1), result.stderr
+    bad_spark = json.loads((tmp_path / "bad.json").read_text(encoding="utf-8"))
+    assert without_examples(bad_spark) == without_examples(bad_local)
+    assert {(f["column"], f["unexpected_count"]) for f in bad_spark["failed"]} >= {(column, 5)}
+    assert f"'{column}'" in result.stderr
+
+    # The model is the scikit-learn Pipeline evaluate, predict and serve read.
+    kind = run(
+        [
+            "python",
+            "-c",
+            "import joblib; m = joblib.load('models/model.joblib'); "
+            "print(type(m).__module__, type(m).__name__)",
+        ],
+        root,
+        env,
+    )
+    assert kind.stdout.split() == ["sklearn.pipeline", "Pipeline"], kind.stderr
+
+    # Its metrics are within the compare tolerances of the local engine's (another split).
+    pkg = package(root)
+    prepared, model = local / "prepared", local / "model.joblib"
+    steps = [
+        [f"{pkg}.prepare", "--data", data, "--validation", str(local / "validation.json")]
+        + ["--out", str(prepared)],
+        [f"{pkg}.train", "--train", str(prepared / "train.parquet"), "--model", str(model)],
+        [f"{pkg}.evaluate", "--model", str(model), "--train", str(prepared / "train.parquet")]
+        + ["--test", str(prepared / "test.parquet"), "--metrics", str(local / "metrics.json")]
+        + ["--plots", str(local / "plots"), "--profile", str(local / "profile.json")],
+    ]
+    for step in steps:
+        done = run(["python", "-m", *step], root, env)
+        assert done.returncode == 0, done.stderr
+    here = json.loads((local / "metrics.json").read_text(encoding="utf-8"))
+    there = json.loads((root / "reports" / "metrics.json").read_text(encoding="utf-8"))
+    rules = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))["compare"]
+    for name, rule in rules["metrics"].items():
+        assert abs(there[name] - here[name]) <= rule["tolerance"], (name, there, here)
+    print(f"\ndvc repro on {url}: {took} s; metrics {there} (local {here})")

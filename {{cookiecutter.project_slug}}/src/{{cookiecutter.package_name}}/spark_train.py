@@ -1,0 +1,52 @@
+"""Train stage on Spark: the same scikit-learn Pipeline, its forest's trees fitted on the cluster.
+
+A random forest's trees are independent: joblib's Spark backend (joblibspark) sends each
+batch of them to an executor and brings the fitted trees back, so ``models/model.joblib`` is
+the same kind of Pipeline the local engine writes, and evaluate, predict and serve read it as
+they are. The training frame is read on the driver (it must fit in its memory), and so is
+the Pipeline's preprocessing; gradient boosting and the linear models fit there too, since
+they do not split their work into joblib tasks.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from . import common, spark
+from . import train as local
+
+# train.model whose estimator hands its work to joblib, and so to the cluster.
+SPREAD = "random_forest"
+
+
+def fit(frame, target: str, task: str, params: dict[str, Any]):
+    """train.fit(), with a random forest's trees fitted on the cluster.
+
+    Fitting runs as many trees at once as the cluster has task slots (``n_jobs: -1``) when
+    ``train.random_forest.n_jobs`` is 1; the saved model keeps the n_jobs of params.yaml, so
+    it predicts as a locally trained one would."""
+    if params.get("model") != SPREAD:
+        return local.fit(frame, target, task, params)
+    options = dict(params.get(SPREAD) or {})
+    jobs = options.get("n_jobs")
+    spread = {**params, SPREAD: {**options, "n_jobs": -1 if jobs in (None, 1) else jobs}}
+    from joblib import parallel_backend
+    from joblibspark import register_spark
+
+    with spark.session("train"), warnings.catch_warnings():
+        # joblibspark's notes on local mode and on job tags change nothing in the result
+        warnings.simplefilter("ignore", UserWarning)
+        register_spark()
+        with parallel_backend("spark", n_jobs=spread[SPREAD]["n_jobs"]):
+            pipeline = local.fit(frame, target, task, spread)
+    pipeline.named_steps["model"].set_params(n_jobs=jobs)
+    return pipeline
+
+
+def main(argv: list[str] | None = None) -> int:
+    return local.main(argv, run=fit)
+
+
+if __name__ == "__main__":
+    common.run(main)

@@ -1,0 +1,136 @@
+"""Validate stage on Spark: the same suite JSON, run through Great Expectations' Spark source.
+
+The data never leaves the cluster: GX computes each expectation there, and only the
+results (counts, a few example values) come back. Verdicts and unexpected counts equal
+the local engine's on the same data. A ``type_list`` is checked against Spark's type names
+(``DoubleType``, ``LongType``, ``StringType``...), which the suite lists beside pandas' names.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+from . import checks, common, findings, spark
+from . import validate as local
+
+UNIQUE_COUNT = "expect_column_unique_value_count_to_be_between"
+TYPE_LIST = "expect_column_values_to_be_in_type_list"
+
+
+def _type_counts(frame, outcome: dict[str, Any]) -> dict[str, Any]:
+    """GX checks a type list against Spark's schema, with no count; the local engine checks
+    a text column value by value. Give a text column that count: 0, or its non-null rows."""
+    column = outcome["column"]
+    if outcome["expectation"] != TYPE_LIST or column not in frame.columns:
+        return outcome
+    if type(frame.schema[column].dataType).__name__ != "StringType":
+        return outcome
+    rows = 0 if outcome["success"] else frame.where(frame[column].isNotNull()).count()
+    return {**outcome, "unexpected_count": rows}
+
+
+def class_counts(frame, item: dict[str, Any], examples: int) -> dict[str, Any]:
+    """checks.CLASS_COUNTS on a Spark DataFrame: counted on the cluster, nulls left out."""
+    column, least = item["kwargs"]["column"], item["kwargs"]["min_value"]
+    if not isinstance(least, int) or isinstance(least, bool):
+        raise ValueError(f"min_value must be a whole number, not {least!r}")
+    found = column in frame.columns
+    counts = frame.where(frame[column].isNotNull()).groupBy(column).count() if found else None
+    rows = counts.where(counts["count"] < least).collect() if found else []
+    small = sorted(([checks._plain(r[0]), int(r[1])] for r in rows), key=str)
+    return {
+        "expectation": checks.CLASS_COUNTS,
+        "column": column,
+        "target": bool((item.get("meta") or {}).get("target")),
+        "kwargs": {"min_value": least},
+        "success": found and not small,
+        "unexpected_count": len(small) if found else None,
+        "examples": [value for value, _ in small][:examples],
+        "observed": small[:examples],
+        "expected": None,
+        "error": None if found else f"column {column!r} is not in the data",
+    }
+
+
+def _shown(frame, columns: set[str], examples: int):
+    """A small pandas frame with Spark's columns and a few distinct values of ``columns``:
+    what checks' outcome builder reads to show the values a unique-count rule found."""
+    import pandas as pd
+
+    values = {
+        c: frame.select(c).dropna().distinct().limit(examples).toPandas()[c]
+        for c in sorted(columns & set(frame.columns))
+    }
+    return pd.DataFrame(values).reindex(columns=frame.columns)
+
+
+def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str, Any]]:
+    """Validate the Spark DataFrame ``frame`` against ``suite``; one outcome per expectation."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.expectations.expectation_configuration import (
+            ExpectationConfiguration,
+        )
+
+        built, own, unique = [], {}, set()
+        for number, item in enumerate(suite["expectations"], start=1):
+            try:
+                if isinstance(item, dict) and item.get("type") == checks.CLASS_COUNTS:
+                    own[number] = class_counts(frame, item, examples)
+                    continue
+                config = ExpectationConfiguration(
+                    type=item["type"],
+                    kwargs=item.get("kwargs", {}),
+                    meta={**(item.get("meta") or {}), "position": number},
+                )
+                built.append(config.to_domain_obj())
+            except Exception as exc:
+                kind = item.get("type") if isinstance(item, dict) else item
+                raise common.UserError(
+                    f"suite expectation {number} ({kind}) is invalid: {exc}"
+                ) from exc
+            if item["type"] == UNIQUE_COUNT:
+                unique.add(item.get("kwargs", {}).get("column"))
+        gx_suite = gx.ExpectationSuite(name=str(suite.get("name") or "suite"), expectations=built)
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = context.data_sources.add_spark("data").add_dataframe_asset("frame")
+        batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
+            batch_parameters={"dataframe": frame}
+        )
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20 + examples}
+        results = batch.validate(gx_suite, result_format=result_format).results
+    shown = _shown(frame, unique, examples)
+    outcomes = {
+        r.expectation_config.meta["position"]: _type_counts(
+            frame, checks._outcome(r, examples, shown)
+        )
+        for r in results
+    }
+    return [outcome for _, outcome in sorted({**outcomes, **own}.items())]
+
+
+def validate(data: str, suite_path: str, summary_path: str, report_path: str, examples: int):
+    """validate.validate() on Spark: the same summary and report, computed on the cluster."""
+    suite = local.load_suite(suite_path)
+    with spark.session("validate") as session:
+        frame = spark.read(session, data)
+        rows = frame.count()
+        outcomes = run_suite(frame, suite, examples)
+    summary = findings.summarise(outcomes, rows)
+    common.write_json(summary_path, summary)
+    common.write_text(report_path, findings.render_report(summary, outcomes, data))
+    return summary, outcomes
+
+
+def main(argv: list[str] | None = None) -> int:
+    return local.main(argv, run=validate)
+
+
+if __name__ == "__main__":
+    common.run(main)
