@@ -212,10 +212,11 @@ def test_evaluate_refuses_a_one_class_model_and_writes_nothing(
     joblib.dump(model.fit(features, one_class["label"]), "model.joblib")
     classification_frame.to_parquet("test.parquet")
     args = ["--model", "model.joblib", "--train", "test.parquet", "--test", "test.parquet"]
-    args += ["--metrics", "m.json", "--profile", "p.json"]
+    args += ["--metrics", "m.json", "--profile", "p.json", "--explain", "e.json"]
     assert evaluate.main([*args, "--plots", "plots"]) == 2
     assert "the model knows one class only ('high')" in one_line(capsys.readouterr().err)
     assert not (workdir / "m.json").exists()
+    assert not (workdir / "e.json").exists()
     assert not (workdir / "p.json").exists()
     assert not (workdir / "plots").exists()
 
