@@ -129,7 +129,7 @@ TEST_FILES = [
     "tests/code/test_validate.py",
     "tests/data/test_suite_on_data.py",
     "tests/model/conftest.py",
-    "tests/model/test_explanations.py",
+    "tests/model/test_model_explanations.py",
     "tests/model/test_model_behaviour.py",
     "tests/model/test_shipped_model.py",
     "tests/monitor/test_drift_statistics.py",

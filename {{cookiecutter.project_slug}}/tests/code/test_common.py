@@ -20,7 +20,8 @@ STAGE_ARGS = {
         "prepare": "--data raw.csv --validation v.json --out prepared",
         "train": "--train prepared/train.parquet --model model.joblib",
         "evaluate": "--model model.joblib --train prepared/train.parquet --test "
-        "prepared/test.parquet --metrics m.json --plots plots --profile profile.json",
+        "prepared/test.parquet --metrics m.json --plots plots --profile profile.json "
+        "--explain explain.json",
     }.items()
 }
 
