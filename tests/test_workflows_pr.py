@@ -8,6 +8,7 @@ Projects, the fake GitHub and act come from test_workflows.py.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import test_workflows
@@ -61,6 +62,10 @@ def test_fresh_project_pull_request_compares_with_the_published_model(project):
     assert "| new ·" not in body  # every metric has its baseline value
     assert "| `train.random_forest.n_estimators` | 100 | 20 |" in body
     assert f"Changed since `{main[:7]}`:" in body
+    # No explanation is committed at the published model's commit either.
+    assert f"No baseline explanation: reports/explain.json is not committed at {main[:7]}." in body
+    explained = body.split("### Explanations", 1)[1]
+    assert re.search(r"\n\| 1 \| `[^`]+ \+\d+` \| ", explained)  # the top group: several columns
     # The report was posted by the job that ran none of the pull request's code.
     assert "[Pipeline/Report on the pull request" in result.stdout
     posted = [line for line in result.stdout.splitlines() if "comment: created" in line]

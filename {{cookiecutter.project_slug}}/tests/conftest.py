@@ -92,7 +92,12 @@ UNIT_PARAMS = {
         "gradient_boosting": {"learning_rate": 0.1, "max_iter": 20},
         "linear": LINEAR["classification"],
     },
-    "evaluate": {"importance_repeats": 2, "seed": 42},
+    "evaluate": {
+        "importance_repeats": 2,
+        "seed": 42,
+        "importance": {"cluster_threshold": 0.3, "linkage": "average"},
+        "partial_dependence": {"features": 2, "grid": 5},
+    },
 }
 
 

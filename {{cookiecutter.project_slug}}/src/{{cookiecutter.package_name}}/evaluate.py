@@ -1,5 +1,6 @@
-"""Evaluate stage: score the model on the test split and write metrics and plot data, and the
-reference profile of the training data and of the predictions that the monitor reads."""
+"""Evaluate stage: score the model on the test split and write metrics and plot data, what
+the model relies on (explain.py), and the reference profile of the training data and of the
+predictions that the monitor reads."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from . import common, profile, slices
+from . import common, explain, profile, slices
 
 MAX_CURVE_POINTS = 200
 
@@ -90,18 +91,6 @@ def regression(model, features, actual) -> tuple[dict[str, Any], dict[str, Any]]
     return scores, plots
 
 
-def importance(model, features, actual, repeats: int, seed: int):
-    """Permutation importance of each original column on the test split, largest first."""
-    import pandas as pd
-    from sklearn.inspection import permutation_importance
-
-    result = permutation_importance(
-        model, features, actual, n_repeats=repeats, random_state=seed, n_jobs=1
-    )
-    frame = pd.DataFrame({"feature": features.columns, "importance": result.importances_mean})
-    return frame.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
-
-
 def evaluate(model, test, target: str, task: str, params: dict[str, Any]):
     """Return (metrics, plots) for ``model`` on the ``test`` frame."""
     if target not in test.columns:
@@ -109,9 +98,6 @@ def evaluate(model, test, target: str, task: str, params: dict[str, Any]):
     features, actual = test.drop(columns=[target]), test[target]
     score = classification if task == "classification" else regression
     scores, plots = score(model, features, actual)
-    repeats = common.require(params, "importance_repeats", "evaluate")
-    seed = common.require(params, "seed", "evaluate")
-    plots["feature_importance"] = importance(model, features, actual, repeats, seed)
     return {name: None if v is None else common.sig(v) for name, v in scores.items()}, plots
 
 
@@ -125,7 +111,7 @@ def write_plots(plots: dict[str, Any], folder: str | Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    for name in ("model", "train", "test", "metrics", "plots", "profile", "slices"):
+    for name in ("model", "train", "test", "metrics", "plots", "profile", "slices", "explain"):
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
     try:
@@ -137,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         model = joblib.load(args.model)
         test = common.read_table(args.test)
         scores, plots = evaluate(model, test, target, task, params)
+        explanation = explain.explain(model, test.drop(columns=[target]), test[target], params)
+        plots.update(explain.plots(explanation))
         reference = profile.build(model, common.read_table(args.train), test, target, task)
         score = classification if task == "classification" else regression
         sliced = slices.build(model, test, target, task, params, score)
@@ -144,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return common.fail(exc)
     common.write_json(args.metrics, scores)
     write_plots(plots, args.plots)
+    common.write_json(args.explain, explanation, sort_keys=False)
     profile.write(args.profile, reference)
     common.write_json(args.slices, sliced, sort_keys=False)
     print(f"evaluate: {', '.join(f'{k}={v}' for k, v in sorted(scores.items()))}")

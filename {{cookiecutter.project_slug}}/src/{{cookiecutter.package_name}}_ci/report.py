@@ -1,5 +1,6 @@
 """Write the pipeline report posted on pull requests: verdict, metrics against the baseline,
-parameter changes, data validation and the plots, as GitHub Markdown.
+parameter changes, data validation, what the model relies on (explanations.py) and the
+plots, as GitHub Markdown.
 
     python -m <package>_ci.report --outcome reports/outcome.json --compare reports/compare.json \\
         --validation reports/validation.json --plots reports/plots --out reports/ci-report.md
@@ -18,11 +19,12 @@ import json
 import os
 from pathlib import Path
 
-from . import charts, slicetable
+from . import charts, explanations, slicetable
 from .markdown import code, plain
 from .tables import metrics_section, params_section, rules_section, validation_section
 
 MARKER = "<!-- mlops-template:pipeline-report -->"  # how comment.py finds its own report
+EXPLAIN = "explain-compare.json"  # explanations.py's output, beside compare.json
 LIMIT = 65536  # GitHub's maximum comment length, in characters
 
 
@@ -72,6 +74,7 @@ def render(
     limit: int = LIMIT,
     outcome: dict | None = None,
     job_result: str | None = None,
+    explanation: dict | None = None,
 ) -> str:
     """The report as Markdown, shorter than ``limit`` characters: plots are dropped first."""
     if outcome is not None:  # what is on disk may be the committed files, not this run's
@@ -84,6 +87,7 @@ def render(
     parts = [metrics_section(compare, why), rules_section(compare), params_section(compare, why)]
     parts += [slicetable.section(compare) if not why else None]
     parts += [validation_section(validation, why and "validation did not run")]
+    parts += [] if why else [explanations.section(explanation)]
     parts += ["### Plots", *plots] if plots and not why else []
     kept, size, dropped = [], len(head) + len(foot) + 200, 0
     for part in filter(None, parts):
@@ -113,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("outcome", "compare", "validation", "plots", "job-result", "out"):
         parser.add_argument(f"--{name}", required=name == "out", default=None)
     parser.add_argument("--title", default="Pipeline report")
+    parser.add_argument("--explain", help="explanations.py's output; default: beside --compare")
     args = parser.parse_args(argv)
     env = os.environ
     run_url = None
@@ -123,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     compare, validation, outcome = read(args.compare), read(args.validation), read(args.outcome)
     plots = charts.sections(args.plots) if args.plots else []
-    text = render(compare, validation, plots, args.title, run_url, LIMIT, outcome, args.job_result)
+    beside = Path(args.compare).with_name(EXPLAIN) if args.compare else None
+    why = read(args.explain or beside)  # what the model relies on
+    result = args.job_result
+    text = render(compare, validation, plots, args.title, run_url, LIMIT, outcome, result, why)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

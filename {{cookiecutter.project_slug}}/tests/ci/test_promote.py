@@ -29,18 +29,6 @@ def project(fake_github, git, commit, monkeypatch):
     monkeypatch.setenv("GITHUB_TRIGGERING_ACTOR", "alice")
     Path("README.md").write_text("A model.\n", encoding="utf-8")
     commit("First")
-    fake_github.reviews = []  # the run's approvals, in GitHub's shape
-    routes = fake_github.routes
-    repo = os.environ["GITHUB_REPOSITORY"]
-
-    def approvals(query, data, run):
-        return 200, {}, fake_github.reviews
-
-    monkeypatch.setattr(
-        fake_github,
-        "routes",
-        lambda: [*routes(), (rf"GET /repos/{repo}/actions/runs/(\d+)/approvals", approvals)],
-    )
     return fake_github
 
 
@@ -127,7 +115,7 @@ def test_staging_then_production_then_a_rollback(project, git, commit, capsys, m
     assert "may be promoted to staging as model#staging#1" in capsys.readouterr().out
     assert project.writes == []
     monkeypatch.setenv("GITHUB_RUN_ID", "42")
-    project.reviews += [
+    project.approvals[42] = [  # the run's approvals, in GitHub's shape
         review("carol", "production", "not this one"),
         review("dan", "staging", "no", "rejected"),
     ]
@@ -144,7 +132,7 @@ def test_staging_then_production_then_a_rollback(project, git, commit, capsys, m
         f"Run: https://github.com/{os.environ['GITHUB_REPOSITORY']}/actions/runs/42",
     ]
     fetch_tags(project, git)
-    project.reviews[:] = [review("bob", "production", "metrics\n checked")]
+    project.approvals[42] = [review("bob", "production", "metrics\n checked")]
     assert run("--version", "model@v0.1.0", "--stage", "production") == 0
     ref = project.refs["refs/tags/model#production#1"]
     assert 'Approved by: bob ("metrics checked")' in project.tags[ref["sha"]]["message"]

@@ -45,7 +45,7 @@ def test_the_commenting_job_runs_no_code_of_the_pull_request():
 
 def test_what_runs_without_an_install_needs_the_standard_library_only():
     """python -S: no site-packages at all, only the standard library and src/."""
-    modules = [f"{PACKAGE}.{name}" for name in ("report", "comment", "outcome")]
+    modules = [f"{PACKAGE}.{name}" for name in ("report", "comment", "outcome", "explanations")]
     code = f"import {', '.join(modules)}; print('ok')"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     result = subprocess.run(

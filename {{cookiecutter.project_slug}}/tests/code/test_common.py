@@ -22,6 +22,7 @@ STAGE_ARGS = {
         "evaluate": "--model model.joblib --train prepared/train.parquet --test "
         "prepared/test.parquet --metrics m.json --plots plots --profile profile.json "
         "--slices slices.json",
+        "--explain explain.json",
     }.items()
 }
 

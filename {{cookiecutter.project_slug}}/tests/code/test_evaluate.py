@@ -7,7 +7,12 @@ import pytest
 
 from {{ cookiecutter.package_name }} import evaluate, train
 
-EVALUATE = {"importance_repeats": 2, "seed": 0}
+EVALUATE = {
+    "importance_repeats": 2,
+    "seed": 0,
+    "importance": {"cluster_threshold": 0.3, "linkage": "average"},
+    "partial_dependence": {"features": 2, "grid": 5},
+}
 CLASSIFICATION = {
     "accuracy",
     "balanced_accuracy",
@@ -35,14 +40,11 @@ def test_binary_classification(classification_frame, fitted):
     assert set(scores) == CLASSIFICATION
     assert scores["roc_auc"] > 0.5
     assert scores["roc_auc"] <= 1.0
-    assert set(plots) == {"confusion", "roc", "precision_recall", "feature_importance"}
+    assert set(plots) == {"confusion", "roc", "precision_recall"}
     assert list(plots["confusion"].columns) == ["actual", "predicted"]
     assert len(plots["confusion"]) == len(classification_frame)
     assert list(plots["roc"].columns) == ["fpr", "tpr"]
     assert list(plots["precision_recall"].columns) == ["recall", "precision"]
-    importance = plots["feature_importance"]
-    assert sorted(importance["feature"]) == sorted(classification_frame.drop(columns="label"))
-    assert importance["importance"].is_monotonic_decreasing
 
 
 def test_multiclass_uses_micro_average_curves(classification_frame, fitted):
@@ -68,6 +70,10 @@ def test_regression(regression_frame, fitted):
     )
 
 
+def features_of(frame) -> set[str]:
+    return set(frame.columns) - {"label"}
+
+
 def test_long_curves_are_thinned():
     curve = pd.DataFrame({"fpr": np.linspace(0, 1, 5000), "tpr": np.linspace(0, 1, 5000)})
     thin = evaluate._thin(curve)
@@ -88,12 +94,15 @@ def test_main_writes_metrics_plots_and_profile_only(
     (workdir / "plots/stale.csv").write_text("old\n", encoding="utf-8")
     args = ["--model", "model.joblib", "--train", "test.parquet", "--test", "test.parquet"]
     args += ["--profile", "profile.json", "--slices", "slices.json"]
+    args += ["--explain", "explain.json"]
     assert evaluate.main([*args, "--metrics", "metrics.json", "--plots", "plots"]) == 0
     scores = json.loads((workdir / "metrics.json").read_text(encoding="utf-8"))
     assert set(scores) == CLASSIFICATION
     assert sorted(p.name for p in (workdir / "plots").iterdir()) == [
         "confusion.csv",
         "feature_importance.csv",
+        "group_importance.csv",
+        "partial_dependence.csv",
         "precision_recall.csv",
         "roc.csv",
     ]
@@ -102,9 +111,11 @@ def test_main_writes_metrics_plots_and_profile_only(
     sliced = json.loads((workdir / "slices.json").read_text(encoding="utf-8"))
     assert sliced["slices"] == []  # evaluate.slices not set
     assert {name: m["value"] for name, m in sliced["overall"].items()} == scores
+    explanation = json.loads((workdir / "explain.json").read_text(encoding="utf-8"))
+    assert list(explanation) == ["features", "groups", "partial_dependence"]
+    assert {row["feature"] for row in explanation["features"]} == features_of(classification_frame)
     reference = json.loads((workdir / "profile.json").read_text(encoding="utf-8"))
-    features = set(classification_frame.columns) - {"label"}
-    assert set(reference["features"]) == features
+    assert set(reference["features"]) == features_of(classification_frame)
     assert reference["rows"] == len(classification_frame)
     assert reference["prediction"]["kind"] == "categorical"
 
@@ -112,6 +123,7 @@ def test_main_writes_metrics_plots_and_profile_only(
 def test_main_without_model_is_one_line_error(workdir, capsys):
     args = ["--model", "absent.joblib", "--train", "t.parquet", "--test", "t.parquet"]
     args += ["--metrics", "m.json", "--profile", "p.json", "--slices", "s.json"]
+    args += ["--explain", "e.json"]
     assert evaluate.main([*args, "--plots", "plots"]) != 0
     error = capsys.readouterr().err
     assert error.count("\n") == 1

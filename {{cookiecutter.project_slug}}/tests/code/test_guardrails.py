@@ -213,10 +213,12 @@ def test_evaluate_refuses_a_one_class_model_and_writes_nothing(
     classification_frame.to_parquet("test.parquet")
     args = ["--model", "model.joblib", "--train", "test.parquet", "--test", "test.parquet"]
     args += ["--metrics", "m.json", "--profile", "p.json", "--slices", "s.json"]
+    args += ["--explain", "e.json"]
     assert evaluate.main([*args, "--plots", "plots"]) == 2
     assert "the model knows one class only ('high')" in one_line(capsys.readouterr().err)
     assert not (workdir / "s.json").exists()
     assert not (workdir / "m.json").exists()
+    assert not (workdir / "e.json").exists()
     assert not (workdir / "p.json").exists()
     assert not (workdir / "plots").exists()
 
