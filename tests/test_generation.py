@@ -49,11 +49,14 @@ SUPPORTED_COMBINATIONS = {
 
 PACKAGE_FILES = [
     "__init__.py",
+    "batches.py",
     "checks.py",
+    "chunks.py",
     "common.py",
     "drift.py",
     "evaluate.py",
     "findings.py",
+    "gxrun.py",
     "ingest.py",
     "lineage.py",
     "monitor.py",
@@ -112,6 +115,7 @@ TEST_FILES = [
     "tests/ci/test_remote.py",
     "tests/ci/test_report.py",
     "tests/ci/test_workflow.py",
+    "tests/code/test_chunks.py",
     "tests/code/test_common.py",
     "tests/code/test_dvc_yaml.py",
     "tests/code/test_evaluate.py",

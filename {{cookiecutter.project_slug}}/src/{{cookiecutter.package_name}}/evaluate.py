@@ -90,19 +90,19 @@ def regression(model, features, actual) -> tuple[dict[str, Any], dict[str, Any]]
     return scores, plots
 
 
-def importance(model, features, actual, repeats: int, seed: int):
+def importance(model, features, actual, repeats: int, seed: int, jobs: int = 1):
     """Permutation importance of each original column on the test split, largest first."""
     import pandas as pd
     from sklearn.inspection import permutation_importance
 
     result = permutation_importance(
-        model, features, actual, n_repeats=repeats, random_state=seed, n_jobs=1
+        model, features, actual, n_repeats=repeats, random_state=seed, n_jobs=jobs
     )
     frame = pd.DataFrame({"feature": features.columns, "importance": result.importances_mean})
     return frame.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
 
 
-def evaluate(model, test, target: str, task: str, params: dict[str, Any]):
+def evaluate(model, test, target: str, task: str, params: dict[str, Any], jobs: int = 1):
     """Return (metrics, plots) for ``model`` on the ``test`` frame."""
     if target not in test.columns:
         raise common.UserError(f"target column {target!r} not found; check ingest.target")
@@ -111,7 +111,7 @@ def evaluate(model, test, target: str, task: str, params: dict[str, Any]):
     scores, plots = score(model, features, actual)
     repeats = common.require(params, "importance_repeats", "evaluate")
     seed = common.require(params, "seed", "evaluate")
-    plots["feature_importance"] = importance(model, features, actual, repeats, seed)
+    plots["feature_importance"] = importance(model, features, actual, repeats, seed, jobs)
     return {name: None if v is None else common.sig(v) for name, v in scores.items()}, plots
 
 
@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
 
         model = joblib.load(args.model)
         test = common.read_table(args.test)
-        scores, plots = evaluate(model, test, target, task, params)
+        jobs = common.require(common.load_params("train"), "n_jobs", "train")  # checked by train
+        scores, plots = evaluate(model, test, target, task, params, jobs)
         reference = profile.build(model, common.read_table(args.train), test, target, task)
     except common.UserError as exc:
         return common.fail(exc)

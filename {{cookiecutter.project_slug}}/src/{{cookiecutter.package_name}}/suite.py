@@ -1,6 +1,6 @@
 """Build a Great Expectations suite (1.x JSON format) from a data file, without importing GX.
 
-Usage: python -m <package>.suite --data data/raw/data.csv --out expectations/suite.json
+Usage: python -m <package>.suite --data data/raw/data.parquet --out expectations/suite.json
 
 Besides what the data shows, the suite guards the target (ingest.target, ingest.task): it is
 there and never empty; for classification it has at least 2 classes, each with at least
@@ -20,24 +20,36 @@ from . import common
 MAX_INT_LEVELS = 20
 MAX_TEXT_LEVELS = 50
 MARGIN = 0.1
-INT_TYPES = ["int64", "int32", "Int64", "float64"]
-FLOAT_TYPES = ["float64", "float32", "Float64", "int64"]
-BOOL_TYPES = ["bool", "boolean"]
-TEXT_TYPES = ["object", "str", "string"]
-NUMERIC_TYPES = ["int64", "int32", "Int64", "float64", "float32", "Float64"]
+# Type names as each engine spells them: pandas (numpy and pandas dtypes), Spark
+# (pyspark.sql.types classes) and SQL (SQLAlchemy types, matched by class, or by name
+# ignoring case on some dialects). Each engine skips the names it does not know, so one
+# list holds for all three. (pandas' nullable dtypes go by their class names: GX finds no
+# dtype "Int64" or "boolean".) Whole numbers also pass as the engine's double (a column with
+# gaps reads back as float64 in pandas), decimals as its 64-bit integer (whole values).
+# In pandas GX also reads some names as Python types ("FLOAT" as float, "BOOL" as bool):
+# such a name is only in a list where that Python type belongs.
+_INT = ["int64", "int32", "Int64Dtype", "IntegerType", "LongType", "ShortType", "ByteType"]
+_INT += ["INTEGER", "BIGINT", "SMALLINT", "TINYINT"]
+_FLOAT = ["float64", "float32", "Float64Dtype", "DoubleType", "FloatType"]
+_FLOAT += ["DOUBLE", "DOUBLE_PRECISION", "FLOAT", "REAL"]
+INT_TYPES = _INT + ["float64", "DoubleType", "DOUBLE", "DOUBLE_PRECISION"]
+FLOAT_TYPES = _FLOAT + ["int64", "LongType", "BIGINT"]
+NUMERIC_TYPES = _INT + _FLOAT
+BOOL_TYPES = ["bool", "BooleanDtype", "BooleanType", "BOOLEAN"]
+TEXT_TYPES = ["object", "str", "string", "StringType", "VARCHAR", "TEXT", "STRING", "CHAR"]
 # Rows each class of a classification target needs: with prepare.test_size 0.2, the
 # stratified split then puts at least one row of every class in the test split.
 MIN_CLASS_ROWS = 5
 
 
 def as_read_back(frame):
-    """Return ``frame`` as it reads back from the CSV that the ingest stage writes."""
+    """Return ``frame`` as it reads back from the Parquet file that the ingest stage writes."""
     import pandas as pd
 
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    buffer = io.BytesIO()
+    frame.rename(columns=str).to_parquet(buffer, index=False)
     buffer.seek(0)
-    return pd.read_csv(buffer)
+    return pd.read_parquet(buffer)
 
 
 def _expectation(kind: str, meta: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }} import checks, suite
+from {{ cookiecutter.package_name }} import checks, common, ingest, suite
 
 TARGET = ["--target", "label", "--task", "classification"]
 
@@ -69,17 +69,29 @@ def test_output_is_deterministic(tmp_path, classification_frame):
     assert json.loads(first)["name"] == "raw_data"
 
 
-def test_parquet_input_gives_the_suite_of_the_csv_ingest_writes(tmp_path, regression_frame):
+def test_the_suite_describes_the_parquet_ingest_writes(workdir, regression_frame):
+    """From a CSV or a Parquet source, the suite describes the raw data.parquet that ingest
+    writes from it (Parquet keeps categories and nullable integers), which passes it."""
     frame = regression_frame.assign(colour=regression_frame["colour"].astype("category"))
     frame["visits"] = frame["visits"].astype("Int64")
     frame.loc[0, "visits"] = None
-    frame.to_parquet(tmp_path / "data.parquet", index=False)
-    frame.to_csv(tmp_path / "data.csv", index=False)
-    for name in ("data.parquet", "data.csv"):
-        args = ["--data", str(tmp_path / name), "--out", str(tmp_path / f"{name}.json")]
+    frame.to_parquet("source.parquet", index=False)
+    frame.to_csv("source.csv", index=False)
+    for source in ("source.parquet", "source.csv"):
+        args = ["--data", source, "--out", f"{source}.json"]
         assert suite.main(["--target", "label", "--task", "regression", *args]) == 0
-    from_parquet = (tmp_path / "data.parquet.json").read_text(encoding="utf-8")
-    assert from_parquet == (tmp_path / "data.csv.json").read_text(encoding="utf-8")
+        ingest.write_parquet(ingest.load_source(source, "label"), "raw.parquet")
+        built = json.loads((workdir / f"{source}.json").read_text(encoding="utf-8"))
+        outcomes = checks.run_suite(common.read_table("raw.parquet"), built)
+        assert [o for o in outcomes if not o["success"]] == []
+        types = {
+            c: r["expect_column_values_to_be_in_type_list"]["type_list"]
+            for c, r in by_column(built).items()
+            if c
+        }
+        parquet = source.endswith(".parquet")
+        assert ("category" in types["colour"]) is parquet
+        assert types["visits"] == (suite.INT_TYPES if parquet else suite.FLOAT_TYPES)
 
 
 def test_suite_loads_in_great_expectations(classification_frame):
