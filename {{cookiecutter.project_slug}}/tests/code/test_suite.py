@@ -4,8 +4,9 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from {{ cookiecutter.package_name }} import checks, common, ingest, suite
+from {{ cookiecutter.package_name }} import checks, common, gxrun, ingest, suite
 
 TARGET = ["--target", "label", "--task", "classification"]
 
@@ -190,3 +191,40 @@ def test_main_refuses_a_target_not_in_the_data(workdir, classification_frame, ca
     assert suite.main([*args, "--out", "s.json"]) == 2
     assert capsys.readouterr().err == "error: target column 'churn' not found in data.csv\n"
     assert not (workdir / "s.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("types", "passes", "fails"),
+    [
+        ("INT_TYPES", ["int64", "int32", "Int64", "float64"], ["str", "bool", "float32"]),
+        ("FLOAT_TYPES", ["float64", "float32", "Float64", "int64"], ["str", "bool", "int32"]),
+        ("NUMERIC_TYPES", ["int64", "Int64", "float64", "Float64"], ["str", "bool"]),
+        ("BOOL_TYPES", ["bool", "boolean"], ["int64", "float64", "str"]),
+        ("TEXT_TYPES", ["str", "object", "string"], ["int64", "float64", "bool"]),
+    ],
+)
+def test_type_lists_mean_in_pandas_what_they_say(types, passes, fails):
+    """The lists also name Spark and SQL types; in pandas they pass what they name, only."""
+    import pandas as pd
+
+    type_list = getattr(suite, types)
+    assert any(t.endswith("Type") for t in type_list)  # Spark
+    assert any(t.isupper() for t in type_list)  # SQL
+    values = {
+        "bool": [True, False],
+        "boolean": [True, False],
+        "str": ["a", "b"],
+        "object": ["a", "b"],
+        "string": ["a", "b"],
+    }
+    frame = pd.DataFrame({d: pd.Series(values.get(d, [1, 2]), dtype=d) for d in passes + fails})
+    rules = [
+        {
+            "type": "expect_column_values_to_be_in_type_list",
+            "kwargs": {"column": c, "type_list": type_list},
+        }
+        for c in frame
+    ]
+    outcomes = gxrun.Runner(checks.build(dict(enumerate(rules)))[0], "t", 0).validate(frame)
+    passed = {r.expectation_config.kwargs["column"] for r in outcomes.values() if r.success}
+    assert passed == set(passes)
