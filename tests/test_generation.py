@@ -54,6 +54,7 @@ PACKAGE_FILES = [
     "chunks.py",
     "common.py",
     "drift.py",
+    "dtypes.py",
     "evaluate.py",
     "findings.py",
     "gxrun.py",
