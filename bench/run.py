@@ -351,7 +351,7 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
                 BENCH / "stage.py",
                 check_log,
                 f"{project.package}.validate",
-                "--data=data/raw/data.csv",
+                "--data=data/raw/data.parquet",
                 "--suite=expectations/suite.json",
                 f"--summary={work / 'validation.json'}",
                 f"--report={work / 'validation.md'}",
@@ -362,7 +362,7 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
                 check_log,
                 BENCH / "baseline_pandas.py",
                 "--check",
-                "data/raw/data.csv",
+                "data/raw/data.parquet",
                 "expectations/suite.json",
             )
             for entry, kind in zip(

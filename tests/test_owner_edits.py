@@ -246,7 +246,7 @@ def test_renaming_the_target_in_the_data_and_params(project):
     project.dvc("add", "-q", "data/external/dataset.csv")
     project.edit({"ingest.target": "left_us"})
     project.dvc("repro", "-q", "ingest")
-    suite = ["-m", f"{project.package}.suite", "--data", "data/raw/data.csv"]
+    suite = ["-m", f"{project.package}.suite", "--data", "data/raw/data.parquet"]
     project.ok(
         project.root / ".venv" / "bin" / "python", *suite, "--out", "expectations/suite.json"
     )

@@ -157,7 +157,11 @@ def test_generated_project_end_to_end(tmp_path, case):
         source = project.root / "data" / "external" / "dataset.csv"
         column = corrupt(source, source)
     else:
-        column = corrupt(project.root / "data/raw/data.csv", project.root / "data/bad/raw.csv")
+        import pandas as pd
+
+        raw = tmp_path / "raw.csv"
+        pd.read_parquet(project.root / "data/raw/data.parquet").to_csv(raw, index=False)
+        column = corrupt(raw, project.root / "data/bad/raw.csv")
         project.set_param("ingest.source", "data/bad/raw.csv")
     broken, ran = project.repro("repro on corrupted data")
     assert broken.returncode != 0

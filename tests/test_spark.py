@@ -20,18 +20,6 @@ from conftest import bake, isolated_env
 
 pytestmark = pytest.mark.slow
 
-# Spark's names beside pandas' ones in the suite's type lists, as the suite builder writes
-# them once it knows both engines; added here so this test does not wait for it.
-SPARK_TYPES = {
-    "int64": ["LongType", "IntegerType"],
-    "int32": ["IntegerType"],
-    "float64": ["DoubleType"],
-    "float32": ["FloatType"],
-    "bool": ["BooleanType"],
-    "object": ["StringType"],
-    "str": ["StringType"],
-    "string": ["StringType"],
-}
 START_TIMEOUT = 120  # seconds for the worker to register with the master
 
 
@@ -49,7 +37,7 @@ def run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 900):
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """A compute=spark project, set up, with its suite naming Spark's types too."""
+    """A compute=spark project, set up, its bundled suite as generated."""
     tmp = tmp_path_factory.mktemp("spark")
     env = isolated_env(tmp / "home")
     result = bake(tmp / "out", {"compute": "spark"}, env=env)
@@ -57,13 +45,6 @@ def project(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     root = result.project
     setup = run(["python3", "tasks.py", "setup"], root, env)
     assert setup.returncode == 0, setup.stdout + setup.stderr
-    suite_path = root / "expectations" / "suite.json"
-    suite = json.loads(suite_path.read_text(encoding="utf-8"))
-    for item in suite["expectations"]:
-        names = item.get("kwargs", {}).get("type_list")
-        for name in list(names or []):
-            names += [t for t in SPARK_TYPES.get(name, []) if t not in names]
-    suite_path.write_text(json.dumps(suite, indent=2), encoding="utf-8")
     venv = root / ".venv"
     env = {
         **env,
@@ -214,7 +195,8 @@ def test_pipeline_on_a_standalone_cluster_matches_the_local_engine(project, clus
         [f"{pkg}.train", "--train", str(prepared / "train.parquet"), "--model", str(model)],
         [f"{pkg}.evaluate", "--model", str(model), "--train", str(prepared / "train.parquet")]
         + ["--test", str(prepared / "test.parquet"), "--metrics", str(local / "metrics.json")]
-        + ["--plots", str(local / "plots"), "--profile", str(local / "profile.json")],
+        + ["--plots", str(local / "plots"), "--profile", str(local / "profile.json")]
+        + ["--slices", str(local / "slices.json"), "--explain", str(local / "explain.json")],
     ]
     for step in steps:
         done = run(["python", "-m", *step], root, env)

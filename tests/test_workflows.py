@@ -89,18 +89,19 @@ class CiProject:
     def commit_corrupted_data(self) -> list[str]:
         """Commit a data delivery whose first column is far outside its range (tracked by
         DVC and pushed to the remote); returns the data's header."""
-        lines = (self.root / "data" / "raw" / "data.csv").read_text(encoding="utf-8")
-        lines = lines.splitlines()
-        broken = [lines[0]] + [",".join(["-5000", *row.split(",")[1:]]) for row in lines[1:]]
+        import pandas as pd
+
+        frame = pd.read_parquet(self.root / "data" / "raw" / "data.parquet")
+        frame[frame.columns[0]] = -5000
         bad = self.root / "data" / "external" / "delivery.csv"
         bad.parent.mkdir(parents=True, exist_ok=True)
-        bad.write_text("\n".join(broken) + "\n", encoding="utf-8")
+        frame.to_csv(bad, index=False)
         self.dvc("add", "data/external/delivery.csv")
         self.dvc("push")
         self.set_param("ingest.source", "data/external/delivery.csv")
         self.git("add", "--all")
         self.git("commit", "-qm", "New data delivery")
-        return lines[0].split(",")
+        return [str(column) for column in frame.columns]
 
     def commit_baseline(self) -> None:
         """What a team does first: reproduce locally, commit the lock and metrics."""

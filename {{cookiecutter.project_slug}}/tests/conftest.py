@@ -83,12 +83,13 @@ def project_params() -> dict:
 LINEAR = {"classification": {"C": 1.0, "max_iter": 1000}, "regression": {"alpha": 1.0}}
 UNIT_PARAMS = {
     "ingest": {"source": "data/external/tiny.csv", "target": "label", "task": "classification"},
-    "validate": {"examples": 5},
+    "validate": {"examples": 5, "chunk_rows": None},
     "prepare": {"test_size": 0.2, "seed": 42, "stratify": True},
     "train": {
         "model": "random_forest",
         "seed": 42,
-        "random_forest": {"n_estimators": 10, "min_samples_leaf": 1, "n_jobs": 1},
+        "n_jobs": 1,
+        "random_forest": {"n_estimators": 10, "min_samples_leaf": 1},
         "gradient_boosting": {"learning_rate": 0.1, "max_iter": 20},
         "linear": LINEAR["classification"],
     },

@@ -6,15 +6,10 @@ target has at least ``min_value`` rows (``expect_column_value_counts_to_be_at_le
 
 from __future__ import annotations
 
-import logging
 import math
-import os
-import warnings
 from typing import Any
 
-from . import common
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+from . import common, gxrun
 
 HIDDEN_KWARGS = ("column", "column_list", "batch_id")
 CLASS_COUNTS = "expect_column_value_counts_to_be_at_least"
@@ -46,7 +41,7 @@ def _error(info: Any) -> str | None:
     return None
 
 
-def _outcome(result: Any, examples: int, frame) -> dict[str, Any]:
+def outcome(result: Any, examples: int, frame) -> dict[str, Any]:
     config = result.expectation_config
     details = result.result or {}
     observed = details.get("observed_value")
@@ -73,13 +68,28 @@ def _outcome(result: Any, examples: int, frame) -> dict[str, Any]:
     }
 
 
-def class_counts(frame, item: dict[str, Any], examples: int) -> dict[str, Any]:
-    """The outcome of CLASS_COUNTS: every class of ``column`` has ``min_value`` rows or more."""
-    column, least = item["kwargs"]["column"], item["kwargs"]["min_value"]
+def least_rows(item: dict[str, Any]) -> int:
+    """The ``min_value`` of a CLASS_COUNTS entry (which names a column), checked."""
+    if "column" not in item["kwargs"]:
+        raise ValueError("it names no column")
+    least = item["kwargs"]["min_value"]
     if not isinstance(least, int) or isinstance(least, bool):
         raise ValueError(f"min_value must be a whole number, not {least!r}")
-    found = column in frame.columns
-    counts = frame[column].value_counts() if found else {}
+    return least
+
+
+def class_counts(frame, item: dict[str, Any], examples: int) -> dict[str, Any]:
+    """The outcome of CLASS_COUNTS: every class of ``column`` has ``min_value`` rows or more."""
+    column = item["kwargs"]["column"]
+    counts = frame[column].value_counts() if column in frame.columns else None
+    return counted(counts, item, examples)
+
+
+def counted(counts, item: dict[str, Any], examples: int) -> dict[str, Any]:
+    """The outcome of CLASS_COUNTS from the rows of each class (None: no such column)."""
+    column, least = item["kwargs"]["column"], least_rows(item)
+    found = counts is not None
+    counts = counts if found else {}
     small = sorted(([_plain(k), int(n)] for k, n in counts.items() if n < least), key=str)
     return {
         "expectation": CLASS_COUNTS,
@@ -95,30 +105,20 @@ def class_counts(frame, item: dict[str, Any], examples: int) -> dict[str, Any]:
     }
 
 
-def _gx_frame(frame):
-    """Give text and categorical columns object dtype, which GX type checks understand."""
-    from pandas.api import types
-
-    text = [c for c in frame if not types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool]
-    return frame.astype(dict.fromkeys(text, object)) if text else frame
-
-
-def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str, Any]]:
-    """Validate ``frame`` against ``suite`` and return one outcome per expectation."""
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
+def build(items: dict[int, Any]) -> tuple[list[Any], dict[int, dict[str, Any]]]:
+    """Return the GX expectations of ``items`` ({position: suite entry}), each with its
+    position in ``meta``, and the entries checks.py runs itself (CLASS_COUNTS)."""
+    with gxrun.quiet():
         from great_expectations.expectations.expectation_configuration import (
             ExpectationConfiguration,
         )
 
         built, own = [], {}
-        for number, item in enumerate(suite["expectations"], start=1):
+        for number, item in items.items():
             try:
                 if isinstance(item, dict) and item.get("type") == CLASS_COUNTS:
-                    own[number] = class_counts(frame, item, examples)
+                    least_rows(item)
+                    own[number] = item
                     continue
                 config = ExpectationConfiguration(
                     type=item["type"],
@@ -131,16 +131,13 @@ def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str,
                 raise common.UserError(
                     f"suite expectation {number} ({kind}) is invalid: {exc}"
                 ) from exc
-        gx_suite = gx.ExpectationSuite(name=str(suite.get("name") or "suite"), expectations=built)
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        asset = context.data_sources.add_pandas("data").add_dataframe_asset("frame")
-        batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
-            batch_parameters={"dataframe": _gx_frame(frame)}
-        )
-        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20 + examples}
-        results = batch.validate(gx_suite, result_format=result_format).results
-    outcomes = {
-        r.expectation_config.meta["position"]: _outcome(r, examples, frame) for r in results
-    }
-    return [outcome for _, outcome in sorted({**outcomes, **own}.items())]
+    return built, own
+
+
+def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str, Any]]:
+    """Validate ``frame`` against ``suite`` and return one outcome per expectation."""
+    built, own = build(dict(enumerate(suite["expectations"], start=1)))
+    runner = gxrun.Runner(built, str(suite.get("name") or "suite"), examples)
+    outcomes = {n: outcome(r, examples, frame) for n, r in runner.validate(frame).items()}
+    outcomes.update({n: class_counts(frame, item, examples) for n, item in own.items()})
+    return [outcomes[number] for number in sorted(outcomes)]

@@ -123,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         model = joblib.load(args.model)
         test = common.read_table(args.test)
         scores, plots = evaluate(model, test, target, task, params)
-        explanation = explain.explain(model, test.drop(columns=[target]), test[target], params)
+        jobs = common.require(common.load_params("train"), "n_jobs", "train")  # checked by train
+        explanation = explain.explain(
+            model, test.drop(columns=[target]), test[target], params, jobs
+        )
         plots.update(explain.plots(explanation))
         reference = profile.build(model, common.read_table(args.train), test, target, task)
         score = classification if task == "classification" else regression

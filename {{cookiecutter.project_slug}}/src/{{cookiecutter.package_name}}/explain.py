@@ -74,13 +74,13 @@ def clusters(features, threshold: float, linkage: str = "average") -> list[list[
     return sorted(found.values(), key=lambda g: numeric.index(g[0])) + groups
 
 
-def feature_importance(model, features, actual, repeats: int, seed: int):
+def feature_importance(model, features, actual, repeats: int, seed: int, jobs: int = 1):
     """Permutation importance of each column: a frame of feature, importance, std."""
     import pandas as pd
     from sklearn.inspection import permutation_importance
 
     result = permutation_importance(
-        model, features, actual, n_repeats=repeats, random_state=seed, n_jobs=1
+        model, features, actual, n_repeats=repeats, random_state=seed, n_jobs=jobs
     )
     return pd.DataFrame(
         {
@@ -139,10 +139,10 @@ def dependence(model, features, names: list[str], grid: int) -> list[dict[str, A
     return found
 
 
-def explain(model, features, actual, params: dict[str, Any]) -> dict[str, Any]:
+def explain(model, features, actual, params: dict[str, Any], jobs: int = 1) -> dict[str, Any]:
     """The explanation that evaluate writes to reports/explain.json (see the README)."""
     found = settings(params)
-    single = feature_importance(model, features, actual, found["repeats"], found["seed"])
+    single = feature_importance(model, features, actual, found["repeats"], found["seed"], jobs)
     single = single.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
     rank = {name: i for i, name in enumerate(single["feature"])}
     groups = [

@@ -1,4 +1,4 @@
-"""Ingest stage: load the raw data set named by ``ingest.source`` and write it as CSV."""
+"""Ingest stage: load the raw data set named by ``ingest.source`` and write it as Parquet."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from pathlib import Path
 from . import common
 
 BUNDLED = ("breast_cancer", "wine", "diabetes")
+# Rows per Parquet row group: what a reader holds at once when it goes through the file in
+# batches (validate.chunk_rows), and the unit pyarrow compresses and skips by.
+ROW_GROUP_ROWS = 100_000
 ALLOWED = ", ".join(f"'sklearn:{name}'" for name in BUNDLED) + " or a path to a .csv/.parquet file"
 
 # Feature names of the bundled CSV files, as scikit-learn's loaders name the columns.
@@ -117,17 +120,33 @@ def load_source(source: str, target: str):
     return frame
 
 
-def ingest(source: str, target: str, out: str | Path) -> int:
-    """Write the raw data to ``out`` as CSV and return the number of rows."""
-    frame = load_source(source, target)
+def write_parquet(frame, out: str | Path) -> None:
+    """Write ``frame`` to ``out`` as Parquet, in row groups of ROW_GROUP_ROWS rows."""
+    common.need_pyarrow(out)
+    import pyarrow as pa
+
+    if Path(out).suffix.lower() != ".parquet":
+        raise common.UserError(f"--out {out}: the raw data is written as Parquet; name it .parquet")
     with common.replacing(out) as temp:
-        frame.to_csv(temp, index=False)
+        try:
+            frame.to_parquet(temp, index=False, row_group_size=ROW_GROUP_ROWS)
+        except (pa.ArrowException, ValueError, TypeError) as exc:
+            raise common.UserError(
+                f"cannot write the data as Parquet: {exc}; give each column one type"
+            ) from exc
+
+
+def ingest(source: str, target: str, out: str | Path) -> int:
+    """Write the raw data to ``out`` as Parquet and return the number of rows."""
+    frame = load_source(source, target)
+    frame.columns = [str(column) for column in frame.columns]
+    write_parquet(frame, out)
     return len(frame)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", required=True, help="CSV file to write")
+    parser.add_argument("--out", required=True, help="Parquet file to write")
     args = parser.parse_args(argv)
     try:
         params = common.load_params("ingest")

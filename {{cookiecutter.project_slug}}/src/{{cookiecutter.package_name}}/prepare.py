@@ -56,7 +56,7 @@ def prepare(
 def main(argv: list[str] | None = None, run=None) -> int:
     """The stage's command line; ``run`` stands in for prepare() (the Spark stage's)."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", required=True, help="raw CSV file")
+    parser.add_argument("--data", required=True, help="raw data (Parquet or CSV)")
     parser.add_argument("--validation", required=True, help="validation summary JSON")
     parser.add_argument("--out", required=True, help="folder for train/test Parquet files")
     args = parser.parse_args(argv)

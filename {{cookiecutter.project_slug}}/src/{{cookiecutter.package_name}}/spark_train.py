@@ -24,13 +24,12 @@ def fit(frame, target: str, task: str, params: dict[str, Any]):
     """train.fit(), with a random forest's trees fitted on the cluster.
 
     Fitting runs as many trees at once as the cluster has task slots (``n_jobs: -1``) when
-    ``train.random_forest.n_jobs`` is 1; the saved model keeps the n_jobs of params.yaml, so
-    it predicts as a locally trained one would."""
+    ``train.n_jobs`` is 1; the saved model keeps the n_jobs of params.yaml, so it predicts as
+    a locally trained one would."""
     if params.get("model") != SPREAD:
         return local.fit(frame, target, task, params)
-    options = dict(params.get(SPREAD) or {})
-    jobs = options.get("n_jobs")
-    spread = {**params, SPREAD: {**options, "n_jobs": -1 if jobs in (None, 1) else jobs}}
+    jobs = local.n_jobs(params)
+    spread = {**params, "n_jobs": -1 if jobs == 1 else jobs}
     from joblib import parallel_backend
     from joblibspark import register_spark
 
@@ -38,7 +37,7 @@ def fit(frame, target: str, task: str, params: dict[str, Any]):
         # joblibspark's notes on local mode and on job tags change nothing in the result
         warnings.simplefilter("ignore", UserWarning)
         register_spark()
-        with parallel_backend("spark", n_jobs=spread[SPREAD]["n_jobs"]):
+        with parallel_backend("spark", n_jobs=spread["n_jobs"]):
             pipeline = local.fit(frame, target, task, spread)
     pipeline.named_steps["model"].set_params(n_jobs=jobs)
     return pipeline

@@ -1,6 +1,6 @@
 """Build a Great Expectations suite (1.x JSON format) from a data file, without importing GX.
 
-Usage: python -m <package>.suite --data data/raw/data.csv --out expectations/suite.json
+Usage: python -m <package>.suite --data data/raw/data.parquet --out expectations/suite.json
 
 Besides what the data shows, the suite guards the target (ingest.target, ingest.task): it is
 there and never empty; for classification it has at least 2 classes, each with at least
@@ -16,28 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from . import common
+from .dtypes import BOOL_TYPES, FLOAT_TYPES, INT_TYPES, NUMERIC_TYPES, TEXT_TYPES
 
 MAX_INT_LEVELS = 20
 MAX_TEXT_LEVELS = 50
 MARGIN = 0.1
-INT_TYPES = ["int64", "int32", "Int64", "float64"]
-FLOAT_TYPES = ["float64", "float32", "Float64", "int64"]
-BOOL_TYPES = ["bool", "boolean"]
-TEXT_TYPES = ["object", "str", "string"]
-NUMERIC_TYPES = ["int64", "int32", "Int64", "float64", "float32", "Float64"]
 # Rows each class of a classification target needs: with prepare.test_size 0.2, the
 # stratified split then puts at least one row of every class in the test split.
 MIN_CLASS_ROWS = 5
 
 
 def as_read_back(frame):
-    """Return ``frame`` as it reads back from the CSV that the ingest stage writes."""
+    """Return ``frame`` as it reads back from the Parquet file that the ingest stage writes."""
     import pandas as pd
 
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    buffer = io.BytesIO()
+    frame.rename(columns=str).to_parquet(buffer, index=False)
     buffer.seek(0)
-    return pd.read_csv(buffer)
+    return pd.read_parquet(buffer)
 
 
 def _expectation(kind: str, meta: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:

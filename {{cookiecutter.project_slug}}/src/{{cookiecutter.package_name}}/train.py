@@ -23,6 +23,10 @@ MODELS = {
         "regression": "linear_model.Ridge",
     },
 }
+# Estimators that take train.n_jobs as their n_jobs: the others have none (Ridge, and
+# HistGradientBoosting, which uses OpenMP threads), or one without effect since
+# scikit-learn 1.8 that warns when set (LogisticRegression).
+PARALLEL = ("RandomForestClassifier", "RandomForestRegressor")
 
 
 def split_columns(frame) -> tuple[list[str], list[str]]:
@@ -60,10 +64,12 @@ def make_model(task: str, params: dict[str, Any]):
     seed = common.require(params, "seed", "train")
     kind = estimator_class(name, task)
     accepted = set(kind().get_params())
+    jobs = n_jobs(params)
     for key in options:
-        if key == "random_state":
+        if key in ("random_state", "n_jobs"):
+            source = "seed" if key == "random_state" else "n_jobs"
             raise common.UserError(
-                f"params.yaml: train.{name}.random_state comes from train.seed; remove it"
+                f"params.yaml: train.{name}.{key} comes from train.{source}; remove it"
             )
         if key not in accepted:
             raise common.UserError(
@@ -72,7 +78,19 @@ def make_model(task: str, params: dict[str, Any]):
             )
     if "random_state" in accepted:
         options = {**options, "random_state": seed}
+    if kind.__name__ in PARALLEL:
+        options = {**options, "n_jobs": jobs}
     return kind(**options)
+
+
+def n_jobs(params: dict[str, Any]) -> int:
+    """Return train.n_jobs, the cores to use, checked: a whole number >= 1, or -1 for all."""
+    jobs = common.require(params, "n_jobs", "train")
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs == 0 or jobs < -1:
+        raise common.UserError(
+            f"params.yaml: train.n_jobs must be a whole number >= 1, or -1, not {jobs!r}"
+        )
+    return jobs
 
 
 def build_pipeline(features, task: str, params: dict[str, Any]):

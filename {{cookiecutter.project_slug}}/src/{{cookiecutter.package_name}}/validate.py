@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import checks, common, findings
+from . import checks, chunks, common, findings
 
 
 def load_suite(path: str | Path) -> dict[str, Any]:
@@ -18,11 +18,26 @@ def load_suite(path: str | Path) -> dict[str, Any]:
     return suite
 
 
-def validate(data: str, suite_path: str, summary_path: str, report_path: str, examples: int):
+def check(data: str, suite: dict[str, Any], examples: int, chunk_rows: int | None = None):
+    """Return the outcomes of ``suite`` on ``data`` and its row count: the whole table at
+    once, or with ``chunk_rows``, a Parquet file batch by batch (same outcomes)."""
+    if chunk_rows is None:
+        frame = common.read_table(data)
+        return checks.run_suite(frame, suite, examples), len(frame)
+    if Path(data).suffix.lower() != ".parquet":
+        raise common.UserError(
+            f"validate.chunk_rows reads Parquet batch by batch, and {data} is not Parquet; "
+            "set validate.chunk_rows: null"
+        )
+    return chunks.run_suite(data, suite, examples, chunk_rows)
+
+
+def validate(
+    data: str, suite_path: str, summary_path: str, report_path: str, examples: int, chunk_rows=None
+):
     """Validate ``data``, write the summary and report, and return the summary and outcomes."""
-    frame = common.read_table(data)
-    outcomes = checks.run_suite(frame, load_suite(suite_path), examples)
-    summary = findings.summarise(outcomes, len(frame))
+    outcomes, rows = check(data, load_suite(suite_path), examples, chunk_rows)
+    summary = findings.summarise(outcomes, rows)
     common.write_json(summary_path, summary)
     common.write_text(report_path, findings.render_report(summary, outcomes, data))
     return summary, outcomes
@@ -35,12 +50,23 @@ def main(argv: list[str] | None = None, run=None) -> int:
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
     try:
-        examples = common.require(common.load_params("validate"), "examples", "validate")
+        params = common.load_params("validate")
+        examples = common.require(params, "examples", "validate")
         if not isinstance(examples, int) or isinstance(examples, bool) or examples < 0:
             raise common.UserError("params.yaml: validate.examples must be a whole number >= 0")
-        summary, outcomes = (run or validate)(
-            args.data, args.suite, args.summary, args.report, examples
-        )
+        rows = common.require(params, "chunk_rows", "validate")
+        if rows is not None and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 1):
+            raise common.UserError("params.yaml: validate.chunk_rows must be null or a number >= 1")
+        paths = (args.data, args.suite, args.summary, args.report)
+        if run is None:
+            summary, outcomes = validate(*paths, examples, rows)
+        elif rows is not None:
+            raise common.UserError(
+                "params.yaml: validate.chunk_rows is for compute=local; Spark reads the data in "
+                "partitions already: set it to null"
+            )
+        else:
+            summary, outcomes = run(*paths, examples)
     except common.UserError as exc:
         return common.fail(exc)
     for outcome in outcomes:

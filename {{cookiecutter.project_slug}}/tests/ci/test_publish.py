@@ -15,7 +15,7 @@ VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "rows": 150, "fa
 LOCK = {
     "schema": "2.0",
     "stages": {
-        "ingest": {"outs": [{"path": "data/raw/data.csv", "md5": "a" * 32}]},
+        "ingest": {"outs": [{"path": "data/raw/data.parquet", "md5": "a" * 32}]},
         "prepare": {"outs": [{"path": "data/prepared", "md5": "b" * 32 + ".dir"}]},
         "train": {"outs": [{"path": "models/model.joblib", "md5": "c" * 32}]},
     },

@@ -5,6 +5,7 @@ import importlib
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }} import common
@@ -15,9 +16,9 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 STAGE_ARGS = {
     name: args.split()
     for name, args in {
-        "ingest": "--out raw.csv",
-        "validate": "--data raw.csv --suite suite.json --summary v.json --report v.md",
-        "prepare": "--data raw.csv --validation v.json --out prepared",
+        "ingest": "--out raw.parquet",
+        "validate": "--data raw.parquet --suite suite.json --summary v.json --report v.md",
+        "prepare": "--data raw.parquet --validation v.json --out prepared",
         "train": "--train prepared/train.parquet --model model.joblib",
         "evaluate": "--model model.joblib --train prepared/train.parquet --test "
         "prepared/test.parquet --metrics m.json --plots plots --profile profile.json "
@@ -82,7 +83,7 @@ def test_a_stage_process_flushes_its_output_and_exits_with_main_s_code(
     params["ingest"].update(source=source, target="target", task="classification")
     set_params(params)
     result = subprocess.run(
-        [sys.executable, "-m", f"{PACKAGE}.ingest", "--out", "raw/data.csv"],
+        [sys.executable, "-m", f"{PACKAGE}.ingest", "--out", "raw/data.parquet"],
         capture_output=True,
         text=True,
         check=False,
@@ -90,7 +91,7 @@ def test_a_stage_process_flushes_its_output_and_exits_with_main_s_code(
     assert result.returncode == code, result.stderr
     if code == 0:
         assert result.stdout.startswith("ingest: 178 rows from sklearn:wine")
-        assert len((workdir / "raw" / "data.csv").read_text(encoding="utf-8").splitlines()) == 179
+        assert len(pd.read_parquet(workdir / "raw" / "data.parquet")) == 178
     else:
         assert result.stdout == ""
         assert result.stderr.startswith("error: ingest.source: unknown data set 'sklearn:nope'")

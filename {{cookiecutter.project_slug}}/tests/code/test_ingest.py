@@ -44,14 +44,47 @@ def test_missing_file_is_reported(workdir):
         ingest.load_source("absent.csv", "label")
 
 
-def test_main_writes_csv_without_index(workdir, params, set_params, classification_frame):
+def test_main_writes_parquet_in_row_groups(
+    workdir, params, set_params, classification_frame, monkeypatch
+):
+    import pyarrow.parquet as pq
+
     classification_frame.to_csv("source.csv", index=False)
     params["ingest"].update(source="source.csv", target="label")
     set_params(params)
-    assert ingest.main(["--out", "data/raw/data.csv"]) == 0
-    written = pd.read_csv("data/raw/data.csv")
-    assert list(written.columns) == list(classification_frame.columns)
-    assert len(written) == len(classification_frame)
+    monkeypatch.setattr(ingest, "ROW_GROUP_ROWS", 30)
+    assert ingest.main(["--out", "data/raw/data.parquet"]) == 0
+    written = pd.read_parquet("data/raw/data.parquet")
+    pd.testing.assert_frame_equal(written, pd.read_csv("source.csv"))
+    metadata = pq.ParquetFile("data/raw/data.parquet").metadata
+    groups = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    assert groups == [30, 30, len(classification_frame) - 60]
+
+
+def test_parquet_source_keeps_its_types(workdir, params, set_params, classification_frame):
+    frame = classification_frame.assign(colour=classification_frame["colour"].astype("category"))
+    frame.to_parquet("source.parquet", index=False)
+    params["ingest"].update(source="source.parquet", target="label")
+    set_params(params)
+    assert ingest.main(["--out", "raw.parquet"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet("raw.parquet"), frame)
+
+
+def test_main_refuses_an_output_that_is_not_parquet(workdir, params, set_params, capsys):
+    params["ingest"].update(source="sklearn:wine", target="target")
+    set_params(params)
+    assert ingest.main(["--out", "data/raw/data.csv"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --out data/raw/data.csv: the raw data is written as Parquet; name it .parquet\n"
+    )
+    assert not (workdir / "data" / "raw" / "data.csv").exists()
+
+
+def test_a_column_of_mixed_objects_is_one_line(workdir):
+    frame = pd.DataFrame({"x": [1, "a", 2.5], "label": [0, 1, 0]})
+    with pytest.raises(common.UserError, match="cannot write the data as Parquet"):
+        ingest.write_parquet(frame, "raw.parquet")
+    assert not (workdir / "raw.parquet").exists()
 
 
 def test_main_reports_a_bad_source_in_one_line(workdir, params, set_params, capsys):

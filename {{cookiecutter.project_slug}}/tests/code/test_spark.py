@@ -19,30 +19,6 @@ from {{ cookiecutter.package_name }} import (
     train,
 )
 
-# Spark's names of the pandas types in the suite's type lists.
-SPARK_TYPES = {
-    "int64": ["LongType", "IntegerType"],
-    "int32": ["IntegerType"],
-    "float64": ["DoubleType"],
-    "float32": ["FloatType"],
-    "bool": ["BooleanType"],
-    "boolean": ["BooleanType"],
-    "object": ["StringType"],
-    "str": ["StringType"],
-    "string": ["StringType"],
-}
-
-
-def with_spark_types(expectations: dict) -> dict:
-    """The suite with each type list naming Spark's types beside pandas' ones."""
-    copied = json.loads(json.dumps(expectations))
-    for item in copied["expectations"]:
-        names = item.get("kwargs", {}).get("type_list")
-        for name in list(names or []):
-            names += [t for t in SPARK_TYPES.get(name, []) if t not in names]
-    return copied
-
-
 @pytest.fixture(scope="module")
 def session():
     with spark.session("tests") as running:
@@ -95,7 +71,7 @@ def test_validation_on_spark_equals_the_local_engine(
     session, tmp_path, suffix, classification_frame
 ):
     frame = suite.as_read_back(classification_frame)
-    rules = with_spark_types(suite.build_suite(frame, "tiny"))
+    rules = suite.build_suite(frame, "tiny")
     for name, data in (("good", frame), ("bad", broken(frame))):
         path = tmp_path / f"{name}{suffix}"
         data.to_csv(path, index=False) if suffix == ".csv" else data.to_parquet(path)
@@ -109,7 +85,7 @@ def test_validation_on_spark_equals_the_local_engine(
 def test_validate_stage_writes_the_summary_on_spark(session, workdir, classification_frame):
     frame = suite.as_read_back(classification_frame)
     frame.to_parquet("raw.parquet")
-    common.write_json("suite.json", with_spark_types(suite.build_suite(frame, "tiny")))
+    common.write_json("suite.json", suite.build_suite(frame, "tiny"))
     args = ["--data", "raw.parquet", "--suite", "suite.json"]
     code = spark_validate.main([*args, "--summary", "v.json", "--report", "v.md"])
     assert code == 0
@@ -170,7 +146,7 @@ def test_forest_trees_are_fitted_through_the_spark_backend(
     assert calls, "no batch of trees went to Spark"
     assert all(jobs != 1 for jobs in calls)
     assert type(on_spark).__name__ == "Pipeline"
-    assert on_spark.named_steps["model"].n_jobs == params["train"]["random_forest"]["n_jobs"]
+    assert on_spark.named_steps["model"].n_jobs == params["train"]["n_jobs"]
     here = train.fit(frame, "label", "classification", params["train"])
     features = frame.drop(columns=["label"])
     pd.testing.assert_frame_equal(

@@ -4,8 +4,9 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from {{ cookiecutter.package_name }} import checks, suite
+from {{ cookiecutter.package_name }} import checks, common, gxrun, ingest, suite
 
 TARGET = ["--target", "label", "--task", "classification"]
 
@@ -69,17 +70,29 @@ def test_output_is_deterministic(tmp_path, classification_frame):
     assert json.loads(first)["name"] == "raw_data"
 
 
-def test_parquet_input_gives_the_suite_of_the_csv_ingest_writes(tmp_path, regression_frame):
+def test_the_suite_describes_the_parquet_ingest_writes(workdir, regression_frame):
+    """From a CSV or a Parquet source, the suite describes the raw data.parquet that ingest
+    writes from it (Parquet keeps categories and nullable integers), which passes it."""
     frame = regression_frame.assign(colour=regression_frame["colour"].astype("category"))
     frame["visits"] = frame["visits"].astype("Int64")
     frame.loc[0, "visits"] = None
-    frame.to_parquet(tmp_path / "data.parquet", index=False)
-    frame.to_csv(tmp_path / "data.csv", index=False)
-    for name in ("data.parquet", "data.csv"):
-        args = ["--data", str(tmp_path / name), "--out", str(tmp_path / f"{name}.json")]
+    frame.to_parquet("source.parquet", index=False)
+    frame.to_csv("source.csv", index=False)
+    for source in ("source.parquet", "source.csv"):
+        args = ["--data", source, "--out", f"{source}.json"]
         assert suite.main(["--target", "label", "--task", "regression", *args]) == 0
-    from_parquet = (tmp_path / "data.parquet.json").read_text(encoding="utf-8")
-    assert from_parquet == (tmp_path / "data.csv.json").read_text(encoding="utf-8")
+        ingest.write_parquet(ingest.load_source(source, "label"), "raw.parquet")
+        built = json.loads((workdir / f"{source}.json").read_text(encoding="utf-8"))
+        outcomes = checks.run_suite(common.read_table("raw.parquet"), built)
+        assert [o for o in outcomes if not o["success"]] == []
+        types = {
+            c: r["expect_column_values_to_be_in_type_list"]["type_list"]
+            for c, r in by_column(built).items()
+            if c
+        }
+        parquet = source.endswith(".parquet")
+        assert ("category" in types["colour"]) is parquet
+        assert types["visits"] == (suite.INT_TYPES if parquet else suite.FLOAT_TYPES)
 
 
 def test_suite_loads_in_great_expectations(classification_frame):
@@ -178,3 +191,40 @@ def test_main_refuses_a_target_not_in_the_data(workdir, classification_frame, ca
     assert suite.main([*args, "--out", "s.json"]) == 2
     assert capsys.readouterr().err == "error: target column 'churn' not found in data.csv\n"
     assert not (workdir / "s.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("types", "passes", "fails"),
+    [
+        ("INT_TYPES", ["int64", "int32", "Int64", "float64"], ["str", "bool", "float32"]),
+        ("FLOAT_TYPES", ["float64", "float32", "Float64", "int64"], ["str", "bool", "int32"]),
+        ("NUMERIC_TYPES", ["int64", "Int64", "float64", "Float64"], ["str", "bool"]),
+        ("BOOL_TYPES", ["bool", "boolean"], ["int64", "float64", "str"]),
+        ("TEXT_TYPES", ["str", "object", "string"], ["int64", "float64", "bool"]),
+    ],
+)
+def test_type_lists_mean_in_pandas_what_they_say(types, passes, fails):
+    """The lists also name Spark and SQL types; in pandas they pass what they name, only."""
+    import pandas as pd
+
+    type_list = getattr(suite, types)
+    assert any(t.endswith("Type") for t in type_list)  # Spark
+    assert any(t.isupper() for t in type_list)  # SQL
+    values = {
+        "bool": [True, False],
+        "boolean": [True, False],
+        "str": ["a", "b"],
+        "object": ["a", "b"],
+        "string": ["a", "b"],
+    }
+    frame = pd.DataFrame({d: pd.Series(values.get(d, [1, 2]), dtype=d) for d in passes + fails})
+    rules = [
+        {
+            "type": "expect_column_values_to_be_in_type_list",
+            "kwargs": {"column": c, "type_list": type_list},
+        }
+        for c in frame
+    ]
+    outcomes = gxrun.Runner(checks.build(dict(enumerate(rules)))[0], "t", 0).validate(frame)
+    passed = {r.expectation_config.kwargs["column"] for r in outcomes.values() if r.success}
+    assert passed == set(passes)

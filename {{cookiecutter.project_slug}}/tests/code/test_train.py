@@ -65,7 +65,7 @@ def test_unseen_categories_and_gaps_at_predict_time(classification_frame, quick_
 
 def test_every_model_has_a_section_and_an_estimator_per_task(project_params):
     """The project's params.yaml (the one test here about it) names every model's arguments."""
-    sections = set(project_params["train"]) - {"model", "seed"}
+    sections = set(project_params["train"]) - {"model", "seed", "n_jobs"}
     assert sections == set(train.MODELS)
     for model, task in FAMILIES:
         assert train.estimator_class(model, task) is FAMILIES[model, task]
@@ -73,8 +73,8 @@ def test_every_model_has_a_section_and_an_estimator_per_task(project_params):
 
 def test_hyperparameters_come_from_params(quick_train):
     values = quick_train("classification", "random_forest")
-    values["random_forest"].update(n_estimators=7, max_depth=3, min_samples_leaf=2, n_jobs=2)
-    values["seed"] = 11
+    values["random_forest"].update(n_estimators=7, max_depth=3, min_samples_leaf=2)
+    values.update(seed=11, n_jobs=2)
     model = train.make_model("classification", values)
     assert (model.n_estimators, model.max_depth, model.min_samples_leaf) == (7, 3, 2)
     assert (model.n_jobs, model.random_state) == (2, 11)
@@ -98,6 +98,35 @@ def test_unknown_argument_names_it_and_what_the_estimator_takes(quick_train):
     assert "train.random_forest.n_estimator is not an argument of RandomForestClassifier" in message
     assert "n_estimators, n_jobs, oob_score" in message
     assert "random_state" not in message.split("takes: ")[1]
+
+
+@pytest.mark.parametrize(
+    ("model", "task", "expected"),
+    [
+        ("random_forest", "classification", 3),
+        ("random_forest", "regression", 3),
+        ("gradient_boosting", "classification", None),
+        ("linear", "classification", None),
+        ("linear", "regression", None),
+    ],
+)
+def test_n_jobs_reaches_every_estimator_that_uses_it(quick_train, model, task, expected):
+    values = {**quick_train(task, model), "n_jobs": 3}
+    made = train.make_model(task, values)
+    assert made.get_params().get("n_jobs") == expected
+
+
+def test_n_jobs_is_one_setting_for_every_model(quick_train):
+    values = quick_train("classification", "random_forest")
+    values["random_forest"]["n_jobs"] = 2
+    with pytest.raises(
+        common.UserError, match="train.random_forest.n_jobs comes from train.n_jobs"
+    ):
+        train.make_model("classification", values)
+    values["random_forest"].pop("n_jobs")
+    for bad in (0, -2, 1.5, True, "all"):
+        with pytest.raises(common.UserError, match="train.n_jobs must be a whole number >= 1"):
+            train.make_model("classification", {**values, "n_jobs": bad})
 
 
 def test_random_state_comes_from_the_seed_only(quick_train):

@@ -49,7 +49,7 @@ def outputs(model, features) -> np.ndarray:
 def same_answers():
     """Assert that ``second`` says about ``features`` in the given row ``order`` what
     ``first`` says about them in theirs, to the last digits, which the order of a sum may
-    change (train.random_forest.n_jobs above 1)."""
+    change (train.n_jobs above 1)."""
 
     def check(first, second, features, order=None) -> None:
         expected = outputs(first, features)

@@ -19,7 +19,7 @@ import yaml
 from {{ cookiecutter.package_name }} import common, suite, train
 
 TARGET = "label"
-TRAIN = {"model": "random_forest", "seed": 42, "random_forest": {"n_estimators": 20, "n_jobs": 1}}
+TRAIN = {"model": "random_forest", "seed": 42, "n_jobs": 1, "random_forest": {"n_estimators": 20}}
 
 
 def tiny_frame(rows: int, seed: int = 0) -> pd.DataFrame:
