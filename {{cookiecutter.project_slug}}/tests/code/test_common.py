@@ -22,8 +22,7 @@ STAGE_ARGS = {
         "train": "--train prepared/train.parquet --model model.joblib",
         "evaluate": "--model model.joblib --train prepared/train.parquet --test "
         "prepared/test.parquet --metrics m.json --plots plots --profile profile.json "
-        "--slices slices.json",
-        "--explain explain.json",
+        "--slices slices.json --explain explain.json",
     }.items()
 }
 
