@@ -175,6 +175,7 @@ def plot(results: dict, target: Path) -> bool:
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
     series = [(f"stage {s}", scale_runs, s, "-") for s in STAGES]
+    series += [("baseline (a), one process", scale_runs, "baseline_gx", "k:")]
     series += [("validate stage (GX)", checks, "validate", "--")]
     series += [("pandas checks", checks, "pandas", "--")]
     for label, runs, name, style in series:
