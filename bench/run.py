@@ -77,6 +77,8 @@ def measure(args: list, cwd: Path, env: dict, *, check: bool = True) -> dict:
         "code": process.returncode,
         "output": output,
         "peak_rss_mb": usage.ru_maxrss / 1024,
+        # CPU seconds of the whole tree: what other work on the machine changes least
+        "cpu": usage.ru_utime + usage.ru_stime,
     }
 
 
@@ -358,6 +360,7 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
                     "round": number,
                     "name": "dvc repro",
                     "wall": whole["wall"],
+                    "cpu": whole["cpu"],
                     "peak_rss_mb": whole["peak_rss_mb"],
                 }
             )
@@ -427,6 +430,7 @@ def baseline(project: Project, work: Path, raw: str, rows: int) -> dict:
         **inside,
         "name": "baseline_gx",
         "wall": result["wall"],
+        "cpu": result["cpu"],
         "peak_rss_mb": max(result["peak_rss_mb"], inside["peak_rss_mb"]),
         "metrics_equal": theirs == pipeline,
         "metrics": theirs,
@@ -470,10 +474,11 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("default", "scale", "validation"):
             if key in previous and key not in results:
                 results[key] = previous[key]
-                results.setdefault("kept_from", {})[key] = {
-                    "date": previous["date"],
-                    "template_commit": previous.get("template_commit"),
-                }
+                # kept already by the previous run: name the run that measured it
+                results.setdefault("kept_from", {})[key] = previous.get("kept_from", {}).get(
+                    key,
+                    {"date": previous["date"], "template_commit": previous.get("template_commit")},
+                )
     out = args.out or ROOT
     out.mkdir(parents=True, exist_ok=True)
     result_file = (out / "results.json") if args.out else BENCH / "results.json"

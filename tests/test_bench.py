@@ -76,8 +76,8 @@ def scale_runs(rows: int, repro: float, baseline: float, peaks: dict, base_peak:
         {"rows": rows, "round": 0, "name": stage, "wall": repro / 10, "peak_rss_mb": peak}
         for stage, peak in peaks.items()
     ]
-    runs.append({"rows": rows, "round": 0, "name": "dvc repro", "wall": repro})
-    base = {"name": "baseline_gx", "wall": baseline, "peak_rss_mb": base_peak}
+    runs.append({"rows": rows, "round": 0, "name": "dvc repro", "wall": repro, "cpu": repro})
+    base = {"name": "baseline_gx", "wall": baseline, "cpu": baseline / 2, "peak_rss_mb": base_peak}
     runs.append({"rows": rows, "round": 0, **base, "metrics_equal": True})
     return runs
 
@@ -108,7 +108,7 @@ def test_scale_goals_judge_the_largest_size_against_earlier_runs():
     assert re.search(r"^\| largest peak .* \| 1\.56 GiB \| met \|$", text, re.M)
     # the per-size table: both sizes, the baseline's time and peak beside the pipeline's
     assert re.search(
-        r"^\| 10\^6 \| 1 \| 40\.00 \(1 run\) \| 20\.00 \(1 run\) \| 2\.00× \| "
+        r"^\| 10\^6 \| 1 \| 40\.00 \(1 run\) \| 20\.00 \(1 run\) \| 2\.00× \| 4\.00× \| "
         r"1600 \(train\) \| 800 \| 2\.00× \|",
         text,
         re.M,
