@@ -55,7 +55,7 @@ def broken_rules(frame: pd.DataFrame, suite: dict) -> list[str]:
 
 
 def check(data: str, suite_file: str) -> int:
-    frame = pd.read_parquet(data) if data.endswith(".parquet") else pd.read_csv(data)
+    frame = pd.read_parquet(data) if str(data).endswith(".parquet") else pd.read_csv(data)
     broken = broken_rules(frame, json.loads(Path(suite_file).read_text(encoding="utf-8")))
     if broken:
         print(f"validation failed: {broken}", file=sys.stderr)

@@ -77,6 +77,8 @@ def measure(args: list, cwd: Path, env: dict, *, check: bool = True) -> dict:
         "code": process.returncode,
         "output": output,
         "peak_rss_mb": usage.ru_maxrss / 1024,
+        # CPU seconds of the whole tree: what other work on the machine changes least
+        "cpu": usage.ru_utime + usage.ru_stime,
     }
 
 
@@ -305,8 +307,18 @@ def pull_request_workflow(work: Path, repeats: int) -> dict:
         ci.close()
 
 
+def raw_data(root: Path) -> str:
+    """The file the ingest stage writes (its one output in dvc.yaml), relative to the project."""
+    import yaml
+
+    stages = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    (out,) = stages["ingest"]["outs"]
+    return out if isinstance(out, str) else next(iter(out))
+
+
 def scale(work: Path, size: dict, template: Path, results: dict) -> None:
-    """The pipeline on synthetic data, and the validate stage against plain pandas checks."""
+    """The pipeline on synthetic data against the same-libraries baseline on the same rows,
+    and the validate stage against plain pandas checks."""
     env = isolated_env(work / "home")
     env["DVC_SITE_CACHE_DIR"] = str(work / "home" / "dvc-site-cache")
     _, root = generate(work / "project", env, template)
@@ -323,9 +335,10 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
     stage_log = work / "stages.jsonl"
     project.wrap_stages(stage_log)
     project.git("commit", "-qam", "Benchmark: synthetic data, scale parameters")
+    raw = raw_data(root)
     runs, checks = [], []
     for rows, repeats in size["rows"].items():
-        log(f"scale: {rows} rows, pipeline x{repeats}")
+        log(f"scale: {rows} rows, pipeline and same-libraries baseline x{repeats}")
         (root / "data" / "external").mkdir(parents=True, exist_ok=True)
         project.run(
             project.python,
@@ -341,7 +354,17 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
             whole = project.dvc("repro", "--force")
             for entry in records(stage_log)[before:]:
                 runs.append({"rows": rows, "round": number, **entry})
-            runs.append({"rows": rows, "round": number, "name": "dvc repro", "wall": whole["wall"]})
+            runs.append(
+                {
+                    "rows": rows,
+                    "round": number,
+                    "name": "dvc repro",
+                    "wall": whole["wall"],
+                    "cpu": whole["cpu"],
+                    "peak_rss_mb": whole["peak_rss_mb"],
+                }
+            )
+            runs.append({"rows": rows, "round": number, **baseline(project, work, raw, rows)})
         log(f"validation: {rows} rows, validate stage and pandas checks x{repeats}")
         check_log = work / "checks.jsonl"
         for number in range(repeats):
@@ -351,7 +374,7 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
                 BENCH / "stage.py",
                 check_log,
                 f"{project.package}.validate",
-                "--data=data/raw/data.parquet",
+                f"--data={raw}",
                 "--suite=expectations/suite.json",
                 f"--summary={work / 'validation.json'}",
                 f"--report={work / 'validation.md'}",
@@ -362,7 +385,7 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
                 check_log,
                 BENCH / "baseline_pandas.py",
                 "--check",
-                "data/raw/data.parquet",
+                raw,
                 "expectations/suite.json",
             )
             for entry, kind in zip(
@@ -373,8 +396,46 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
     (root / "data" / "external" / "synthetic.parquet").unlink()
     for folder in (".dvc/cache", "data/raw", "data/prepared", "models"):
         shutil.rmtree(root / folder, ignore_errors=True)
-    results["scale"] = {"runs": runs, "params": SCALE_PARAMS}
+    results["scale"] = {"runs": runs, "params": SCALE_PARAMS, "raw_data": raw}
     results["validation"] = {"runs": checks}
+    from scale_report import verdicts
+
+    for line in verdicts(results):
+        log(f"scale goal: {line}")
+
+
+def baseline(project: Project, work: Path, raw: str, rows: int) -> dict:
+    """Baseline (a) on the rows the ingest stage just wrote, with the project's parameters
+    and suite: its wall time from outside, its imports and peak memory from inside, and
+    whether its metrics are the pipeline's."""
+    record, out = work / "baseline.jsonl", work / "baseline"
+    shutil.rmtree(out, ignore_errors=True)
+    before = len(records(record))
+    result = project.run(
+        project.python,
+        BENCH / "stage.py",
+        record,
+        BENCH / "baseline_gx.py",
+        "expectations/suite.json",
+        out,
+        raw,
+        "params.yaml",
+    )
+    (inside,) = records(record)[before:]
+    pipeline = json.loads((project.root / "reports" / "metrics.json").read_text())
+    theirs = json.loads((out / "metrics.json").read_text())
+    if theirs != pipeline:
+        log(f"scale: at {rows} rows the baseline's metrics differ: {theirs} != {pipeline}")
+    return {
+        **inside,
+        "name": "baseline_gx",
+        "wall": result["wall"],
+        "cpu": result["cpu"],
+        "peak_rss_mb": max(result["peak_rss_mb"], inside["peak_rss_mb"]),
+        "metrics_equal": theirs == pipeline,
+        "metrics": theirs,
+        "pipeline_metrics": pipeline,
+    }
 
 
 def use(work: Path, size: str, template: Path, results: dict) -> None:
@@ -429,10 +490,11 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("default", "scale", "validation", "use"):
             if key in previous and key not in results:
                 results[key] = previous[key]
-                results.setdefault("kept_from", {})[key] = {
-                    "date": previous["date"],
-                    "template_commit": previous.get("template_commit"),
-                }
+                # kept already by the previous run: name the run that measured it
+                results.setdefault("kept_from", {})[key] = previous.get("kept_from", {}).get(
+                    key,
+                    {"date": previous["date"], "template_commit": previous.get("template_commit")},
+                )
     out = args.out or ROOT
     out.mkdir(parents=True, exist_ok=True)
     result_file = (out / "results.json") if args.out else BENCH / "results.json"

@@ -1,5 +1,5 @@
-"""The benchmark command: its helpers and report on small inputs (fast), and the command end
-to end on its smallest size (slow).
+"""The benchmark command: its helpers and report on small inputs (fast), how the scale section
+judges given measurements (fast), and the command end to end on its smallest size (slow).
 
 Benchmarks are not timed tests: the slow tests only check that `python3 tasks.py bench` works
 and writes a report with its headline ratios and its plot, into a folder of its own.
@@ -19,8 +19,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+import scale_report  # noqa: E402
 import use  # noqa: E402
 from report import write_report  # noqa: E402
+from run import raw_data  # noqa: E402
 
 HEADLINES = (
     "first dvc repro / same-libraries baseline",
@@ -58,6 +60,15 @@ def test_bench_smallest_size_writes_report_and_plot(tmp_path):
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert results["machine"]["cores"] >= 1
     assert all(results["default"]["baseline_metrics_equal"].values())
+    # At every scale size the same-libraries baseline ran on the same rows, to the same metrics.
+    runs = results["scale"]["runs"]
+    for rows in {r["rows"] for r in runs}:
+        (base,) = [r for r in runs if r["rows"] == rows and r["name"] == "baseline_gx"]
+        assert base["metrics_equal"], base
+        assert base["metrics"] == base["pipeline_metrics"]
+        label = scale_report.rows_label(rows)
+        assert re.search(rf"^\| {label} \| 1 \|.* \d+\.\d\d× \|.* identical \|$", report, re.M)
+    assert "### Goals at 10^4 rows" in report
     # The committed report is left alone.
     if committed is not None:
         assert (ROOT / "BENCHMARKS.md").read_bytes() == committed
@@ -197,3 +208,85 @@ def test_bench_use_part_runs_on_its_smallest_size(tmp_path):
     assert sum(level["errors"] for level in found["service"]["levels"]) == 0
     assert found["monitor"]["great_expectations"] is False
     assert "## Using the model" in (out / "BENCHMARKS.md").read_text(encoding="utf-8")
+
+
+def scale_runs(rows: int, repro: float, baseline: float, peaks: dict, base_peak: float) -> list:
+    """The records one scale run leaves at ``rows``: stages, the whole repro, the baseline."""
+    runs = [
+        {"rows": rows, "round": 0, "name": stage, "wall": repro / 10, "peak_rss_mb": peak}
+        for stage, peak in peaks.items()
+    ]
+    runs.append({"rows": rows, "round": 0, "name": "dvc repro", "wall": repro, "cpu": repro})
+    base = {"name": "baseline_gx", "wall": baseline, "cpu": baseline / 2, "peak_rss_mb": base_peak}
+    runs.append({"rows": rows, "round": 0, **base, "metrics_equal": True})
+    return runs
+
+
+def results_with(runs: list, commit: str = "now") -> dict:
+    machine = {"memory_gib": 23.5}
+    scale = {"runs": runs, "raw_data": "data/raw/data.csv"}
+    return {"scale": scale, "machine": machine, "template_commit": commit, "date": commit}
+
+
+PEAKS = {"ingest": 900, "validate": 1400, "prepare": 1000, "train": 1600, "evaluate": 500}
+
+
+def test_scale_goals_judge_the_largest_size_against_earlier_runs():
+    runs = scale_runs(10**6, 40, 20, PEAKS, 800) + scale_runs(10**7, 130, 100, PEAKS, 1000)
+    older = results_with([r for r in runs if r["name"] != "baseline_gx"], "old")
+    earlier = results_with(scale_runs(10**7, 200, 100, PEAKS, 2000), "earlier")
+    text = "\n".join(scale_report.tables(results_with(runs), [older, earlier]))
+
+    assert "### Goals at 10^7 rows" in text
+    assert re.search(
+        r"^\| whole `dvc repro` / .* \| not measured \| 2\.00× \| 1\.30× \| met \|$", text, re.M
+    )
+    assert re.search(
+        r"^\| stage `train` peak .* \| 0\.80× \| 1\.60× \| \*\*not met\*\* \|$", text, re.M
+    )
+    assert re.search(r"^\| stage `validate` peak .* \| 1\.40× \| met \|$", text, re.M)
+    assert re.search(r"^\| largest peak .* \| 1\.56 GiB \| met \|$", text, re.M)
+    # the per-size table: both sizes, the baseline's time and peak beside the pipeline's
+    assert re.search(
+        r"^\| 10\^6 \| 1 \| 40\.00 \(1 run\) \| 20\.00 \(1 run\) \| 2\.00× \| 4\.00× \| "
+        r"1600 \(train\) \| 800 \| 2\.00× \|",
+        text,
+        re.M,
+    )
+    assert (
+        "| 10^7 | 900 (0.90×) | 1400 (1.40×) | 1000 (1.00×) | 1600 (1.60×) | 500 (0.50×) | 1000 |"
+        in text
+    )
+    lines = scale_report.verdicts(results_with(runs))
+    assert lines[0] == "at 10^7 rows, dvc repro / baseline 1.30× (goal at most 1.3×): met"
+    assert "at 10^7 rows, train peak / baseline peak 1.60× (goal at most 1.5×): not met" in lines
+
+
+def test_scale_table_says_when_the_baseline_metrics_differ():
+    runs = scale_runs(10**5, 12, 10, PEAKS, 1000)
+    runs[-1]["metrics_equal"] = False
+    text = "\n".join(scale_report.tables(results_with(runs)))
+    assert re.search(r"^\| 10\^5 \|.* \| \*\*differ\*\* \|$", text, re.M)
+
+
+def test_scale_without_a_baseline_has_no_goals_and_says_so():
+    runs = [r for r in scale_runs(10**7, 300, 100, PEAKS, 1000) if r["name"] != "baseline_gx"]
+    text = "\n".join(scale_report.tables(results_with(runs)))
+    assert "Goals" not in text
+    assert re.search(r"^\| 10\^7 \| 1 \| 300 \(1 run\) \| not measured \|", text, re.M)
+
+
+@pytest.mark.parametrize(
+    "outs",
+    [
+        "- data/raw/data.csv",
+        "- data/raw/data.parquet",
+        "- data/raw/data.parquet:\n          cache: true",
+    ],
+)
+def test_baseline_reads_what_the_ingest_stage_writes(tmp_path, outs):
+    (tmp_path / "dvc.yaml").write_text(
+        f"stages:\n  ingest:\n    cmd: python -m p.ingest\n    outs:\n      {outs}\n",
+        encoding="utf-8",
+    )
+    assert raw_data(tmp_path) == outs.split()[1].rstrip(":")
