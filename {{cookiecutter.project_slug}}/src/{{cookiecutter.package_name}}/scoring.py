@@ -17,6 +17,7 @@ from scipy import stats
 from . import evaluate
 
 RESAMPLES = 100
+BOOTSTRAP_CELLS = 2_000_000  # rows x resamples scored at once: bounds the memory
 SEED = 0
 
 
@@ -46,21 +47,32 @@ def score(model, features, actual, task: str, rows=None) -> dict[str, Any]:
 
 def bootstrap(model, features, actual, task: str) -> tuple[dict, dict]:
     """(the batch's metrics, their bootstrap standard errors). A metric undefined on the
-    batch or a resample (one class only) is None or left out, without a warning."""
+    batch or a resample (one class only) is None or left out, without a warning. The
+    resamples are scored many at once (bootstrap.py), a few at a time for a large batch."""
+    from . import bootstrap as many
+
     proba = model.predict_proba(features) if task == "classification" else None
     classes = getattr(model, "classes_", None)
-    fixed = Fixed(np.asarray(model.predict(features)), proba, classes)
-    rng = np.random.default_rng(SEED)
+    predicted = np.asarray(model.predict(features))
+    rng, n = np.random.default_rng(SEED), len(actual)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scores = score(fixed, None, actual, task)
-        draws: dict[str, list[float]] = {name: [] for name in scores}
-        for _ in range(RESAMPLES):
-            rows = rng.integers(0, len(actual), len(actual))
-            for name, value in score(fixed, None, actual.iloc[rows], task, rows).items():
-                if value is not None:
-                    draws[name].append(float(value))
-    spread = {name: float(np.std(v)) if len(v) > 1 else None for name, v in draws.items()}
+        scores = score(Fixed(predicted, proba, classes), None, actual, task)
+        draws: dict[str, list[np.ndarray]] = {name: [] for name in scores}
+        step = max(1, min(RESAMPLES, BOOTSTRAP_CELLS // max(n, 1)))
+        for start in range(0, RESAMPLES, step):
+            rows = rng.integers(0, n, (min(step, RESAMPLES - start), n))
+            if task == "classification":
+                found = many.classification(actual, proba, np.asarray(classes), rows)
+            else:
+                found = many.regression(actual.to_numpy(float), predicted.astype(float), rows)
+            for name in draws:
+                draws[name].append(np.asarray(found.get(name, []), dtype=float))
+    spread = {}
+    for name, parts in draws.items():
+        values = np.concatenate(parts) if parts else np.array([])
+        values = values[np.isfinite(values)]
+        spread[name] = float(np.std(values)) if len(values) > 1 else None
     return scores, spread
 
 

@@ -108,7 +108,7 @@ def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str,
     shown = _shown(frame, unique, examples)
     outcomes = {
         r.expectation_config.meta["position"]: _type_counts(
-            frame, checks._outcome(r, examples, shown)
+            frame, checks.outcome(r, examples, shown)
         )
         for r in results
     }
