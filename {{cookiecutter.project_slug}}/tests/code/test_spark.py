@@ -2,8 +2,6 @@
 made on Spark, and the scikit-learn Pipeline with its forest fitted through joblib's Spark
 backend."""
 
-import json
-
 import joblibspark.backend
 import pandas as pd
 import pytest
@@ -18,6 +16,7 @@ from {{ cookiecutter.package_name }} import (
     suite,
     train,
 )
+
 
 @pytest.fixture(scope="module")
 def session():
