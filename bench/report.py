@@ -309,7 +309,8 @@ def write_report(results: dict, out: Path, before: list[dict] | None = None) -> 
     if "default" in results:
         lines += default_section(results, before)
     if "validation" in results:
-        lines += ["## Validation cost", "", *validation_method(), ""]
+        raw = results["validation"].get("raw_data", "data/raw/data.csv")
+        lines += ["## Validation cost", "", *validation_method(raw), ""]
         lines += [*validation_table(results), ""]
     if "scale" in results:
         from scale_report import section
@@ -522,12 +523,13 @@ def scale_against_baseline(runs: list[dict]) -> str:
     )
 
 
-def validation_method() -> list[str]:
+def validation_method(raw: str) -> list[str]:
+    kind = "Parquet" if raw.endswith(".parquet") else "CSV"
     return [
         "The validate stage (`python -m <package>.validate`, Great Expectations) against "
         "`bench/baseline_pandas.py --check`, which checks the same rules of the same suite with "
-        "pandas alone. Both read the same `data/raw/data.csv` written by the ingest stage, in "
-        "fresh processes, alternating; times include reading the CSV and the imports. The data "
+        f"pandas alone. Both read the same `{raw}` written by the ingest stage, in "
+        f"fresh processes, alternating; times include reading the {kind} and the imports. The data "
         "is synthetic (see Scale).",
     ]
 

@@ -397,7 +397,7 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
     for folder in (".dvc/cache", "data/raw", "data/prepared", "models"):
         shutil.rmtree(root / folder, ignore_errors=True)
     results["scale"] = {"runs": runs, "params": SCALE_PARAMS, "raw_data": raw}
-    results["validation"] = {"runs": checks}
+    results["validation"] = {"runs": checks, "raw_data": raw}
     from scale_report import verdicts
 
     for line in verdicts(results):

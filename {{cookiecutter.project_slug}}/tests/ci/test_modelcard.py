@@ -24,7 +24,7 @@ VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "unsuccessful": 
 LOCK = {
     "schema": "2.0",
     "stages": {
-        "ingest": {"outs": [{"path": "data/raw/data.csv", "md5": "a" * 32, "size": 10}]},
+        "ingest": {"outs": [{"path": "data/raw/data.parquet", "md5": "a" * 32, "size": 10}]},
         "prepare": {"outs": [{"path": "data/prepared", "md5": "b" * 32 + ".dir"}]},
         "train": {"outs": [{"path": "models/model.joblib", "md5": "c" * 32}]},
     },
@@ -162,7 +162,7 @@ def test_card_has_every_section_and_the_data_lineage(card_project, params):
     assert "Sorts flowers." in body
     data = section(body, "Training data")
     assert f"`{params['ingest']['source']}`" in data
-    assert f"- Raw data `data/raw/data.csv`: DVC md5 `{'a' * 32}`" in data
+    assert f"- Raw data `data/raw/data.parquet`: DVC md5 `{'a' * 32}`" in data
     assert f"- Train and test splits `data/prepared`: DVC md5 `{'b' * 32}.dir`" in data
     assert f"`{'c' * 32}`" in data
     assert "150 rows" in data
