@@ -142,3 +142,19 @@ def baker(tmp_path: Path) -> Callable[..., Bake]:
         return bake(tmp_path / "out", answers, env=isolated_env(tmp_path / "home"), **kwargs)
 
     return _bake
+
+
+# The longest tests first, so that the workers finish together instead of one of them
+# running the last act scenario alone (longest first); the order within a file is kept.
+LONGEST_FIRST = ("test_workflows", "test_bench", "test_spark", "test_pipeline", "test_owner_edits")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    def rank(item) -> int:
+        stem = item.path.stem
+        return next(
+            (i for i, prefix in enumerate(LONGEST_FIRST) if stem.startswith(prefix)),
+            len(LONGEST_FIRST),
+        )
+
+    items.sort(key=rank)

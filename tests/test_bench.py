@@ -67,7 +67,8 @@ def test_bench_smallest_size_writes_report_and_plot(tmp_path):
         assert base["metrics_equal"], base
         assert base["metrics"] == base["pipeline_metrics"]
         label = scale_report.rows_label(rows)
-        assert re.search(rf"^\| {label} \| 1 \|.* \d+\.\d\d× \|.* identical \|$", report, re.M)
+        pattern = rf"^\| {re.escape(label)} \| 1 \|.* \d+\.\d\d× \|.* identical \|$"
+        assert re.search(pattern, report, re.M), label
     assert "### Goals at 10^4 rows" in report
     # The committed report is left alone.
     if committed is not None:

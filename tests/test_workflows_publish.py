@@ -102,7 +102,9 @@ def test_a_publish_failing_at_each_write_converges_on_the_next_run(ci):
     assert_converged(ci, {"model@v0.1.0": head})
     assert_card_approvals(ci, "model@v0.1.0", "approved", ["release-manager"])
 
-    # A second version, while GitHub loses its reply to every kind of write once.
+    # A second version, in a run nobody reviewed (act numbers every run 1), while GitHub
+    # loses its reply to every kind of write once.
+    ci.fake.approvals.clear()
     with (ci.root / "README.md").open("a", encoding="utf-8") as readme:
         readme.write("\nA note for v0.1.1.\n")
     ci.git("commit", "-qam", "README: a note")
