@@ -14,6 +14,23 @@ from __future__ import annotations
 
 import numpy as np
 
+# Resamples x rows scored at once: memory follows this, not the size of the data.
+CELLS = 4_000_000
+
+
+def resampled(task: str, actual, predicted, proba, classes, rows, resamples: int, rng):
+    """The metrics on ``resamples`` bootstrap resamples of the row numbers ``rows``, scored a
+    few resamples at a time (all at once when they fit in CELLS)."""
+    step = max(1, min(resamples, CELLS // max(len(rows), 1)))
+    parts = []
+    for start in range(0, resamples, step):
+        draws = rows[rng.integers(0, len(rows), (min(step, resamples - start), len(rows)))]
+        if task == "classification":
+            parts.append(classification(actual, proba, classes, draws))
+        else:
+            parts.append(regression(actual, predicted, draws))
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+
 
 def regression(actual, predicted, rows) -> dict[str, np.ndarray]:
     from sklearn import metrics

@@ -17,7 +17,6 @@ from scipy import stats
 from . import evaluate
 
 RESAMPLES = 100
-BOOTSTRAP_CELLS = 2_000_000  # rows x resamples scored at once: bounds the memory
 SEED = 0
 
 
@@ -54,23 +53,18 @@ def bootstrap(model, features, actual, task: str) -> tuple[dict, dict]:
     proba = model.predict_proba(features) if task == "classification" else None
     classes = getattr(model, "classes_", None)
     predicted = np.asarray(model.predict(features))
-    rng, n = np.random.default_rng(SEED), len(actual)
+    if proba is None:
+        predicted = predicted.astype(float)
+    labels = actual if task == "classification" else actual.to_numpy(float)
+    rng, rows = np.random.default_rng(SEED), np.arange(len(actual))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores = score(Fixed(predicted, proba, classes), None, actual, task)
-        draws: dict[str, list[np.ndarray]] = {name: [] for name in scores}
-        step = max(1, min(RESAMPLES, BOOTSTRAP_CELLS // max(n, 1)))
-        for start in range(0, RESAMPLES, step):
-            rows = rng.integers(0, n, (min(step, RESAMPLES - start), n))
-            if task == "classification":
-                found = many.classification(actual, proba, np.asarray(classes), rows)
-            else:
-                found = many.regression(actual.to_numpy(float), predicted.astype(float), rows)
-            for name in draws:
-                draws[name].append(np.asarray(found.get(name, []), dtype=float))
+        found = many.resampled(task, labels, predicted, proba, classes, rows, RESAMPLES, rng)
+    draws = {name: found.get(name, np.array([])) for name in scores}
     spread = {}
-    for name, parts in draws.items():
-        values = np.concatenate(parts) if parts else np.array([])
+    for name, values in draws.items():
+        values = np.asarray(values, dtype=float)
         values = values[np.isfinite(values)]
         spread[name] = float(np.std(values)) if len(values) > 1 else None
     return scores, spread

@@ -76,11 +76,10 @@ def build(model, test, target: str, task: str, params: dict, score) -> dict[str,
     def measure(rng):
         def run(_, rows):
             rows = np.asarray(rows)
-            draws = rows[rng.integers(0, len(rows), (resamples, len(rows)))]
-            if task == "classification":
-                many = bootstrap.classification(actual, out.proba, out.classes_, draws)
-            else:
-                many = bootstrap.regression(truth.astype(float), out.predicted, draws)
+            labels = actual if task == "classification" else truth.astype(float)
+            many = bootstrap.resampled(
+                task, labels, out.predicted, out.proba, out.classes_, rows, resamples, rng
+            )
             values = score(out, rows, actual.iloc[rows])[0]
             return {"n": len(rows), "values": values, "draws": many}
 
