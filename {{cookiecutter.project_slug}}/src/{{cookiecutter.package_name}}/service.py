@@ -19,7 +19,6 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from . import predict, rules, schemas
 
@@ -144,7 +143,9 @@ def create_app(model, checks: list[rules.Column], record: dict[str, Any], log=No
         if problems:
             raise refusal(problems, where)
         try:
-            scored = await run_in_threadpool(predict.score, model, clean, False)
+            # Scored on the event loop's own thread: a one-row answer takes milliseconds, and
+            # a hop to a worker thread and back cost more than that (BENCHMARKS.md).
+            scored = predict.score(model, clean, False)
         except (ValueError, TypeError) as exc:
             raise BadRequest(f"the model cannot score these rows: {exc}") from None
         predictions = scored["prediction"].tolist()
