@@ -380,8 +380,9 @@ FIXED = [
     "machine one client's p50 was 1.69× the in-process call (9.1 ms against 5.4 ms) and 4 "
     "or 16 clients got 75–79 requests/s. A one-row answer takes milliseconds and the GIL "
     "lets one thread score at a time anyway, so `/invocations` now scores on the event "
-    "loop's own thread: 1.46× at one client, about 120 requests/s at 4 and 16, p99 at 16 "
-    "clients from 297 ms to 138 ms.",
+    "loop's own thread: 1.46×, 1.49× and 1.56× at one client in three quiet runs (right at "
+    "the goal, not safely under it), about 120 requests/s at 4 and 16, p99 at 16 clients "
+    "from 297 ms to 143 ms.",
     "- The monitor bootstrapped a labelled batch's metrics by calling scikit-learn once per "
     "resample: 29–43 s on 10^5 rows on the loaded machine. It now scores the resamples many "
     "at once from confusion counts (the generated `bootstrap.py`, shared with the slices), "
