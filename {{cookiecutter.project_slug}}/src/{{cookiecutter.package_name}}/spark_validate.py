@@ -73,29 +73,15 @@ def run_suite(frame, suite: dict[str, Any], examples: int = 5) -> list[dict[str,
         warnings.simplefilter("ignore")
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
-        from great_expectations.expectations.expectation_configuration import (
-            ExpectationConfiguration,
-        )
 
-        built, own, unique = [], {}, set()
-        for number, item in enumerate(suite["expectations"], start=1):
-            try:
-                if isinstance(item, dict) and item.get("type") == checks.CLASS_COUNTS:
-                    own[number] = class_counts(frame, item, examples)
-                    continue
-                config = ExpectationConfiguration(
-                    type=item["type"],
-                    kwargs=item.get("kwargs", {}),
-                    meta={**(item.get("meta") or {}), "position": number},
-                )
-                built.append(config.to_domain_obj())
-            except Exception as exc:
-                kind = item.get("type") if isinstance(item, dict) else item
-                raise common.UserError(
-                    f"suite expectation {number} ({kind}) is invalid: {exc}"
-                ) from exc
-            if item["type"] == UNIQUE_COUNT:
-                unique.add(item.get("kwargs", {}).get("column"))
+        items = dict(enumerate(suite["expectations"], start=1))
+        built, entries = checks.build(items)
+        own = {number: class_counts(frame, item, examples) for number, item in entries.items()}
+        unique = {
+            item.get("kwargs", {}).get("column")
+            for item in items.values()
+            if isinstance(item, dict) and item.get("type") == UNIQUE_COUNT
+        }
         gx_suite = gx.ExpectationSuite(name=str(suite.get("name") or "suite"), expectations=built)
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
