@@ -8,6 +8,11 @@ present, zero_division 0; balanced accuracy over the classes in the truth; ROC A
 ranks, one-vs-rest macro for more than 2 classes), so a resample needs no Python loop.
 tests/code/test_slices.py checks both against evaluate.py, resample by resample. A metric
 undefined on a resample (one class only) is NaN there.
+
+Above ``most`` rows, each resample draws ``most`` of them (an m-out-of-n bootstrap) and its
+distance from the value on all the rows is shrunk by sqrt(most / n): the spread of a
+resample of n rows, at a fraction of the cost. The intervals of a large split are then as
+narrow as its size warrants, and their cost stops growing with it.
 """
 
 from __future__ import annotations
@@ -18,18 +23,28 @@ import numpy as np
 CELLS = 4_000_000
 
 
-def resampled(task: str, actual, predicted, proba, classes, rows, resamples: int, rng):
+def resampled(task: str, actual, predicted, proba, classes, rows, resamples: int, rng, most=None):
     """The metrics on ``resamples`` bootstrap resamples of the row numbers ``rows``, scored a
-    few resamples at a time (all at once when they fit in CELLS)."""
-    step = max(1, min(resamples, CELLS // max(len(rows), 1)))
-    parts = []
-    for start in range(0, resamples, step):
-        draws = rows[rng.integers(0, len(rows), (min(step, resamples - start), len(rows)))]
+    few resamples at a time (all at once when they fit in CELLS); resamples of at most
+    ``most`` rows (None: all of them), rescaled as the module says."""
+
+    def score(draws):
         if task == "classification":
-            parts.append(classification(actual, proba, classes, draws))
-        else:
-            parts.append(regression(actual, predicted, draws))
-    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+            return classification(actual, proba, classes, draws)
+        return regression(actual, predicted, draws)
+
+    n = len(rows)
+    size = n if most is None else min(n, most)
+    step = max(1, min(resamples, CELLS // max(size, 1)))
+    parts = [
+        score(rows[rng.integers(0, n, (min(step, resamples - start), size))])
+        for start in range(0, resamples, step)
+    ]
+    found = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    if size < n:
+        whole, shrink = score(rows[None, :]), np.sqrt(size / n)
+        found = {name: whole[name] + shrink * (v - whole[name]) for name, v in found.items()}
+    return found
 
 
 def regression(actual, predicted, rows) -> dict[str, np.ndarray]:

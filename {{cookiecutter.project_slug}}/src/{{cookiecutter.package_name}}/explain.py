@@ -6,6 +6,9 @@ others, so each of them seems to matter little; shuffling the group together doe
 the credit out. Numeric columns are grouped by hierarchical clustering of 1 - |Spearman ρ|,
 cut at ``evaluate.importance.cluster_threshold``; any other column is a group of its own.
 A group is named after its most important member, with the count of the others: "size +2".
+A group of one column is that column's own importance (grouping.py makes the groups).
+Partial dependence is averaged over at most DEPENDENCE_ROWS rows; the importances use every
+row.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from . import common, profile
+from .grouping import clusters, sample
 
 LINKAGES = ("average", "complete", "single", "ward")
+# A partial dependence curve is a mean over rows: 10^4 rows give it to about 1% of the spread
+# of the predictions, and each grid point costs a prediction of every row used.
+DEPENDENCE_ROWS = 10_000
 NUMBERS = {  # setting: (its key under `evaluate:` in params.yaml, smallest value, whole number)
     "repeats": ("importance_repeats", 1, True),
     "seed": ("seed", 0, True),
@@ -53,27 +60,6 @@ def settings(params: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def clusters(features, threshold: float, linkage: str = "average") -> list[list[str]]:
-    """Groups of column names: numeric columns clustered by |Spearman ρ|, in column order;
-    every other column (text, categories, booleans) alone."""
-    import numpy as np
-    from scipy.cluster import hierarchy
-    from scipy.spatial.distance import squareform
-
-    numeric = [name for name in features.columns if profile.is_numeric(features[name])]
-    groups = [[name] for name in features.columns if name not in numeric]
-    if len(numeric) < 2:
-        return [[name] for name in numeric] + groups
-    corr = features[numeric].corr(method="spearman").abs().fillna(0.0).to_numpy().copy()
-    np.fill_diagonal(corr, 1.0)
-    tree = hierarchy.linkage(squareform(1.0 - corr, checks=False), method=linkage)
-    labels = hierarchy.fcluster(tree, threshold, criterion="distance")
-    found: dict[int, list[str]] = {}
-    for name, label in zip(numeric, labels, strict=True):
-        found.setdefault(int(label), []).append(name)
-    return sorted(found.values(), key=lambda g: numeric.index(g[0])) + groups
-
-
 def feature_importance(model, features, actual, repeats: int, seed: int, jobs: int = 1):
     """Permutation importance of each column: a frame of feature, importance, std."""
     import pandas as pd
@@ -91,15 +77,19 @@ def feature_importance(model, features, actual, repeats: int, seed: int, jobs: i
     )
 
 
-def group_importance(model, features, actual, groups, repeats: int, seed: int):
+def group_importance(model, features, actual, groups, repeats: int, seed: int, alone=None):
     """For each group: (mean, std) of the score drop when the same row shuffle is applied
-    to every member column at once."""
+    to every member column at once. A group of one column in ``alone`` ({column: (mean,
+    std)}, its own permutation importance) takes that instead of shuffling it again."""
     import numpy as np
 
-    rng = np.random.RandomState(seed)
+    rng, alone = np.random.RandomState(seed), alone or {}
     base = model.score(features, actual)
     found = []
     for members in groups:
+        if len(members) == 1 and members[0] in alone:
+            found.append(alone[members[0]])
+            continue
         drops = []
         for _ in range(repeats):
             order = rng.permutation(len(features))
@@ -111,15 +101,16 @@ def group_importance(model, features, actual, groups, repeats: int, seed: int):
     return found
 
 
-def dependence(model, features, names: list[str], grid: int) -> list[dict[str, Any]]:
+def dependence(model, features, names: list[str], grid: int, seed: int = 0):
     """Average partial dependence of each named column: the positive class (binary), each
-    class (multiclass) or the prediction (regression), on up to ``grid`` points."""
+    class (multiclass) or the prediction (regression), on up to ``grid`` points, over at most
+    DEPENDENCE_ROWS rows."""
     from sklearn.inspection import partial_dependence
 
     classes = list(getattr(model, "classes_", []))
     labels = [None] if not classes else classes[1:] if len(classes) == 2 else classes
     whole = features[names].select_dtypes("integer").columns  # scikit-learn wants floats
-    features = features.astype(dict.fromkeys(whole, "float64"))
+    features = sample(features, DEPENDENCE_ROWS, seed).astype(dict.fromkeys(whole, "float64"))
     found = []
     for name in names:
         try:
@@ -147,9 +138,12 @@ def explain(model, features, actual, params: dict[str, Any], jobs: int = 1) -> d
     rank = {name: i for i, name in enumerate(single["feature"])}
     groups = [
         sorted(members, key=rank.__getitem__)
-        for members in clusters(features, found["threshold"], found["linkage"])
+        for members in clusters(features, found["threshold"], found["linkage"], found["seed"])
     ]
-    scores = group_importance(model, features, actual, groups, found["repeats"], found["seed"])
+    alone = {f: (i, s) for f, i, s in single[["feature", "importance", "std"]].to_numpy()}
+    scores = group_importance(
+        model, features, actual, groups, found["repeats"], found["seed"], alone
+    )
     ranked = sorted(
         zip(groups, scores, strict=True), key=lambda pair: (-pair[1][0], str(pair[0][0]))
     )
@@ -170,7 +164,7 @@ def explain(model, features, actual, params: dict[str, Any], jobs: int = 1) -> d
             for f, i, s in zip(single["feature"], single["importance"], single["std"], strict=True)
         ],
         "groups": rows,
-        "partial_dependence": dependence(model, features, chosen, found["grid"]),
+        "partial_dependence": dependence(model, features, chosen, found["grid"], found["seed"]),
     }
 
 

@@ -7,7 +7,8 @@ metrics.json (evaluate.py's functions) and a percentile interval from
 `evaluate.bootstrap.resamples` resamples drawn within the slice. The gap of a metric is its
 largest minus its smallest value among the slices of at least `evaluate.min_slice_size`
 rows; its interval comes from the same resamples (each slice resampled on its own,
-replicate by replicate). Smaller slices are reported, never gated.
+replicate by replicate). Smaller slices are reported, never gated. A slice or split of
+more than `evaluate.bootstrap.max_rows` rows is resampled m out of n (bootstrap.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typing import Any
 import numpy as np
 
 from . import binning, bootstrap, common
+
+# Rows a resample draws at most (evaluate.bootstrap.max_rows): see bootstrap.py.
+MAX_ROWS = 20_000
 
 
 class Predictions:
@@ -33,22 +37,24 @@ class Predictions:
         return self.proba[features]
 
 
-def settings(params: dict[str, Any]) -> tuple[list, int, float, int, int]:
-    """(evaluate.slices, resamples, confidence, seed, min_slice_size), checked."""
+def settings(params: dict[str, Any]) -> tuple[list, int, float, int, int, int]:
+    """(evaluate.slices, resamples, confidence, seed, min_slice_size, max_rows), checked."""
     specs = params.get("slices") or []
     boot = params.get("bootstrap") or {}
     resamples, confidence = boot.get("resamples", 1000), boot.get("confidence", 0.95)
     seed, size = boot.get("seed", 42), params.get("min_slice_size", 30)
+    most = boot.get("max_rows", MAX_ROWS)
     if not isinstance(specs, list):
         raise common.UserError("params.yaml: evaluate.slices must be a list of columns")
-    for name, value in (("bootstrap.resamples", resamples), ("min_slice_size", size)):
+    checked = (("bootstrap.resamples", resamples), ("min_slice_size", size))
+    for name, value in (*checked, ("bootstrap.max_rows", most)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise common.UserError(f"params.yaml: evaluate.{name} must be a whole number >= 1")
     if not isinstance(confidence, float) or not 0 < confidence < 1:
         raise common.UserError("params.yaml: evaluate.bootstrap.confidence must be in (0, 1)")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise common.UserError("params.yaml: evaluate.bootstrap.seed must be a whole number")
-    return specs, resamples, confidence, seed, size
+    return specs, resamples, confidence, seed, size, most
 
 
 def _interval(value, draws, confidence: float) -> dict[str, Any]:
@@ -63,7 +69,7 @@ def build(model, test, target: str, task: str, params: dict, score) -> dict[str,
     """The content of slices.json; ``score`` is evaluate.py's function for ``task``."""
     from fairlearn.metrics import MetricFrame
 
-    specs, resamples, confidence, seed, min_size = settings(params)
+    specs, resamples, confidence, seed, min_size, most = settings(params)
     features, actual = test.drop(columns=[target]), test[target]
     sliced = [binning.labels(test, spec) for spec in specs]  # every item checked before any work
     if task == "classification":
@@ -78,7 +84,7 @@ def build(model, test, target: str, task: str, params: dict, score) -> dict[str,
             rows = np.asarray(rows)
             labels = actual if task == "classification" else truth.astype(float)
             many = bootstrap.resampled(
-                task, labels, out.predicted, out.proba, out.classes_, rows, resamples, rng
+                task, labels, out.predicted, out.proba, out.classes_, rows, resamples, rng, most
             )
             values = score(out, rows, actual.iloc[rows])[0]
             return {"n": len(rows), "values": values, "draws": many}
@@ -101,6 +107,7 @@ def build(model, test, target: str, task: str, params: dict, score) -> dict[str,
     return {
         "confidence": confidence,
         "resamples": resamples,
+        "max_rows": most,
         "min_size": min_size,
         "overall": _metrics(overall, confidence),
         "slices": [

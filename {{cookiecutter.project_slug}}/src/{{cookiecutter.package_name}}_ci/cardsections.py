@@ -42,10 +42,17 @@ def interval(found: dict[str, Any] | None) -> str:
     return f"[{number(found['low'])}, {number(found['high'])}]"
 
 
+def most(slices: dict[str, Any]) -> str:
+    rows = slices.get("max_rows")
+    if not isinstance(rows, int) or isinstance(rows, bool):
+        return ""
+    return f", each of at most {number(rows)} rows (rescaled to the split's size above that)"
+
+
 def metrics(rows: list[dict[str, Any]], slices: dict[str, Any] | None) -> list[str]:
     note = (
         f"Intervals: {level(slices)} bootstrap, {number(slices.get('resamples'))} resamples of the "
-        "test split (reports/slices.json)."
+        f"test split{most(slices)} (reports/slices.json)."
         if slices
         else f"Intervals: {NOT_COMPUTED} (the evaluate stage wrote no reports/slices.json)."
     )

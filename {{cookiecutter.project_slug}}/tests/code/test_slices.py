@@ -83,6 +83,7 @@ def test_slices_intervals_gaps_and_min_size(grouped):
     frame, model = grouped
     found = build(frame, model, ["group"])
     assert (found["confidence"], found["resamples"], found["min_size"]) == (0.95, 400, 30)
+    assert found["max_rows"] == slices.MAX_ROWS
     scores = evaluate.evaluate(
         model, frame, "label", "regression", {"importance_repeats": 1, "seed": 0}
     )[0]
@@ -150,3 +151,32 @@ def test_bad_bootstrap_settings_are_named():
         slices.settings({"bootstrap": {"confidence": 95}})
     with pytest.raises(common.UserError, match="evaluate.min_slice_size"):
         slices.settings({"min_slice_size": 0})
+    with pytest.raises(common.UserError, match="evaluate.bootstrap.max_rows"):
+        slices.settings({"bootstrap": {"max_rows": 0.5}})
+
+
+def test_a_large_split_is_resampled_m_out_of_n_with_the_spread_of_n_rows():
+    """Resamples of 1,000 of 20,000 rows, rescaled, spread as resamples of all 20,000 do,
+    around the value on every row; left unscaled they would spread about 4.5 times wider."""
+    rng = np.random.default_rng(5)
+    n = 20_000
+    labels = np.array(["a", "b"])
+    actual = pd.Series(rng.choice(labels, n))
+    positive = np.clip(0.35 * (actual.to_numpy() == "b") + rng.uniform(0.1, 0.75, n), 0, 1)
+    proba = np.stack([1 - positive, positive], axis=1)
+    truth, guess = rng.normal(0, 1, n), rng.normal(0, 1, n)
+    every = np.arange(n)
+    for task, args in (
+        ("classification", (actual, None, proba, labels)),
+        ("regression", (truth, guess + truth, None, None)),
+    ):
+        exact = bootstrap.resampled(task, *args, every, 300, np.random.default_rng(0))
+        few = bootstrap.resampled(task, *args, every, 300, np.random.default_rng(0), 1000)
+        if task == "classification":
+            whole = bootstrap.classification(actual, proba, labels, every[None, :])
+        else:
+            whole = bootstrap.regression(truth, guess + truth, every[None, :])
+        for name, draws in few.items():
+            spread = np.std(exact[name])
+            assert np.std(draws) == pytest.approx(spread, rel=0.25), (task, name)
+            assert np.mean(draws) == pytest.approx(whole[name][0], abs=spread), (task, name)
