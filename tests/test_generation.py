@@ -65,6 +65,7 @@ PACKAGE_FILES = [
     "evaluate.py",
     "explain.py",
     "findings.py",
+    "grouping.py",
     "gxrun.py",
     "ingest.py",
     "lineage.py",
