@@ -84,12 +84,12 @@ def group_importance(model, features, actual, groups, repeats: int, seed: int, a
     import numpy as np
 
     rng, alone = np.random.RandomState(seed), alone or {}
-    base = model.score(features, actual)
-    found = []
+    base, found = None, []
     for members in groups:
         if len(members) == 1 and members[0] in alone:
             found.append(alone[members[0]])
             continue
+        base = model.score(features, actual) if base is None else base
         drops = []
         for _ in range(repeats):
             order = rng.permutation(len(features))
