@@ -274,7 +274,8 @@ def write_report(results: dict, out: Path, before: list[dict] | None = None) -> 
             shown = []
             for run, head in zip(before, heads, strict=True):
                 old = list(head.values())[position]
-                if old is None and name.startswith("validation") and "validation" not in run:
+                part = "validation" if name.startswith("validation") else "default"
+                if old is None and part not in run:
                     shown.append("not rerun")
                 else:
                     shown.append(fmt(old))
@@ -282,8 +283,8 @@ def write_report(results: dict, out: Path, before: list[dict] | None = None) -> 
         lines += [
             "",
             "Earlier columns: committed results of the same command on earlier template "
-            "versions (`bench/results-before-*.json`); *not rerun*: that run measured the default "
-            "project only.",
+            "versions (`bench/results-before-*.json`); *not rerun*: that run did not measure "
+            "this part.",
         ]
     else:
         lines += ["| | now |", "| --- | ---: |"]
