@@ -2,11 +2,14 @@
 
 The cluster (one master, one worker with one core) is started on loopback from the pyspark
 package the project installed; the project finds it through SPARK_MASTER only. Its results
-are held against the local engine's, run on the same data in the same project.
+are held against the local engine's, run on the same data in the same project. Then a Spark
+Connect server is started in front of the same cluster and the project runs again through
+SPARK_REMOTE alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -18,9 +21,15 @@ import pytest
 import yaml
 from conftest import bake, isolated_env
 
+CONNECT_SERVER = "org.apache.spark.sql.connect.service.SparkConnectServer"
+
 pytestmark = pytest.mark.slow
 
-START_TIMEOUT = 120  # seconds for the worker to register with the master
+START_TIMEOUT = 120  # seconds for the worker to register with the master, or a server to start
+PIPELINE_TYPE = (
+    "import joblib; m = joblib.load('models/model.joblib'); "
+    "print(type(m).__module__, type(m).__name__)"
+)
 
 
 def free_port() -> int:
@@ -59,13 +68,13 @@ def project(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 def cluster(project, tmp_path_factory) -> tuple[str, Path]:
     """A standalone master and worker on loopback: (master URL, the worker's work folder)."""
     root, env = project
-    spark_home = next((root / ".venv" / "lib").glob("python*/site-packages/pyspark"))
+    home = spark_home(root)
     logs = tmp_path_factory.mktemp("spark-logs")
     work = logs / "work"
-    env = {**env, "SPARK_HOME": str(spark_home), "SPARK_NO_DAEMONIZE": "1"}
+    env = {**env, "SPARK_HOME": str(home), "SPARK_NO_DAEMONIZE": "1"}
     port = free_port()
     url = f"spark://127.0.0.1:{port}"
-    spark_class = str(spark_home / "bin" / "spark-class")
+    spark_class = str(home / "bin" / "spark-class")
     deploy = "org.apache.spark.deploy"
     master_args = ["--host", "127.0.0.1", "--port", str(port), "--webui-port", str(free_port())]
     worker_args = [url, "--cores", "1", "--memory", "1g", "--host", "127.0.0.1"]
@@ -101,6 +110,49 @@ def cluster(project, tmp_path_factory) -> tuple[str, Path]:
                 process.wait()
         for log in files:
             log.close()
+
+
+def spark_home(root: Path) -> Path:
+    return next((root / ".venv" / "lib").glob("python*/site-packages/pyspark"))
+
+
+def wait_for(log: Path, text: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while text not in log.read_text(errors="replace"):
+        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+        assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+        time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def connect_server(root: Path, env: dict[str, str], master: str, logs: Path):
+    """A Spark Connect server on loopback in front of ``master``: yields its sc:// URL. Its
+    Python workers run the project's interpreter, as a team's cluster would be set up."""
+    home = spark_home(root)
+    port = free_port()
+    python = str(root / ".venv" / "bin" / "python")
+    env = {**env, "SPARK_HOME": str(home), "PYSPARK_PYTHON": python}
+    args = [str(home / "bin" / "spark-submit"), "--class", CONNECT_SERVER, "--master", master]
+    for option in (
+        "spark.connect.grpc.binding.address=127.0.0.1",
+        f"spark.connect.grpc.binding.port={port}",
+        f"spark.ui.port={free_port()}",
+        "spark.executor.memory=512m",
+    ):
+        args += ["--conf", option]
+    log_path = logs / "connect.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(args, cwd=logs, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(log_path, "Spark Connect server started", server)
+            yield f"sc://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 def raw_data(root: Path) -> str:
@@ -174,16 +226,7 @@ def test_pipeline_on_a_standalone_cluster_matches_the_local_engine(project, clus
     assert f"'{column}'" in result.stderr
 
     # The model is the scikit-learn Pipeline evaluate, predict and serve read.
-    kind = run(
-        [
-            "python",
-            "-c",
-            "import joblib; m = joblib.load('models/model.joblib'); "
-            "print(type(m).__module__, type(m).__name__)",
-        ],
-        root,
-        env,
-    )
+    kind = run(["python", "-c", PIPELINE_TYPE], root, env)
     assert kind.stdout.split() == ["sklearn.pipeline", "Pipeline"], kind.stderr
 
     # Its metrics are within the compare tolerances of the local engine's (another split).
@@ -207,3 +250,20 @@ def test_pipeline_on_a_standalone_cluster_matches_the_local_engine(project, clus
     for name, rule in rules["metrics"].items():
         assert abs(there[name] - here[name]) <= rule["tolerance"], (name, there, here)
     print(f"\ndvc repro on {url}: {took} s; metrics {there} (local {here})")
+
+    # The same project through a Spark Connect server in front of the cluster, found by
+    # SPARK_REMOTE alone: the same summary, a Pipeline, metrics within the tolerances.
+    summary = spark_summary
+    with connect_server(root, env, url, tmp_path) as remote:
+        through = {**env, "SPARK_REMOTE": remote}
+        started = time.perf_counter()
+        again = run([dvc, "repro", "--force"], root, through)
+        took = round(time.perf_counter() - started, 1)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert json.loads((root / "reports" / "validation.json").read_text("utf-8")) == summary
+    kind = run(["python", "-c", PIPELINE_TYPE], root, env)
+    assert kind.stdout.split() == ["sklearn.pipeline", "Pipeline"], kind.stderr
+    remote_metrics = json.loads((root / "reports" / "metrics.json").read_text(encoding="utf-8"))
+    for name, rule in rules["metrics"].items():
+        assert abs(remote_metrics[name] - there[name]) <= rule["tolerance"], (name, remote_metrics)
+    print(f"dvc repro --force through {remote}: {took} s; metrics {remote_metrics}")

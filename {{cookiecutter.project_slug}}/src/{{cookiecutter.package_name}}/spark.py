@@ -109,3 +109,11 @@ def read(spark, path: str | Path):
     except Exception as exc:
         why = " ".join(str(exc).split())
         raise common.UserError(f"cannot read {path} with Spark: {why}") from exc
+
+
+def to_pandas(frame):
+    """``frame`` collected to the driver as pandas. Spark Connect leaves the query's plan
+    metrics in ``attrs``, which pandas cannot write to Parquet: they are dropped."""
+    collected = frame.toPandas()
+    collected.attrs = {}
+    return collected

@@ -64,7 +64,7 @@ def prepare(
     common.need_pyarrow(Path(out) / "train.parquet")
     with spark.session("prepare") as session:
         parts = split(spark.read(session, data), target, task, params)
-        train, test = (part.toPandas() for part in parts)
+        train, test = (spark.to_pandas(part) for part in parts)
     stratified = bool(params.get("stratify")) and task == "classification"
     check_parts(train, test, target, stratified)
     with common.replacing(out) as temp:

@@ -38,7 +38,17 @@ def fit(frame, target: str, task: str, params: dict[str, Any]):
         warnings.simplefilter("ignore", UserWarning)
         register_spark()
         with parallel_backend("spark", n_jobs=spread["n_jobs"]):
-            pipeline = local.fit(frame, target, task, spread)
+            try:
+                pipeline = local.fit(frame, target, task, spread)
+            except common.UserError:
+                raise
+            except Exception as exc:  # a task failed on the cluster: joblib hides why
+                raise common.UserError(
+                    f"fitting the forest on the cluster failed ({type(exc).__name__}: "
+                    f"{' '.join(str(exc).split())[:300]}); the executors must run this "
+                    "project's packages (PYSPARK_PYTHON), and a Spark Connect server needs a "
+                    "standalone, YARN or Kubernetes master, not local (its log says which)"
+                ) from exc
     pipeline.named_steps["model"].set_params(n_jobs=jobs)
     return pipeline
 
