@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import common, explain, train
+from {{ cookiecutter.package_name }} import common, explain, grouping, train
 
 SETTINGS = {
     "importance_repeats": 3,
@@ -63,6 +63,29 @@ def test_a_group_shuffled_together_counts_what_its_members_share(quick_train):
     )
     assert [row["feature"] for row in found["features"]][0] == top["members"][0]
     assert {g["group"] for g in found["groups"][1:]} == {"noise", "colour"}
+    for alone in found["groups"][1:]:  # a group of one column is that column's importance
+        (row,) = [r for r in found["features"] if r["feature"] == alone["group"]]
+        assert (alone["importance"], alone["std"]) == (row["importance"], row["std"])
+
+
+def test_a_large_split_is_grouped_and_averaged_on_samples(quick_train, monkeypatch):
+    """Above CORRELATION_ROWS and DEPENDENCE_ROWS rows, the groups and the curves come from
+    seeded samples: the same groups as all the rows give, and curves close to theirs."""
+    frame = correlated(rows=3000, seed=1)
+    model = train.fit(frame, "label", "classification", quick_train("classification", "linear"))
+    features = frame.drop(columns="label")
+    whole = explain.clusters(features, 0.3)
+    full = explain.dependence(model, features, ["a", "noise"], 6)
+    monkeypatch.setattr(grouping, "CORRELATION_ROWS", 500)
+    monkeypatch.setattr(explain, "DEPENDENCE_ROWS", 500)
+    assert explain.clusters(features, 0.3, seed=3) == whole
+    sampled = explain.dependence(model, features, ["a", "noise"], 6, seed=3)
+    assert sampled != full  # another set of rows, so other grid values
+    for mine, theirs in zip(sampled, full, strict=True):
+        assert mine["feature"] == theirs["feature"]
+        assert np.interp(theirs["grid"], mine["grid"], mine["average"]) == pytest.approx(
+            theirs["average"], abs=0.05
+        )
 
 
 def test_partial_dependence_of_the_top_numbers_for_the_positive_class(quick_train):
