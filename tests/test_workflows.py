@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +26,10 @@ pytestmark = pytest.mark.slow
 OWNER = "acme"
 MARKER = "<!-- mlops-template:pipeline-report -->"
 WRITES = ("/git/tags", "/git/refs", "/releases", "/uploads/")
+# The Pipeline workflow alone: what most pull-request tests check. The Test workflow runs
+# for a pull request in test_pull_request_without_write_access..., and for a push in
+# test_push_to_main_tests_trains_and_publishes.
+PIPELINE = ("-W", ".github/workflows/pipeline.yml")
 
 
 class CiProject:
@@ -52,6 +57,16 @@ class CiProject:
 
     def close(self) -> None:
         self.fake.stop()
+
+    def start_over(self) -> None:
+        """Back on a clean main with a new fake GitHub and no artifacts: what the next test
+        sees is what a new pull request's run sees, whatever the last test left."""
+        self.fake.stop()
+        self.fake = FakeGitHub(self.repo, bare_repo=self.origin).start()
+        self.git("checkout", "-q", "--force", "main")
+        self.git("clean", "-q", "--force", "-d")
+        shutil.rmtree(self.root / ".ci-local" / "artifacts", ignore_errors=True)
+        self.timings = {}
 
     def git(self, *args: str) -> str:
         result = subprocess.run(
@@ -140,7 +155,10 @@ class CiProject:
         log.write_text(result.stdout + result.stderr, encoding="utf-8")
         return result
 
-    def pull_request(self, number: int, branch: str, *, label: str) -> subprocess.CompletedProcess:
+    def pull_request(
+        self, number: int, branch: str, *args: str, label: str
+    ) -> subprocess.CompletedProcess:
+        """A pull request from ``branch`` into main; ``args`` go to act (-W: one workflow)."""
         head = self.git("rev-parse", "HEAD")
         base = self.git("rev-parse", "main")
         payload = {
@@ -152,7 +170,7 @@ class CiProject:
             },
             "repository": {"full_name": self.repo, "default_branch": "main"},
         }
-        return self.act("pull_request", payload=payload, label=label)
+        return self.act("pull_request", *args, payload=payload, label=label)
 
     def writes(self, since: int = 0) -> list[dict]:
         return [
@@ -182,13 +200,24 @@ def project(tmp_path):
     print(f"\nact timings (s): {json.dumps(ci.timings)}")
 
 
+@pytest.fixture(scope="module")
+def shared_baseline(tmp_path_factory):
+    """A project whose main branch carries reproduced metrics, pushed to origin: baked, set
+    up and reproduced once for the pull-request tests of a module (each has its branch)."""
+    ci = CiProject(tmp_path_factory.mktemp("baseline"))
+    ci.use_folder_remote()
+    ci.commit_baseline()
+    ci.push("main")
+    print(f"\nact timings (s): {json.dumps(ci.timings)}")
+    yield ci
+    ci.close()
+
+
 @pytest.fixture
-def baseline_project(project):
-    """A project whose main branch carries reproduced metrics, pushed to origin."""
-    project.use_folder_remote()
-    project.commit_baseline()
-    project.push("main")
-    return project
+def baseline_project(shared_baseline):
+    shared_baseline.start_over()
+    yield shared_baseline
+    print(f"\nact timings (s): {json.dumps(shared_baseline.timings)}")
 
 
 def released_assets(ci: CiProject, tag: str) -> dict[str, bytes]:
@@ -241,7 +270,7 @@ def test_pull_request_comment_is_created_once_then_updated(baseline_project):
     old = json.loads((ci.root / "reports" / "metrics.json").read_text(encoding="utf-8"))
 
     ci.branch_with_params("tune", "Fewer trees", train__random_forest__n_estimators=20)
-    first = ci.pull_request(1, "tune", label="pull request, first push")
+    first = ci.pull_request(1, "tune", *PIPELINE, label="pull request, first push")
     assert first.returncode == 0, report(first)
     ours = [c for c in ci.fake.comments_on(1) if c["user"]["login"] == "github-actions[bot]"]
     assert len(ours) == 1
@@ -259,7 +288,7 @@ def test_pull_request_comment_is_created_once_then_updated(baseline_project):
     ci.git("commit", "-qam", "A few more trees")
     ci.push("tune")
     patches_before = sum(1 for c in ci.fake.calls if c["method"] == "PATCH")
-    second = ci.pull_request(1, "tune", label="pull request, second push")
+    second = ci.pull_request(1, "tune", *PIPELINE, label="pull request, second push")
     assert second.returncode == 0, report(second)
     ours = [c for c in ci.fake.comments_on(1) if c["user"]["login"] == "github-actions[bot]"]
     assert len(ours) == 1
@@ -273,7 +302,7 @@ def test_pull_request_that_makes_the_model_worse_fails(baseline_project):
     ci.branch_with_params(
         "worse", "Regularise everything away", train__model="linear", train__linear__C=1.0e-6
     )
-    result = ci.pull_request(2, "worse", label="pull request, regression")
+    result = ci.pull_request(2, "worse", *PIPELINE, label="pull request, regression")
     assert result.returncode != 0
     (comment,) = ci.fake.comments_on(2)
     assert "balanced_accuracy" in comment["body"]
@@ -287,6 +316,14 @@ def test_pull_request_without_write_access_reports_in_the_job_summary(baseline_p
     ci.branch_with_params("fork", "Larger leaves", train__random_forest__min_samples_leaf=2)
     result = ci.pull_request(3, "fork", label="pull request, read-only token")
     assert result.returncode == 0, report(result)
+    # Every workflow a pull request starts ran, and passed.
+    for job in (
+        "Test/Lint and test",
+        "Test/Template updates resolved",
+        "Pipeline/Reproduce, compare, report",
+        "Pipeline/Report on the pull request",
+    ):
+        assert succeeded(result, job), (job, report(result))
     assert ci.fake.comments_on(3) == []
     assert any(call["status"] == 403 for call in ci.fake.calls)
     assert "::warning::" in result.stdout
@@ -301,7 +338,7 @@ def test_pull_request_with_corrupted_data_stops_at_validation(baseline_project):
     header = ci.commit_corrupted_data()
     ci.push("bad-data")
     since = len(ci.fake.calls)
-    result = ci.pull_request(4, "bad-data", label="pull request, corrupted data")
+    result = ci.pull_request(4, "bad-data", *PIPELINE, label="pull request, corrupted data")
     assert result.returncode != 0
     assert "validation failed: expect_column_values_to_be_between" in result.stdout
     assert f"'{header[0]}'" in result.stdout
