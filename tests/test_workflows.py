@@ -225,6 +225,79 @@ def released_assets(ci: CiProject, tag: str) -> dict[str, bytes]:
     return {asset["name"]: ci.fake.assets[asset["id"]] for asset in release["assets"]}
 
 
+def test_push_to_main_tests_trains_and_publishes(tmp_path, s3_server):
+    """A push to main with an S3 remote: refused in one line without its keys, then
+    tested, trained and published with them. (A folder remote is pushed to by the
+    pull-request tests' baseline and by test_publishing_twice_for_one_commit...)"""
+    import boto3
+
+    bucket = "ml-data"
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    s3.create_bucket(Bucket=bucket)
+    ci = CiProject(tmp_path, {"dvc_remote": "s3", "dvc_remote_url": f"s3://{bucket}/project"})
+    try:
+        ci.push("main")
+        refused = ci.act("push", *PIPELINE, label="push to main, no credentials")
+        assert refused.returncode != 0
+        assert "AWS_ACCESS_KEY_ID" in refused.stdout
+        assert ci.fake.releases == []
+        assert ci.writes() == []
+        # What the refused run uploaded goes: the reports checked below are the next run's.
+        shutil.rmtree(ci.root / ".ci-local" / "artifacts")
+
+        result = ci.act(
+            "push",
+            "-s",
+            "AWS_ACCESS_KEY_ID=testing",
+            "-s",
+            "AWS_SECRET_ACCESS_KEY=testing",
+            "--var",
+            f"AWS_ENDPOINT_URL={s3_server}",
+            label="push to main, s3 remote",
+        )
+        assert result.returncode == 0, report(result)
+        jobs = ("Test/Lint and test", "Test/Template updates resolved", "Pipeline/", "Publish/")
+        for job in jobs:
+            assert succeeded(result, job), (job, report(result))
+
+        artifacts = ci.root / ".ci-local" / "artifacts" / "pipeline-reports"
+        assert (artifacts / "reports" / "ci-report.md").is_file()
+        assert (artifacts / "dvc_plots" / "index.html").is_file()
+
+        tag = "model@v0.1.0"
+        assets = released_assets(ci, tag)
+        assert set(assets) == {
+            "model.joblib",
+            "metrics.json",
+            "MODEL_CARD.md",
+            "model_card.json",
+            "lineage.json",
+        }
+        metrics = json.loads(assets["metrics.json"])
+        assert metrics["balanced_accuracy"] > 0.8
+        card = assets["MODEL_CARD.md"].decode()
+        assert ci.git("rev-parse", "HEAD") in card
+        assert "md5" in card.lower()
+        tags = subprocess.run(
+            ["git", "ls-remote", "--tags", str(ci.origin)], capture_output=True, text=True
+        ).stdout
+        assert f"refs/tags/{tag}" in tags
+        # The data and the model reached the S3 remote: the released model is in it.
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        model_md5 = hashlib.md5(assets["model.joblib"]).hexdigest()
+        assert f"project/files/md5/{model_md5[:2]}/{model_md5[2:]}" in keys
+        assert len([key for key in keys if key.startswith("project/files/md5/")]) > 3
+    finally:
+        ci.close()
+        print(f"\nact timings (s): {json.dumps(ci.timings)}")
+
+
 def test_pull_request_comment_is_created_once_then_updated(baseline_project):
     ci = baseline_project
     for number in range(120):  # other people's comments, so the marker is on a later page
@@ -355,76 +428,3 @@ def s3_server(tmp_path):
     yield url
     server.terminate()
     server.wait(timeout=10)
-
-
-def test_push_to_main_tests_trains_and_publishes(tmp_path, s3_server):
-    """A push to main with an S3 remote: refused in one line without its keys, then
-    tested, trained and published with them. (A folder remote is pushed to by the
-    pull-request tests' baseline and by test_publishing_twice_for_one_commit...)"""
-    import boto3
-
-    bucket = "ml-data"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
-    s3.create_bucket(Bucket=bucket)
-    ci = CiProject(tmp_path, {"dvc_remote": "s3", "dvc_remote_url": f"s3://{bucket}/project"})
-    try:
-        ci.push("main")
-        refused = ci.act("push", *PIPELINE, label="push to main, no credentials")
-        assert refused.returncode != 0
-        assert "AWS_ACCESS_KEY_ID" in refused.stdout
-        assert ci.fake.releases == []
-        assert ci.writes() == []
-        # What the refused run uploaded goes: the reports checked below are the next run's.
-        shutil.rmtree(ci.root / ".ci-local" / "artifacts")
-
-        result = ci.act(
-            "push",
-            "-s",
-            "AWS_ACCESS_KEY_ID=testing",
-            "-s",
-            "AWS_SECRET_ACCESS_KEY=testing",
-            "--var",
-            f"AWS_ENDPOINT_URL={s3_server}",
-            label="push to main, s3 remote",
-        )
-        assert result.returncode == 0, report(result)
-        jobs = ("Test/Lint and test", "Test/Template updates resolved", "Pipeline/", "Publish/")
-        for job in jobs:
-            assert succeeded(result, job), (job, report(result))
-
-        artifacts = ci.root / ".ci-local" / "artifacts" / "pipeline-reports"
-        assert (artifacts / "reports" / "ci-report.md").is_file()
-        assert (artifacts / "dvc_plots" / "index.html").is_file()
-
-        tag = "model@v0.1.0"
-        assets = released_assets(ci, tag)
-        assert set(assets) == {
-            "model.joblib",
-            "metrics.json",
-            "MODEL_CARD.md",
-            "model_card.json",
-            "lineage.json",
-        }
-        metrics = json.loads(assets["metrics.json"])
-        assert metrics["balanced_accuracy"] > 0.8
-        card = assets["MODEL_CARD.md"].decode()
-        assert ci.git("rev-parse", "HEAD") in card
-        assert "md5" in card.lower()
-        tags = subprocess.run(
-            ["git", "ls-remote", "--tags", str(ci.origin)], capture_output=True, text=True
-        ).stdout
-        assert f"refs/tags/{tag}" in tags
-        # The data and the model reached the S3 remote: the released model is in it.
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-        model_md5 = hashlib.md5(assets["model.joblib"]).hexdigest()
-        assert f"project/files/md5/{model_md5[:2]}/{model_md5[2:]}" in keys
-        assert len([key for key in keys if key.startswith("project/files/md5/")]) > 3
-    finally:
-        ci.close()
-        print(f"\nact timings (s): {json.dumps(ci.timings)}")
