@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +26,10 @@ pytestmark = pytest.mark.slow
 OWNER = "acme"
 MARKER = "<!-- mlops-template:pipeline-report -->"
 WRITES = ("/git/tags", "/git/refs", "/releases", "/uploads/")
+# The Pipeline workflow alone: what most pull-request tests check. The Test workflow runs
+# for a pull request in test_pull_request_without_write_access..., and for a push in
+# test_push_to_main_tests_trains_and_publishes.
+PIPELINE = ("-W", ".github/workflows/pipeline.yml")
 
 
 class CiProject:
@@ -52,6 +57,16 @@ class CiProject:
 
     def close(self) -> None:
         self.fake.stop()
+
+    def start_over(self) -> None:
+        """Back on a clean main with a new fake GitHub and no artifacts: what the next test
+        sees is what a new pull request's run sees, whatever the last test left."""
+        self.fake.stop()
+        self.fake = FakeGitHub(self.repo, bare_repo=self.origin).start()
+        self.git("checkout", "-q", "--force", "main")
+        self.git("clean", "-q", "--force", "-d")
+        shutil.rmtree(self.root / ".ci-local" / "artifacts", ignore_errors=True)
+        self.timings = {}
 
     def git(self, *args: str) -> str:
         result = subprocess.run(
@@ -140,7 +155,10 @@ class CiProject:
         log.write_text(result.stdout + result.stderr, encoding="utf-8")
         return result
 
-    def pull_request(self, number: int, branch: str, *, label: str) -> subprocess.CompletedProcess:
+    def pull_request(
+        self, number: int, branch: str, *args: str, label: str
+    ) -> subprocess.CompletedProcess:
+        """A pull request from ``branch`` into main; ``args`` go to act (-W: one workflow)."""
         head = self.git("rev-parse", "HEAD")
         base = self.git("rev-parse", "main")
         payload = {
@@ -152,7 +170,7 @@ class CiProject:
             },
             "repository": {"full_name": self.repo, "default_branch": "main"},
         }
-        return self.act("pull_request", payload=payload, label=label)
+        return self.act("pull_request", *args, payload=payload, label=label)
 
     def writes(self, since: int = 0) -> list[dict]:
         return [
@@ -182,13 +200,24 @@ def project(tmp_path):
     print(f"\nact timings (s): {json.dumps(ci.timings)}")
 
 
+@pytest.fixture(scope="module")
+def shared_baseline(tmp_path_factory):
+    """A project whose main branch carries reproduced metrics, pushed to origin: baked, set
+    up and reproduced once for the pull-request tests of a module (each has its branch)."""
+    ci = CiProject(tmp_path_factory.mktemp("baseline"))
+    ci.use_folder_remote()
+    ci.commit_baseline()
+    ci.push("main")
+    print(f"\nact timings (s): {json.dumps(ci.timings)}")
+    yield ci
+    ci.close()
+
+
 @pytest.fixture
-def baseline_project(project):
-    """A project whose main branch carries reproduced metrics, pushed to origin."""
-    project.use_folder_remote()
-    project.commit_baseline()
-    project.push("main")
-    return project
+def baseline_project(shared_baseline):
+    shared_baseline.start_over()
+    yield shared_baseline
+    print(f"\nact timings (s): {json.dumps(shared_baseline.timings)}")
 
 
 def released_assets(ci: CiProject, tag: str) -> dict[str, bytes]:
@@ -196,41 +225,77 @@ def released_assets(ci: CiProject, tag: str) -> dict[str, bytes]:
     return {asset["name"]: ci.fake.assets[asset["id"]] for asset in release["assets"]}
 
 
-def test_push_to_main_tests_trains_and_publishes(project):
-    project.use_folder_remote()
-    project.push("main")
-    result = project.act("push", label="push to main")
-    assert result.returncode == 0, report(result)
-    for job in ("Test/Lint and test", "Test/Template updates resolved", "Pipeline/", "Publish/"):
-        assert succeeded(result, job), (job, report(result))
+def test_push_to_main_tests_trains_and_publishes(tmp_path, s3_server):
+    """A push to main with an S3 remote: refused in one line without its keys, then
+    tested, trained and published with them. (A folder remote is pushed to by the
+    pull-request tests' baseline and by test_publishing_twice_for_one_commit...)"""
+    import boto3
 
-    artifacts = project.root / ".ci-local" / "artifacts" / "pipeline-reports"
-    assert (artifacts / "reports" / "ci-report.md").is_file()
-    assert (artifacts / "dvc_plots" / "index.html").is_file()
+    bucket = "ml-data"
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    s3.create_bucket(Bucket=bucket)
+    ci = CiProject(tmp_path, {"dvc_remote": "s3", "dvc_remote_url": f"s3://{bucket}/project"})
+    try:
+        ci.push("main")
+        refused = ci.act("push", *PIPELINE, label="push to main, no credentials")
+        assert refused.returncode != 0
+        assert "AWS_ACCESS_KEY_ID" in refused.stdout
+        assert ci.fake.releases == []
+        assert ci.writes() == []
+        # What the refused run uploaded goes: the reports checked below are the next run's.
+        shutil.rmtree(ci.root / ".ci-local" / "artifacts")
 
-    tag = "model@v0.1.0"
-    assets = released_assets(project, tag)
-    assert set(assets) == {
-        "model.joblib",
-        "metrics.json",
-        "MODEL_CARD.md",
-        "model_card.json",
-        "lineage.json",
-    }
-    metrics = json.loads(assets["metrics.json"])
-    assert metrics["balanced_accuracy"] > 0.8
-    card = assets["MODEL_CARD.md"].decode()
-    head = project.git("rev-parse", "HEAD")
-    assert head in card
-    assert "md5" in card.lower()
-    tags = subprocess.run(
-        ["git", "ls-remote", "--tags", str(project.origin)], capture_output=True, text=True
-    ).stdout
-    assert f"refs/tags/{tag}" in tags
-    # The data and the model reached the DVC remote: the released model is in it.
-    model_md5 = hashlib.md5(assets["model.joblib"]).hexdigest()
-    assert (project.storage / "files" / "md5" / model_md5[:2] / model_md5[2:]).is_file()
-    assert len(list((project.storage / "files" / "md5").rglob("*"))) > 3
+        result = ci.act(
+            "push",
+            "-s",
+            "AWS_ACCESS_KEY_ID=testing",
+            "-s",
+            "AWS_SECRET_ACCESS_KEY=testing",
+            "--var",
+            f"AWS_ENDPOINT_URL={s3_server}",
+            label="push to main, s3 remote",
+        )
+        assert result.returncode == 0, report(result)
+        jobs = ("Test/Lint and test", "Test/Template updates resolved", "Pipeline/", "Publish/")
+        for job in jobs:
+            assert succeeded(result, job), (job, report(result))
+
+        artifacts = ci.root / ".ci-local" / "artifacts" / "pipeline-reports"
+        assert (artifacts / "reports" / "ci-report.md").is_file()
+        assert (artifacts / "dvc_plots" / "index.html").is_file()
+
+        tag = "model@v0.1.0"
+        assets = released_assets(ci, tag)
+        assert set(assets) == {
+            "model.joblib",
+            "metrics.json",
+            "MODEL_CARD.md",
+            "model_card.json",
+            "lineage.json",
+        }
+        metrics = json.loads(assets["metrics.json"])
+        assert metrics["balanced_accuracy"] > 0.8
+        card = assets["MODEL_CARD.md"].decode()
+        assert ci.git("rev-parse", "HEAD") in card
+        assert "md5" in card.lower()
+        tags = subprocess.run(
+            ["git", "ls-remote", "--tags", str(ci.origin)], capture_output=True, text=True
+        ).stdout
+        assert f"refs/tags/{tag}" in tags
+        # The data and the model reached the S3 remote: the released model is in it.
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        model_md5 = hashlib.md5(assets["model.joblib"]).hexdigest()
+        assert f"project/files/md5/{model_md5[:2]}/{model_md5[2:]}" in keys
+        assert len([key for key in keys if key.startswith("project/files/md5/")]) > 3
+    finally:
+        ci.close()
+        print(f"\nact timings (s): {json.dumps(ci.timings)}")
 
 
 def test_pull_request_comment_is_created_once_then_updated(baseline_project):
@@ -241,7 +306,7 @@ def test_pull_request_comment_is_created_once_then_updated(baseline_project):
     old = json.loads((ci.root / "reports" / "metrics.json").read_text(encoding="utf-8"))
 
     ci.branch_with_params("tune", "Fewer trees", train__random_forest__n_estimators=20)
-    first = ci.pull_request(1, "tune", label="pull request, first push")
+    first = ci.pull_request(1, "tune", *PIPELINE, label="pull request, first push")
     assert first.returncode == 0, report(first)
     ours = [c for c in ci.fake.comments_on(1) if c["user"]["login"] == "github-actions[bot]"]
     assert len(ours) == 1
@@ -259,7 +324,7 @@ def test_pull_request_comment_is_created_once_then_updated(baseline_project):
     ci.git("commit", "-qam", "A few more trees")
     ci.push("tune")
     patches_before = sum(1 for c in ci.fake.calls if c["method"] == "PATCH")
-    second = ci.pull_request(1, "tune", label="pull request, second push")
+    second = ci.pull_request(1, "tune", *PIPELINE, label="pull request, second push")
     assert second.returncode == 0, report(second)
     ours = [c for c in ci.fake.comments_on(1) if c["user"]["login"] == "github-actions[bot]"]
     assert len(ours) == 1
@@ -273,7 +338,7 @@ def test_pull_request_that_makes_the_model_worse_fails(baseline_project):
     ci.branch_with_params(
         "worse", "Regularise everything away", train__model="linear", train__linear__C=1.0e-6
     )
-    result = ci.pull_request(2, "worse", label="pull request, regression")
+    result = ci.pull_request(2, "worse", *PIPELINE, label="pull request, regression")
     assert result.returncode != 0
     (comment,) = ci.fake.comments_on(2)
     assert "balanced_accuracy" in comment["body"]
@@ -287,6 +352,14 @@ def test_pull_request_without_write_access_reports_in_the_job_summary(baseline_p
     ci.branch_with_params("fork", "Larger leaves", train__random_forest__min_samples_leaf=2)
     result = ci.pull_request(3, "fork", label="pull request, read-only token")
     assert result.returncode == 0, report(result)
+    # Every workflow a pull request starts ran, and passed.
+    for job in (
+        "Test/Lint and test",
+        "Test/Template updates resolved",
+        "Pipeline/Reproduce, compare, report",
+        "Pipeline/Report on the pull request",
+    ):
+        assert succeeded(result, job), (job, report(result))
     assert ci.fake.comments_on(3) == []
     assert any(call["status"] == 403 for call in ci.fake.calls)
     assert "::warning::" in result.stdout
@@ -301,7 +374,7 @@ def test_pull_request_with_corrupted_data_stops_at_validation(baseline_project):
     header = ci.commit_corrupted_data()
     ci.push("bad-data")
     since = len(ci.fake.calls)
-    result = ci.pull_request(4, "bad-data", label="pull request, corrupted data")
+    result = ci.pull_request(4, "bad-data", *PIPELINE, label="pull request, corrupted data")
     assert result.returncode != 0
     assert "validation failed: expect_column_values_to_be_between" in result.stdout
     assert f"'{header[0]}'" in result.stdout
@@ -316,6 +389,11 @@ def test_publishing_twice_for_one_commit_creates_nothing_new(project):
     assert first.returncode == 0, report(first)
     created = project.writes()
     assert [c["path"] for c in created if c["path"].endswith("/releases")]
+    # The data and the model reached the folder remote: the released model is in it.
+    model = released_assets(project, "model@v0.1.0")["model.joblib"]
+    model_md5 = hashlib.md5(model).hexdigest()
+    assert (project.storage / "files" / "md5" / model_md5[:2] / model_md5[2:]).is_file()
+    assert len(list((project.storage / "files" / "md5").rglob("*"))) > 3
     since = len(project.fake.calls)
     second = project.act(
         "workflow_dispatch", "-W", ".github/workflows/publish.yml", label="publish again"
@@ -350,50 +428,3 @@ def s3_server(tmp_path):
     yield url
     server.terminate()
     server.wait(timeout=10)
-
-
-def test_push_to_main_with_an_s3_remote(tmp_path, s3_server):
-    import boto3
-
-    bucket = "ml-data"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
-    s3.create_bucket(Bucket=bucket)
-    ci = CiProject(tmp_path, {"dvc_remote": "s3", "dvc_remote_url": f"s3://{bucket}/project"})
-    try:
-        ci.push("main")
-        result = ci.act(
-            "push",
-            "-s",
-            "AWS_ACCESS_KEY_ID=testing",
-            "-s",
-            "AWS_SECRET_ACCESS_KEY=testing",
-            "--var",
-            f"AWS_ENDPOINT_URL={s3_server}",
-            label="push to main, s3 remote",
-        )
-        assert result.returncode == 0, report(result)
-        assets = released_assets(ci, "model@v0.1.0")
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-        model_md5 = hashlib.md5(assets["model.joblib"]).hexdigest()
-        assert f"project/files/md5/{model_md5[:2]}/{model_md5[2:]}" in keys
-    finally:
-        ci.close()
-        print(f"\nact timings (s): {json.dumps(ci.timings)}")
-
-
-def test_missing_s3_credentials_fail_with_the_secret_named(tmp_path):
-    ci = CiProject(tmp_path, {"dvc_remote": "s3", "dvc_remote_url": "s3://ml-data/project"})
-    try:
-        ci.push("main")
-        result = ci.act("push", "-W", ".github/workflows/pipeline.yml", label="no credentials")
-        assert result.returncode != 0
-        assert "AWS_ACCESS_KEY_ID" in result.stdout
-        assert ci.fake.releases == []
-    finally:
-        ci.close()

@@ -15,7 +15,8 @@ import test_workflows
 from test_workflows import MARKER, CiProject, released_assets, report, succeeded
 
 pytestmark = pytest.mark.slow
-project, baseline_project = test_workflows.project, test_workflows.baseline_project
+project = test_workflows.project
+shared_baseline, baseline_project = test_workflows.shared_baseline, test_workflows.baseline_project
 
 PIPELINE = ("-W", ".github/workflows/pipeline.yml")
 
@@ -26,16 +27,7 @@ def bot_comments(ci: CiProject, number: int) -> list[dict]:
 
 def pull_request(ci: CiProject, number: int, branch: str, *, label: str):
     """The Pipeline workflow alone, for a pull request from ``branch`` into main."""
-    payload = {
-        "number": number,
-        "pull_request": {
-            "number": number,
-            "head": {"ref": branch, "sha": ci.git("rev-parse", "HEAD")},
-            "base": {"ref": "main", "sha": ci.git("rev-parse", "main")},
-        },
-        "repository": {"full_name": ci.repo, "default_branch": "main"},
-    }
-    return ci.act("pull_request", *PIPELINE, payload=payload, label=label)
+    return ci.pull_request(number, branch, *PIPELINE, label=label)
 
 
 def test_fresh_project_pull_request_compares_with_the_published_model(project):

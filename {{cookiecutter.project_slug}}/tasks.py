@@ -212,6 +212,9 @@ def ci_local(args: list[str]) -> None:
     event, extra = (args[0], args[1:]) if args and not args[0].startswith("-") else ("push", args)
     work = ROOT / ".ci-local"
     ENV.pop("VIRTUAL_ENV")  # each job makes its own environment
+    # As on GitHub's runners, each job's Python keeps the bytecode it compiles: where it is
+    # told not to (as in many containers), every step would compile its imports again.
+    ENV.pop("PYTHONDONTWRITEBYTECODE", None)
     call(
         BIN / "act",
         event,
