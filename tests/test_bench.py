@@ -70,6 +70,12 @@ def test_bench_smallest_size_writes_report_and_plot(tmp_path):
         pattern = rf"^\| {re.escape(label)} \| 1 \|.* \d+\.\d\d× \|.* identical \|$"
         assert re.search(pattern, report, re.M), label
     assert "### Goals at 10^4 rows" in report
+    # Using the model: the service at each concurrency without errors, the monitor without GX.
+    found = results["use"]
+    assert [level["clients"] for level in found["service"]["levels"]] == [1, 4, 16]
+    assert sum(level["errors"] for level in found["service"]["levels"]) == 0
+    assert found["monitor"]["great_expectations"] is False
+    assert "## Using the model" in report
     # The committed report is left alone.
     if committed is not None:
         assert (ROOT / "BENCHMARKS.md").read_bytes() == committed
@@ -191,24 +197,6 @@ def test_report_has_the_using_the_model_section(tmp_path):
     assert "| 10^6 | 10,000 | 420 | 1200 |" in part
     assert "| 10^6 | 100,000 | 700 |  |" in part
     assert "| 10^5 | 1 | 5.00 (1 run) | 2.00 | 500 | unhealthy | 900 | no |" in part
-
-
-@pytest.mark.slow
-def test_bench_use_part_runs_on_its_smallest_size(tmp_path):
-    out = tmp_path / "report"
-    result = subprocess.run(
-        [sys.executable, "tasks.py", "bench", "--size", "smallest", "--only", "use", "--out", out],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    found = json.loads((out / "results.json").read_text(encoding="utf-8"))["use"]
-    assert [level["clients"] for level in found["service"]["levels"]] == [1, 4, 16]
-    assert sum(level["errors"] for level in found["service"]["levels"]) == 0
-    assert found["monitor"]["great_expectations"] is False
-    assert "## Using the model" in (out / "BENCHMARKS.md").read_text(encoding="utf-8")
 
 
 def scale_runs(rows: int, repro: float, baseline: float, peaks: dict, base_peak: float) -> list:

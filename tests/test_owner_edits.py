@@ -4,6 +4,9 @@ worse than the project's quality floor fails, and then only the model tests, nam
 
 The fast test reads the rendered tests; the slow ones install one project (custom data)
 and run its tests as its owners do, `python3 tasks.py test`, before and after `dvc repro`.
+The unit tests (tests/code, tests/ci) run once, with the files the owners edit taken away:
+passing so, no edit of those files can change their outcome, and each edit is judged by the
+tests that read them (every other folder, and the unit tests about those files).
 """
 
 from __future__ import annotations
@@ -74,6 +77,33 @@ ABOUT_THE_PROJECT_FILES = {
     "tests/ci/test_workflow.py": "*",  # the workflow files' job permissions
     "tests/code/test_train.py": {"test_every_model_has_a_section_and_an_estimator_per_task"},
 }
+# What the owners edit: taken out of the project while its unit tests run once.
+OWNERS_FILES = ("params.yaml", "dvc.yaml", "dvc.lock", "data", "expectations")
+UNIT_FOLDERS = ("tests/code", "tests/ci")
+
+
+def about_the_project_files() -> list[str]:
+    """The unit tests about the project's files, as pytest node ids."""
+    ids = []
+    for rel, names in ABOUT_THE_PROJECT_FILES.items():
+        if rel.endswith("conftest.py"):
+            continue
+        ids += [rel] if names == "*" else [f"{rel}::{name}" for name in sorted(names)]
+    return ids
+
+
+def judged_by_the_owners_files(root: Path) -> list[str]:
+    """The tests whose outcome an edit of the owners' files can change: every test folder
+    but the unit tests', and the unit tests about those files."""
+    folders = sorted(
+        p.relative_to(root).as_posix()
+        for p in (root / "tests").iterdir()
+        if p.is_dir() and p.name != "__pycache__"
+    )
+    others = [folder for folder in folders if folder not in UNIT_FOLDERS]
+    assert set(UNIT_FOLDERS) <= set(folders), folders
+    assert others, folders
+    return [*others, *about_the_project_files()]
 
 
 @dataclass
@@ -154,12 +184,16 @@ class OwnedProject:
         for dotted, value in changes.items():
             set_param(self.root / "params.yaml", dotted, value)
 
-    def tests(self) -> Results:
-        """`python3 tasks.py test`, as the owners run it; the outcome of every test."""
+    def tests(self, *selection: str) -> Results:
+        """`python3 tasks.py test`, as the owners run it; the outcome of every test. By
+        default the tests an edit of the owners' files can change (see the module's doc)."""
         self.runs += 1
         report = self.root.parent / f"junit-{self.runs}.xml"
+        selection = selection or tuple(judged_by_the_owners_files(self.root))
         start = time.perf_counter()
-        result = self.run(sys.executable, "tasks.py", "test", "-q", f"--junitxml={report}")
+        result = self.run(
+            sys.executable, "tasks.py", "test", "-q", f"--junitxml={report}", *selection
+        )
         seconds = time.perf_counter() - start
         output = result.stdout[-4000:] + result.stderr[-2000:]
         assert report.is_file(), output
@@ -195,6 +229,31 @@ def assert_green_on_the_trained_model(results: Results) -> None:
     assert not results.failed, f"{results.counts}: {results.failed}"
     assert not results.having("skipped"), results.having("skipped")
     assert any(name.startswith(f"{SHIPPED}::") for name in results.outcomes)
+
+
+@pytest.mark.slow
+def test_the_unit_tests_pass_without_the_files_the_owners_edit(project):
+    """So that no edit of those files changes them, and the edits below need not run them."""
+    project.fresh()
+    aside = project.root.parent / "owners-files"
+    aside.mkdir(exist_ok=True)
+    for name in OWNERS_FILES:
+        if (project.root / name).exists():
+            (project.root / name).rename(aside / name)
+    assert not (project.root / "params.yaml").exists()
+    about = about_the_project_files()
+    deselect = [f"--deselect={node}" for node in about]
+    try:
+        results = project.tests(*UNIT_FOLDERS, *deselect)
+    finally:
+        for moved in aside.iterdir():
+            moved.rename(project.root / moved.name)
+    assert not results.failed, f"{results.counts}: {results.failed}"
+    assert not results.having("skipped"), results.having("skipped")
+    ran = {name.split("::")[0] for name in results.outcomes}
+    assert {name.split(".")[1] for name in ran} == {"code", "ci"}, ran
+    assert len(results.outcomes) > 300, results.counts
+    print(f"unit tests without the owners' files: {results.counts}")
 
 
 @pytest.mark.slow

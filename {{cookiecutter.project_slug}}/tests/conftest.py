@@ -20,7 +20,6 @@ import yaml
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
 
 
 def pytest_configure(config):
@@ -74,8 +73,9 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def project_params() -> dict:
-    """The project's params.yaml, for the tests about it (do not modify)."""
-    return PROJECT_PARAMS
+    """The project's params.yaml, for the tests about it (do not modify). Read only when a
+    test asks for it: the unit tests run without the project's files."""
+    return yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
 
 
 # The unit tests' own parameters, for the tiny frames: every section a stage reads, small
@@ -152,11 +152,11 @@ def skip_without_data(source: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def raw_data() -> pd.DataFrame:
+def raw_data(project_params) -> pd.DataFrame:
     """The project's raw data as the validate stage sees it, loaded through ingest."""
     from {{ cookiecutter.package_name }} import ingest, suite
 
-    section = PROJECT_PARAMS["ingest"]
+    section = project_params["ingest"]
     source = str(section["source"])
     if not source.startswith("sklearn:"):
         if not (ROOT / source).exists():

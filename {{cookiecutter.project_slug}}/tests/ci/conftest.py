@@ -6,7 +6,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import threading
 import uuid
@@ -355,10 +357,29 @@ def commit(git):
     return run
 
 
-@pytest.fixture
-def dvc_repo(git, commit, monkeypatch) -> None:
-    """The git repository made a DVC project by the real `dvc init`, and committed."""
-    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
-    result = subprocess.run([remote.executable(), "init", "-q"], capture_output=True, text=True)
+# What `dvc init` writes that git keeps (.dvc/tmp is DVC's own, made when needed).
+DVC_INIT_FILES = (".dvc/config", ".dvc/.gitignore", ".dvcignore")
+
+
+@pytest.fixture(scope="session")
+def dvc_init(tmp_path_factory) -> Path:
+    """A folder where the real `dvc init` ran once (in a git repository of its own)."""
+    folder = tmp_path_factory.mktemp("dvc-init")
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True, capture_output=True)
+    result = subprocess.run(
+        [remote.executable(), "init", "-q"], cwd=folder, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
+    assert all((folder / name).is_file() for name in DVC_INIT_FILES), list(folder.rglob("*"))
+    return folder
+
+
+@pytest.fixture
+def dvc_repo(git, commit, dvc_init, monkeypatch) -> None:
+    """The git repository made a DVC project by the files `dvc init` wrote, and committed."""
+    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
+    for name in DVC_INIT_FILES:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(dvc_init / name, name)
     commit("Initialise DVC")
