@@ -146,6 +146,8 @@ def baker(tmp_path: Path) -> Callable[..., Bake]:
 
 # The longest tests first, so that the workers finish together instead of one of them
 # running the last act scenario alone (longest first); the order within a file is kept.
+# pytest-xdist's worksteal (pyproject.toml) then lets an idle worker take tests still queued
+# on the other, rather than wait while it runs a file's last minutes alone.
 LONGEST_FIRST = ("test_workflows", "test_bench", "test_spark", "test_pipeline", "test_owner_edits")
 
 
