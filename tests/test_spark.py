@@ -38,6 +38,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop(*processes: subprocess.Popen) -> None:
+    """Ask each process to stop, in this order, then kill any still running after 30 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 900):
     return subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -100,14 +112,7 @@ def cluster(project, tmp_path_factory) -> tuple[str, Path]:
             time.sleep(0.5)
         yield url, work
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(*reversed(processes))
         for log in files:
             log.close()
 
@@ -147,12 +152,7 @@ def connect_server(root: Path, env: dict[str, str], master: str, logs: Path):
             wait_for(log_path, "Spark Connect server started", server)
             yield f"sc://127.0.0.1:{port}"
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
 
 
 def raw_data(root: Path) -> str:
