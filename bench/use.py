@@ -4,11 +4,12 @@
     python bench/use.py whole MODEL INPUT.parquet         # idem
 
 Called by ``run.py`` (``--only use``, and in the full run) on a project that has run its
-pipeline. Measures (1) ``python -m <package>.serve`` on loopback, one-row requests from 1, 4
-and 16 clients with keep-alive connections, against ``model.predict`` on the same row in one
-process; (2) ``python -m <package>.predict`` on synthetic rows against one ``model.predict``
-on the whole file in one process, read included, and its peak memory at two input sizes and
-two batch sizes; (3) ``python -m <package>.monitor`` on a batch, and whether it imports Great
+pipeline. Measures (1) ``python -m mlops_kit.serving.serve`` on loopback, one-row requests
+from 1, 4 and 16 clients with keep-alive connections, against ``model.predict`` on the same
+row in one process; (2) ``python -m mlops_kit.serving.predict`` on synthetic rows against one
+``model.predict`` on the whole file in one process, read included, and its peak memory at two
+input sizes and two batch sizes; (3) ``python -m mlops_kit.monitoring.monitor`` on a batch, and
+whether it imports Great
 Expectations. The two sub-commands above are the in-process sides, run by the project's
 interpreter; the rest is standard library only, as is ``section``, which renders the report.
 """
@@ -123,7 +124,7 @@ def serve(project, row: dict, requests: int, log) -> dict:
             "output"
         ].splitlines()[-1]
     )
-    command = [project.python, "-m", f"{project.package}.serve", "--model", MODEL, "--port", "0"]
+    command = [project.python, "-m", "mlops_kit.serving.serve", "--model", MODEL, "--port", "0"]
     process = subprocess.Popen(
         [str(a) for a in command],
         cwd=project.root,
@@ -172,7 +173,7 @@ def batch(project, inputs: dict[int, Path], repeats: int, log) -> dict:
 
     def predict(rows: int, batch_rows: int) -> dict:
         result = project.run(
-            project.python, "-m", f"{project.package}.predict", "--model", model,
+            project.python, "-m", "mlops_kit.serving.predict", "--model", model,
             "--input", inputs[rows], "--out", out, "--batch-rows", batch_rows,
         )  # fmt: skip
         if f"predict: {rows} rows scored" not in result["output"]:
@@ -203,7 +204,7 @@ def monitor(project, batch_file: Path, work: Path, repeats: int, log) -> dict:
     """The monitor on ``batch_file``: timed through stage.py, then once with ``-X importtime``
     for the modules it imports."""
     rows = int(batch_file.stem.rsplit("-", 1)[1])
-    command = [f"{project.package}.monitor", "--current", batch_file, "--out", work / "monitor"]
+    command = ["mlops_kit.monitoring.monitor", "--current", batch_file, "--out", work / "monitor"]
     record = work / "monitor.jsonl"
     runs = []
     for number in range(repeats):
@@ -404,7 +405,8 @@ def service_lines(use: dict) -> list[str]:
     lines = [
         "### Service",
         "",
-        "`python -m <package>.serve --model models/model.joblib --port 0` (FastAPI on uvicorn), "
+        "`python -m mlops_kit.serving.serve --model models/model.joblib --port 0` "
+        "(FastAPI on uvicorn), "
         "`POST /invocations` with one row as `dataframe_records`, from 1, 4 and 16 client "
         "threads of the bench (standard library `http.client`, one keep-alive connection each), "
         "after 20 warm-up requests. Latency is from sending the request to reading the whole "
@@ -435,7 +437,8 @@ def batch_lines(use: dict) -> list[str]:
     lines = [
         "### Batch prediction",
         "",
-        f"`python -m <package>.predict` on {rows} synthetic rows (`bench/synth.py`, Parquet; "
+        f"`python -m mlops_kit.serving.predict` on {rows} synthetic rows "
+        "(`bench/synth.py`, Parquet; "
         "checked against the suite's rules, scored in batches, written to Parquet with the "
         "probabilities) against a script that reads the same file whole, loads the same model "
         "and calls `model.predict` once on every row (`bench/use.py whole`). Whole processes, "
@@ -443,7 +446,8 @@ def batch_lines(use: dict) -> list[str]:
         "",
         "| | runs | wall s | peak MB |",
         "| --- | ---: | ---: | ---: |",
-        f"| `python -m <package>.predict` (batches of {BATCH_ROWS:,} rows) | {len(rounds)} | "
+        f"| `python -m mlops_kit.serving.predict` (batches of {BATCH_ROWS:,} rows) "
+        f"| {len(rounds)} | "
         f"{spread([r['predict']['wall'] for r in rounds])} | "
         f"{max(r['predict']['peak_rss_mb'] for r in rounds):.0f} |",
         f"| one `model.predict` on the whole frame, read included | {len(rounds)} | "
@@ -477,7 +481,8 @@ def monitor_lines(use: dict) -> list[str]:
     return [
         "### Monitor",
         "",
-        f"`python -m <package>.monitor --current` on {rows_label(monitor['rows'])} synthetic "
+        "`python -m mlops_kit.monitoring.monitor --current` on "
+        f"{rows_label(monitor['rows'])} synthetic "
         "rows with their target (drift of every column and of the predictions, and the "
         "metrics with their bootstrap), run through `bench/stage.py`; the modules it imports "
         "from a separate run with `python -X importtime`.",

@@ -34,15 +34,13 @@ FILES_BY_ANSWER: dict[str, dict[str, list[str]]] = {
     "dvc_remote": {"s3": [".github/act/configure-aws-credentials"]},
     "compute": {
         "spark": [
-            "src/{package}/spark.py",
-            "src/{package}/spark_validate.py",
-            "src/{package}/spark_prepare.py",
-            "src/{package}/spark_train.py",
             "tests/code/test_spark.py",
             ".github/act/setup-java",
         ],
     },
 }
+
+DVCIGNORE = "__pycache__/\n*.pyc\n"
 
 # Seconds `uv lock` may take at generation (about 5 with a warm cache).
 LOCK_TIMEOUT = 60
@@ -236,7 +234,7 @@ def write_suite(answers: dict, root: Path, data: Path | None) -> None:
         [
             sys.executable,
             "-m",
-            f"{answers['package_name']}.suite",
+            "mlops_kit.validation.suite",
             "--data",
             str(data.relative_to(root)),
             "--out",
@@ -375,6 +373,10 @@ def set_up_repository(answers: dict, root: Path, data: Path | None) -> None:
     dvc = dvc_command()
     run(["git", "init", "-q", "-b", "main"], root, "git init")
     run([*dvc, "init", "-q"], root, "dvc init")
+    with (root / ".dvcignore").open("a", encoding="utf-8") as ignore:
+        # The stages' deps include the kit's sub-package folders: Python's byte-code caches
+        # inside them are no part of the code, and would rerun the stages that use them.
+        ignore.write(DVCIGNORE)
     run([*dvc, "config", "core.analytics", "false"], root, "turning DVC analytics off")
     run([*dvc, "config", "core.autostage", "true"], root, "turning DVC autostage on")
     if answers["dvc_remote"] != "none":

@@ -35,6 +35,9 @@ DATA_SUFFIXES = (".csv", ".parquet")
 RESERVED_PACKAGES = frozenset(
     {
         "dvc",
+        "mlops_kit",  # the template's kit, beside the project's package in src/
+        "fastapi",
+        "uvicorn",
         "fairlearn",
         "great_expectations",
         "gx",

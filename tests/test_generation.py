@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import json
@@ -52,76 +53,24 @@ SUPPORTED_COMBINATIONS = {
     },
 }
 
+# The owners' package: the stages' entry points, their features and their models.
 PACKAGE_FILES = [
     "__init__.py",
-    "batches.py",
-    "binning.py",
-    "bootstrap.py",
-    "checks.py",
-    "chunks.py",
-    "common.py",
-    "drift.py",
-    "dtypes.py",
     "evaluate.py",
-    "explain.py",
-    "findings.py",
-    "grouping.py",
-    "gxrun.py",
+    "features.py",
     "ingest.py",
-    "lineage.py",
-    "monitor.py",
-    "predict.py",
+    "model.py",
     "prepare.py",
-    "profile.py",
-    "release.py",
-    "rules.py",
-    "schemas.py",
-    "scoring.py",
-    "serve.py",
-    "service.py",
-    "slices.py",
-    "split.py",
-    "stages.py",
-    "streams.py",
-    "suite.py",
     "train.py",
     "validate.py",
-    "watch.py",
 ]
-CI_PACKAGE_FILES = [
-    "__init__.py",
-    "approvals.py",
-    "baseline.py",
-    "carddata.py",
-    "cardfront.py",
-    "cardsections.py",
-    "champion.py",
-    "charts.py",
-    "comment.py",
-    "compare.py",
-    "credentials.py",
-    "diffs.py",
-    "explanations.py",
-    "gate.py",
-    "github.py",
-    "issue.py",
-    "markdown.py",
-    "mermaid.py",
-    "modelcard.py",
-    "outcome.py",
-    "promote.py",
-    "publish.py",
-    "registry.py",
-    "releases.py",
-    "releasing.py",
-    "remote.py",
-    "report.py",
-    "slicegate.py",
-    "slicetable.py",
-    "tables.py",
-    "versions.py",
-    "worktree.py",
-]
+# The template's kit, copied as it is (no Jinja): the same files in every project.
+KIT = TEMPLATE / "{{cookiecutter.project_slug}}" / "src" / "mlops_kit"
+KIT_FILES = sorted(
+    str(path.relative_to(KIT.parents[1]))
+    for path in KIT.rglob("*")
+    if path.is_file() and "__pycache__" not in path.parts
+)
 TEST_FILES = [
     "tests/conftest.py",
     "tests/ci/conftest.py",
@@ -150,7 +99,6 @@ TEST_FILES = [
     "tests/code/test_monitor.py",
     "tests/code/test_prepare.py",
     "tests/code/test_slices.py",
-    "tests/code/test_split.py",
     "tests/code/test_suite.py",
     "tests/code/test_train.py",
     "tests/code/test_validate.py",
@@ -207,10 +155,6 @@ CUSTOM_FILES = ["data/external/.gitignore", "data/external/dataset.{ext}.dvc"]
 S3_FILES = [".github/act/configure-aws-credentials/action.yml"]
 SPARK_FILES = [
     ".github/act/setup-java/action.yml",
-    "src/{package}/spark.py",
-    "src/{package}/spark_prepare.py",
-    "src/{package}/spark_train.py",
-    "src/{package}/spark_validate.py",
     "tests/code/test_spark.py",
 ]
 # `${{ ... }}` is a GitHub Actions expression and `${#x}` shell: neither is Jinja.
@@ -231,7 +175,7 @@ def custom_answers(tmp_path: Path, answers: dict[str, str]) -> dict[str, str]:
 def expected_files(project: Path, answers: dict[str, str]) -> set[str]:
     package = project.name.replace("-", "_")
     files = {*COMMON_FILES, *(f"src/{package}/{name}" for name in PACKAGE_FILES)}
-    files |= {f"src/{package}_ci/{name}" for name in CI_PACKAGE_FILES}
+    files |= set(KIT_FILES)
     if answers.get("dataset") == "custom":
         ext = Path(answers["custom_data_path"]).suffix.lstrip(".")
         files |= {name.format(ext=ext) for name in CUSTOM_FILES}
@@ -289,6 +233,28 @@ def test_exact_file_set(combination):
     result, answers = combination
     # A missing uv.lock: the hook's note in its output says why.
     assert tracked_files(result.project) == expected_files(result.project, answers), result.stdout
+
+
+def test_the_kit_is_the_templates_byte_for_byte(combination):
+    """Every combination gets the same kit: the template's files as they are, unrendered, so a
+    breast_cancer, a wine, a diabetes and a custom project from one commit hold the same bytes."""
+    result, _ = combination
+    for rel in KIT_FILES:
+        made = (result.project / rel).read_bytes()
+        assert made == (KIT.parents[1] / rel).read_bytes(), rel
+
+
+def test_the_kit_never_imports_the_owners_package(combination):
+    result, _ = combination
+    package = result.project.name.replace("-", "_")
+    for path in (result.project / "src" / "mlops_kit").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            assert not [n for n in names if n.split(".")[0] == package], path
 
 
 def test_one_clean_commit_on_main(combination):
@@ -506,12 +472,12 @@ def test_project_test_of_dvc_deps_fails_when_they_differ_from_the_imports(combin
         assert message in run.stdout, run.stdout
         assert "1 failed" in run.stdout, run.stdout
 
-    common = f"src/{package}/common.py"
+    common = "src/mlops_kit/common.py"
     fails_with(
         lambda stages: stages["train"]["deps"].remove(common),
         f"dvc.yaml: stage train runs ['{common}']; add them to its deps",
     )
-    suite = f"src/{package}/suite.py"
+    suite = "src/mlops_kit/validation/suite.py"
     fails_with(
         lambda stages: stages["prepare"]["deps"].append(suite),
         f"dvc.yaml: stage prepare never imports ['{suite}']; remove them from its deps",
@@ -532,7 +498,7 @@ def test_project_test_of_dvc_deps_fails_when_they_differ_from_the_imports(combin
 
 def load_credentials_module(project: Path):
     """The generated project's credentials.py (standard library only), imported from its file."""
-    path = project / "src" / (project.name.replace("-", "_") + "_ci") / "credentials.py"
+    path = project / "src" / "mlops_kit" / "remote" / "credentials.py"
     spec = importlib.util.spec_from_file_location(f"credentials_of_{project.name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

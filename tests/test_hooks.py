@@ -333,7 +333,7 @@ def test_removal_table_drops_only_unchosen_answers(dataset, kept):
     assert set(doomed) == set(post.SUITES.values()) - {kept}
     s3_only = ".github/act/configure-aws-credentials"
     assert s3_only in post.paths_to_remove({**answers, "dvc_remote": "local"})
-    assert "src/p/spark_train.py" in post.paths_to_remove({**answers, "compute": "local"})
+    assert "tests/code/test_spark.py" in post.paths_to_remove({**answers, "compute": "local"})
     assert (TEMPLATE / "{{cookiecutter.project_slug}}" / s3_only / "action.yml").is_file()
     for path in post.SUITES.values():  # every path in the table exists in the template
         assert (TEMPLATE / "{{cookiecutter.project_slug}}" / path).is_file()

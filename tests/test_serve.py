@@ -21,7 +21,6 @@ def test_the_released_model_is_served_with_its_lineage_and_a_tampered_one_refuse
         ci.use_folder_remote()
         ci.commit_baseline()
         ci.push("main")
-        package = ci.slug.replace("-", "_")
         python = ci.root / ".venv" / "bin" / "python"
         ci.env.update(
             GITHUB_API_URL=ci.fake.url,
@@ -29,11 +28,11 @@ def test_the_released_model_is_served_with_its_lineage_and_a_tampered_one_refuse
             GITHUB_REPOSITORY=ci.repo,
             GITHUB_API_RETRY_DELAY="0",
         )
-        published = ci.run(python, "-m", f"{package}_ci.publish")
+        published = ci.run(python, "-m", "mlops_kit.release.publish")
         assert published.returncode == 0, published.stdout + published.stderr
         head = ci.git("rev-parse", "HEAD")
 
-        command = [python, "-m", f"{package}.serve", "--release", "latest", "--port", "0"]
+        command = [python, "-m", "mlops_kit.serving.serve", "--release", "latest", "--port", "0"]
         with subprocess.Popen(
             command,
             cwd=ci.root,
@@ -63,7 +62,7 @@ def test_the_released_model_is_served_with_its_lineage_and_a_tampered_one_refuse
         (release,) = ci.fake.releases
         model = next(a for a in release["assets"] if a["name"] == "model.joblib")
         ci.fake.assets[model["id"]] = b"not the published model"
-        refused = ci.run(python, "-m", f"{package}.serve", "--release", "model@v0.1.0")
+        refused = ci.run(python, "-m", "mlops_kit.serving.serve", "--release", "model@v0.1.0")
         assert refused.returncode == 2
         assert "the download is not the published model; not serving it" in refused.stderr
     finally:

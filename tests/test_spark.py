@@ -213,7 +213,7 @@ def test_pipeline_on_a_standalone_cluster_matches_the_local_engine(project, clus
     frame.to_csv(root / bad, index=False) if bad.endswith(".csv") else frame.to_parquet(root / bad)
     code, bad_local = local_validation(root, env, bad, tmp_path / "bad-local")
     result = run(
-        ["python", "-m", f"{package(root)}.spark_validate", "--data", bad]
+        ["python", "-m", f"{package(root)}.validate", "--data", bad]
         + ["--suite", "expectations/suite.json", "--summary", str(tmp_path / "bad.json")]
         + ["--report", str(tmp_path / "bad.md")],
         root,

@@ -130,7 +130,7 @@ def test_promote_to_staging_then_production_refusing_what_the_rules_forbid(ci):
     assert model["stage"] == {"production": "v0.1.0", "staging": "v0.1.0"}
     python = ci.root / ".venv" / "bin" / "python"
     listed = subprocess.run(
-        [python, "-m", f"{ci.slug.replace('-', '_')}_ci.registry", "--json"],
+        [python, "-m", "mlops_kit.release.registry", "--json"],
         cwd=clone,
         capture_output=True,
         text=True,

@@ -140,11 +140,11 @@ def skip_without_data(source: str) -> None:
     """Skip the tests of the project's data when DVC tracks it and it is not in this checkout:
     data added with `dvc add` comes only from a DVC remote (the Test workflow pulls none).
     A missing file that DVC does not track is left to fail."""
-    from {{ cookiecutter.package_name }}_ci import remote
+    from mlops_kit.remote import sync
 
-    if source not in remote.added_data(ROOT):
+    if source not in sync.added_data(ROOT):
         return
-    reason = remote.unreachable_data(ROOT) or (
+    reason = sync.unreachable_data(ROOT) or (
         f"{source} is tracked by DVC and not in this checkout: `dvc pull` it (the Test "
         "workflow pulls no data; the Pipeline workflow validates it)"
     )
@@ -154,7 +154,8 @@ def skip_without_data(source: str) -> None:
 @pytest.fixture(scope="session")
 def raw_data(project_params) -> pd.DataFrame:
     """The project's raw data as the validate stage sees it, loaded through ingest."""
-    from {{ cookiecutter.package_name }} import ingest, suite
+    from mlops_kit.pipeline import ingest
+    from mlops_kit.validation import suite
 
     section = project_params["ingest"]
     source = str(section["source"])

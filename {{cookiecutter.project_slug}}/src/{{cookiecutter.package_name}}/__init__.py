@@ -1,4 +1,7 @@
-"""Pipeline stages: ingest, validate, prepare, train and evaluate, plus the suite builder.
+"""{{ cookiecutter.project_name }}: the team's own code.
 
-Each stage is a module run as ``python -m <package>.<stage>`` by ``dvc repro``.
+One module per pipeline stage, each run as ``python -m {{ cookiecutter.package_name }}.<stage>`` by
+``dvc repro`` (ingest, validate, prepare, train, evaluate), plus the two files a data scientist
+edits most: ``features.py`` (what the model sees) and ``model.py`` (which estimators
+``train.model`` can name). The generic work is the template's kit, ``mlops_kit``.
 """

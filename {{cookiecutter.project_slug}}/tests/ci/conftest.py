@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from {{ cookiecutter.package_name }}_ci import remote
+from mlops_kit.remote import sync
 
 REPO = "owner/repo"
 # (method, route) -> the kind of write FakeGitHub.lose counts
@@ -368,7 +368,7 @@ def dvc_init(tmp_path_factory) -> Path:
     env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
     subprocess.run(["git", "init", "-q"], cwd=folder, check=True, capture_output=True)
     result = subprocess.run(
-        [remote.executable(), "init", "-q"], cwd=folder, env=env, capture_output=True, text=True
+        [sync.executable(), "init", "-q"], cwd=folder, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert all((folder / name).is_file() for name in DVC_INIT_FILES), list(folder.rglob("*"))

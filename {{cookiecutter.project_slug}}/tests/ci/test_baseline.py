@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import baseline, compare, report
+from mlops_kit import common
+from mlops_kit.comparison import baseline, compare
+from mlops_kit.reporting import report
 
 RELEASED = {"f1": 0.9, "loss": 0.3}
 FIND = ["--event", "pull_request", "--base", "main", "--model", "model"]

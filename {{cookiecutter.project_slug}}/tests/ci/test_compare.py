@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import compare, report
+from mlops_kit import common
+from mlops_kit.comparison import compare
+from mlops_kit.reporting import report
 
 ARGS = ["--metrics", "reports/metrics.json", "--out", "reports/compare.json"]
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from test_markdown import HOSTILE, OTHERS, assert_tables_hold, live
 
-from {{ cookiecutter.package_name }}_ci import explanations, report
+from mlops_kit.comparison import importance
+from mlops_kit.reporting import report
 
 
 def explanation(features: list[str], groups: list[list[str]], curves=()) -> dict:
@@ -46,7 +47,7 @@ OLD = explanation(["a", "c", "b"], [["c"], ["a", "b"]])
 
 def test_groups_show_their_members_and_where_they_ranked_at_the_baseline():
     data = {"new": NEW, "baseline": OLD, "sha": "f" * 40, "reason": None}
-    text = explanations.section(data)
+    text = importance.section(data)
     assert "at `fffffff`" in text
     groups = rows(text, "shuffled together as a group")
     assert [g[1] for g in groups] == ["`b +1`", "`c`", "`d`"]
@@ -63,19 +64,19 @@ def test_groups_show_their_members_and_where_they_ranked_at_the_baseline():
 
 
 def test_without_a_baseline_explanation_the_section_says_why():
-    data = explanations.pair(NEW, None)
-    text = explanations.section(data)
+    data = importance.pair(NEW, None)
+    text = importance.section(data)
     assert "No baseline explanation: no baseline was found." in text
     assert [g[5] for g in rows(text, "shuffled together as a group")] == ["—", "—", "—"]
-    assert explanations.section({"new": None, "baseline": OLD}) is None
-    assert explanations.section(None) is None
+    assert importance.section({"new": None, "baseline": OLD}) is None
+    assert importance.section(None) is None
 
 
 def test_partial_dependence_is_one_chart_per_feature_one_line_per_class():
     curves = [curve("a", "x", [0.1, 0.2, 0.3]), curve("a", "y", [0.9, 0.8, 0.7])]
     curves += [curve("b", None, [1.0, 2.0, 3.0]), {"feature": "c", "grid": [1.0], "average": []}]
     data = {"new": explanation(["a"], [["a"]], curves), "baseline": None, "reason": "x"}
-    text = explanations.section(data)
+    text = importance.section(data)
     blocks = re.findall(r"```mermaid\n(.*?)\n```", text, flags=re.DOTALL)
     assert len(blocks) == 2  # c's curve does not match its grid: left out
     assert blocks[0].count("    line [") == 2
@@ -97,7 +98,7 @@ def test_hostile_feature_names_stay_inert(tmp_path):
     for block in re.findall(r"```mermaid\n(.*?)\n```", text, flags=re.DOTALL):
         assert "`" not in block
         assert all(line.count('"') % 2 == 0 for line in block.splitlines())
-    reason = explanations.section({"new": new, "baseline": None, "reason": HOSTILE})
+    reason = importance.section({"new": new, "baseline": None, "reason": HOSTILE})
     assert live(reason) == []
 
 
@@ -109,12 +110,12 @@ def test_the_baseline_explanation_is_read_at_its_commit(git, commit, workdir):
     path.write_text(json.dumps(NEW), encoding="utf-8")  # this run's, not committed
     Path("reports/baseline.json").write_text(json.dumps({"sha": base}), encoding="utf-8")
     args = ["--baseline", "reports/baseline.json", "--out", "reports/explain-compare.json"]
-    assert explanations.main(args) == 0
+    assert importance.main(args) == 0
     found = json.loads(Path("reports/explain-compare.json").read_text(encoding="utf-8"))
     assert found == {"new": NEW, "baseline": OLD, "sha": base, "reason": None}
     git("rm", "-qf", str(path))
     later = commit("No explanation any more")
-    assert explanations.at_commit(later) == (
+    assert importance.at_commit(later) == (
         None,
         f"reports/explain.json is not committed at {later[:7]}",
     )

@@ -1,7 +1,7 @@
 import pytest
 
-from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import gate
+from mlops_kit import common
+from mlops_kit.comparison import gate
 
 RULES = {
     "f1": {"direction": "higher", "tolerance": 0.02},

@@ -3,8 +3,10 @@ import time
 
 import pytest
 
-from {{ cookiecutter.package_name }}_ci import comment, github, report
-from {{ cookiecutter.package_name }}_ci.github import GitHub, GitHubError, repo_from_git
+from mlops_kit.github import client as github
+from mlops_kit.github import comment
+from mlops_kit.github.client import GitHub, GitHubError, repo_from_git
+from mlops_kit.reporting import report
 
 
 def test_pagination_follows_link_headers(fake_github):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }}_ci import issue
+from mlops_kit.monitoring import issue
 
 BOT = "github-actions[bot]"
 

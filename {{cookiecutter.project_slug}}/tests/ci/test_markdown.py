@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from {{ cookiecutter.package_name }}_ci import charts, markdown, report, tables
+from mlops_kit.reporting import charts, markdown, report, tables
 
 HOSTILE = "x` | 1 |\n\n![](https://attacker.example/p.png) @octocat"
 OTHERS = ["<img src=x onerror=alert(1)>", "[link](https://attacker.example)", "a\\|b", "``"]
@@ -113,7 +113,7 @@ def test_report_with_hostile_names_everywhere(tmp_path):
 
 
 def test_mermaid_labels_carry_no_markup():
-    from {{ cookiecutter.package_name }}_ci.mermaid import label
+    from mlops_kit.reporting.mermaid import label
 
     shown = label('<b>bold</b> #quot; %%{init}%% `x` "q"', 80)
     assert shown.count('"') == 2

@@ -8,17 +8,12 @@ from importlib import metadata
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import (
-    approvals,
-    carddata,
-    cardfront,
-    markdown,
-    modelcard,
-    publish,
-    versions,
-)
-from {{ cookiecutter.package_name }}_ci.github import GitHub
+from mlops_kit import common
+from mlops_kit.github.client import GitHub
+from mlops_kit.modelcard import approvals, facts, front_matter, libraries
+from mlops_kit.modelcard import card as modelcard
+from mlops_kit.release import publish
+from mlops_kit.reporting import markdown
 
 VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "unsuccessful": 0, "rows": 150}
 LOCK = {
@@ -115,10 +110,10 @@ def card_project(workdir, params, set_params):
     common.ensure_parent("dvc.lock").write_text(yaml.safe_dump(LOCK), encoding="utf-8")
 
     def make(slices=None, explain=None, found=None) -> modelcard.Card:
-        for path, content in ((carddata.SLICES, slices), (carddata.EXPLAIN, explain)):
+        for path, content in ((facts.SLICES, slices), (facts.EXPLAIN, explain)):
             if content is not None:
                 common.write_json(path, content)
-        data = carddata.collect(
+        data = facts.collect(
             name="model",
             version="v0.1.3",
             commit="f" * 40,
@@ -209,15 +204,15 @@ def test_absent_slices_and_explanations_are_not_computed(card_project):
 @pytest.mark.parametrize(
     ("path", "content", "problem"),
     [
-        (carddata.SLICES, [1, 2], "holds no JSON object"),
-        (carddata.SLICES, {"slices": {"column": "a"}}, "has a `slices` that is not a list"),
-        (carddata.SLICES, {"slices": [{"values": [3]}]}, "has a `slices` that is not a list"),
-        (carddata.EXPLAIN, {"features": ["a"]}, "has a `features` that is not a list"),
+        (facts.SLICES, [1, 2], "holds no JSON object"),
+        (facts.SLICES, {"slices": {"column": "a"}}, "has a `slices` that is not a list"),
+        (facts.SLICES, {"slices": [{"values": [3]}]}, "has a `slices` that is not a list"),
+        (facts.EXPLAIN, {"features": ["a"]}, "has a `features` that is not a list"),
     ],
 )
 def test_a_report_of_the_wrong_shape_is_one_line(card_project, path, content, problem):
     with pytest.raises(common.UserError, match=f"{path} {problem}"):
-        card_project(**{"slices" if path == carddata.SLICES else "explain": content})
+        card_project(**{"slices" if path == facts.SLICES else "explain": content})
 
 
 def test_odd_values_in_the_reports_are_shown_not_fatal(card_project):
@@ -237,7 +232,7 @@ def test_intended_use_is_carried_verbatim_or_asked_for(card_project):
     _, body = split(card_project())
     assert "Not written yet: describe it in `docs/model_card/intended_use.md`" in body
     text = "### Intended use\n\nSorting *our* flowers only.\n<!-- who decides? -->"
-    common.ensure_parent(carddata.INTENDED_USE).write_text(text + "\n", encoding="utf-8")
+    common.ensure_parent(facts.INTENDED_USE).write_text(text + "\n", encoding="utf-8")
     card = card_project()
     assert f"## Intended use and limitations\n\n{text}\n\n## Training data" in card.markdown
     assert card.data["intended_use"]["text"] == text + "\n"
@@ -247,7 +242,7 @@ def test_front_matter_is_hugging_face_metadata_matching_the_sidecar(card_project
     card = card_project(SLICES, EXPLAIN)
     front, _ = split(card)
     data = json.loads(card.json_bytes())
-    assert front == cardfront.metadata(data)
+    assert front == front_matter.metadata(data)
     assert front["license"] == "mit"
     assert front["library_name"] == "sklearn"
     assert "tabular-classification" in front["tags"]
@@ -292,7 +287,7 @@ def test_hostile_names_stay_inert_in_front_matter_body_and_sidecar(
     assert front["datasets"] == [HOSTILE]
     assert front["metrics"] == [HOSTILE]
     sidecar = json.loads(card.json_bytes())
-    assert front == cardfront.metadata(sidecar)
+    assert front == front_matter.metadata(sidecar)
     assert sidecar["explanations"]["features"][0]["feature"] == HOSTILE
     assert sidecar["data"]["source"] == sidecar["model"]["target"] == HOSTILE
     front_text = card.markdown.split("\n---\n", 1)[0]
@@ -350,13 +345,13 @@ def test_no_required_reviewers_and_unreadable_approvals(fake_github, card_projec
 
 
 def test_installed_versions_are_the_running_ones():
-    found = versions.installed()
+    found = libraries.installed()
     names = ["scikit-learn", "pandas", "numpy", "great-expectations", "dvc", "joblib", "pyarrow"]
     assert list(found) == ["Python", *names]
     assert found["Python"] == platform.python_version()
     for name in names:
         assert found[name] == metadata.version(name)
-    assert versions.installed(("no-such-library-here",))["no-such-library-here"] is None
+    assert libraries.installed(("no-such-library-here",))["no-such-library-here"] is None
 
 
 def publishable(commit) -> str:
@@ -382,14 +377,14 @@ def test_publish_attaches_the_card_and_its_sidecar(card_project, commit, fake_gi
     assert sidecar["model"]["commit"] == sha
     assert [r["reviewer"] for r in sidecar["approvals"]["reviews"]] == ["octocat"]
     front = yaml.safe_load(release["body"][4:].split("\n---\n", 1)[0])
-    assert front == cardfront.metadata(sidecar)
+    assert front == front_matter.metadata(sidecar)
 
 
 def test_publish_stops_before_any_write_on_a_report_the_card_cannot_read(
     card_project, commit, fake_github, capsys
 ):
     card_project()
-    common.write_json(carddata.EXPLAIN, {"features": {"a": 1}})
+    common.write_json(facts.EXPLAIN, {"features": {"a": 1}})
     publishable(commit)
     assert publish.main([]) == 1
     err = capsys.readouterr().err.splitlines()

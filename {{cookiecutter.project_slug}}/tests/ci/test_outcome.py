@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import outcome, report
+from mlops_kit import common
+from mlops_kit.reporting import outcome, report
 
 STEPS = [
     "Install",

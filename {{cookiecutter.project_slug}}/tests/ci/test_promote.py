@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import stages
-from {{ cookiecutter.package_name }}_ci import promote, registry
+from mlops_kit.release import promote, registry, stage_tags
 
 CLOCK = itertools.count(1_800_000_000)
 GTO = Path(sys.executable).with_name("gto")  # comes with dvc (gto>=1.6,<2)
@@ -141,19 +140,19 @@ def test_staging_then_production_then_a_rollback(project, git, commit, capsys, m
     for stage in ("staging", "production"):
         assert run("--version", "model@v0.1.1", "--stage", stage) == 0
         fetch_tags(project, git)
-    assert stages.resolve("production").version == "model@v0.1.1"
+    assert stage_tags.resolve("production").version == "model@v0.1.1"
     assert run("--version", "model@v0.1.0", "--stage", "production") == 0  # the rollback
     fetch_tags(project, git)
-    held = stages.resolve("production")
+    held = stage_tags.resolve("production")
     assert (held.tag, held.version, held.commit) == ("model#production#3", "model@v0.1.0", first)
     assert run("--version", "model@v0.1.0", "--stage", "production") == 0
     assert "is in production already (model#production#3)" in capsys.readouterr().out
-    names = [p.tag for p in stages.history()]
+    names = [p.tag for p in stage_tags.history()]
     assert names == [
         "model#production#1", "model#production#2", "model#production#3",
         "model#staging#1", "model#staging#2",
     ]  # fmt: skip
-    assert stages.resolve("staging").commit == second
+    assert stage_tags.resolve("staging").commit == second
 
     capsys.readouterr()
     assert registry.main(["--json"]) == 0
@@ -205,7 +204,7 @@ def test_registry_resolves_a_stage_quickly_among_thousands_of_tags(git, commit, 
 
 def test_what_the_promote_workflow_runs_needs_the_standard_library_only():
     code = f"import {promote.__name__}, {registry.__name__}; print('ok')"
-    env = {**os.environ, "PYTHONPATH": str(Path(promote.__file__).parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(promote.__file__).parents[2])}
     result = subprocess.run(
         [sys.executable, "-S", "-c", code], capture_output=True, text=True, env=env, check=False
     )

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import publish
-from {{ cookiecutter.package_name }}_ci.github import GitHub
-from {{ cookiecutter.package_name }}_ci.releases import next_version, version_of
+from mlops_kit import common
+from mlops_kit.github.client import GitHub
+from mlops_kit.release import publish
+from mlops_kit.release.versions import next_version, version_of
 
 VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "rows": 150, "failed": []}
 LOCK = {
@@ -258,7 +258,7 @@ def test_a_broken_champion_is_repaired_not_a_dead_end(project, fake_github, caps
     (line,) = out.out.splitlines()
     assert line.startswith("::error::Not publishing: the champion model@v0.1.0 ")
     assert "metrics.json" in line
-    assert "`python -m {{ cookiecutter.package_name }}_ci.publish --repair model@v0.1.0`" in line
+    assert "`python -m mlops_kit.release.publish --repair model@v0.1.0`" in line
     assert "Traceback" not in out.err
 
     assert publish.main(["--repair", "model@v0.1.0"]) == 0

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}_ci import credentials, remote
+from mlops_kit.remote import credentials, sync
 
 
 def write_config(folder, url, name="storage", default=True, local=None, extra=""):
@@ -200,7 +200,7 @@ CLOUD_VARIABLES = (
 
 
 def test_no_remote_is_a_notice(fake_dvc, capsys):
-    assert remote.main(["pull"]) == 0
+    assert sync.main(["pull"]) == 0
     assert capsys.readouterr().out.startswith("::notice::No DVC remote configured;")
     assert not fake_dvc.exists()
 
@@ -208,7 +208,7 @@ def test_no_remote_is_a_notice(fake_dvc, capsys):
 @pytest.mark.parametrize("action", ["pull", "push"])
 def test_unreachable_local_remote_is_skipped(fake_dvc, tmp_path, action, capsys):
     write_config(tmp_path, "../missing-storage")
-    assert remote.main([action]) == 0
+    assert sync.main([action]) == 0
     out = capsys.readouterr().out
     assert out == (
         "::notice::DVC remote ../missing-storage is not reachable from this machine; "
@@ -220,9 +220,9 @@ def test_unreachable_local_remote_is_skipped(fake_dvc, tmp_path, action, capsys)
 def test_reachable_local_remote_runs_dvc(fake_dvc, tmp_path):
     (tmp_path / "storage").mkdir()
     write_config(tmp_path, "../storage")
-    assert remote.main(["pull"]) == 0
+    assert sync.main(["pull"]) == 0
     assert fake_dvc.read_text(encoding="utf-8").split() == ["pull", "--allow-missing"]
-    assert remote.main(["push"]) == 0
+    assert sync.main(["push"]) == 0
     assert fake_dvc.read_text(encoding="utf-8").split() == ["push"]
 
 
@@ -230,7 +230,7 @@ def test_reachable_local_remote_runs_dvc(fake_dvc, tmp_path):
 def test_dvc_always_gets_to_try_credentials_it_finds_itself(fake_dvc, tmp_path, url, capsys):
     """Instance roles, SSO sessions, metadata servers: nothing in sight, and DVC still runs."""
     write_config(tmp_path, url)
-    assert remote.main(["push"]) == 0
+    assert sync.main(["push"]) == 0
     assert fake_dvc.read_text(encoding="utf-8").split() == ["push"]
     assert "::error::" not in capsys.readouterr().out
 
@@ -238,7 +238,7 @@ def test_dvc_always_gets_to_try_credentials_it_finds_itself(fake_dvc, tmp_path, 
 def test_the_ci_hint_comes_after_dvc_fails(fake_dvc, tmp_path, monkeypatch, capsys):
     write_config(tmp_path, "s3://bucket/path")
     monkeypatch.setenv("FAKE_DVC_FAIL", "1")
-    assert remote.main(["pull"]) == 3
+    assert sync.main(["pull"]) == 3
     assert fake_dvc.read_text(encoding="utf-8").split() == ["pull", "--allow-missing"]
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith(
@@ -249,7 +249,7 @@ def test_the_ci_hint_comes_after_dvc_fails(fake_dvc, tmp_path, monkeypatch, caps
     # With credentials in sight, the failure is DVC's alone: no hint.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    assert remote.main(["pull"]) == 3
+    assert sync.main(["pull"]) == 3
     last = capsys.readouterr().out.splitlines()[-1]
     assert last == (
         "::error::dvc pull (storage) failed: "
@@ -261,7 +261,7 @@ def test_failed_pull_passes_exit_code_and_names_the_error(fake_dvc, tmp_path, mo
     (tmp_path / "storage").mkdir()
     write_config(tmp_path, "../storage")
     monkeypatch.setenv("FAKE_DVC_FAIL", "1")
-    assert remote.main(["pull"]) == 3
+    assert sync.main(["pull"]) == 3
     last = capsys.readouterr().out.splitlines()[-1]
     assert last == (
         "::error::dvc pull (storage) failed: "
@@ -292,7 +292,7 @@ def test_user_info_is_masked_wherever_a_url_is_printed(fake_dvc, tmp_path, monke
     write_config(tmp_path, url)
     monkeypatch.setenv("FAKE_DVC_SAY", f"ERROR: cannot connect to {url}")
     monkeypatch.setenv("FAKE_DVC_FAIL", "1")
-    assert remote.main(["pull"]) == 3
+    assert sync.main(["pull"]) == 3
     out = capsys.readouterr().out
     assert PASSWORD not in out
     assert "ERROR: cannot connect to ssh://***@host.example.com/srv/dvc" in out
@@ -309,12 +309,12 @@ def test_ci_masks_the_remotes_secrets_before_dvc_runs(fake_dvc, tmp_path, monkey
     )
     write_config(tmp_path, "s3://bucket/path", local=local)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    assert remote.main(["pull"]) == 0
+    assert sync.main(["pull"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == ["::add-mask::AKIAKEYID", "::add-mask::s3cr3t/value"]
     assert lines[2] == "Collecting"  # dvc ran after the masks
     monkeypatch.delenv("GITHUB_ACTIONS")
-    assert remote.main(["pull"]) == 0
+    assert sync.main(["pull"]) == 0
     assert "::add-mask::" not in capsys.readouterr().out  # only in GitHub Actions
 
 
@@ -325,7 +325,7 @@ def test_secret_values_of_a_url_with_a_password():
 
 
 def dvc(*args: str) -> str:
-    result = subprocess.run([remote.executable(), *args], capture_output=True, text=True)
+    result = subprocess.run([sync.executable(), *args], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -343,8 +343,8 @@ def test_added_data_ci_cannot_reach_stops_pull_with_one_line(
         dvc("remote", "add", "-d", "--", "storage", storage)
     commit("Track the data")
     Path("data/own.csv").unlink()  # what a fresh checkout has: only data/own.csv.dvc
-    assert remote.added_data(Path(".")) == ["data/own.csv"]
-    assert remote.main(["pull"]) == 1
+    assert sync.added_data(Path(".")) == ["data/own.csv"]
+    assert sync.main(["pull"]) == 1
     (line,) = capsys.readouterr().out.splitlines()
     where = (
         f"the DVC remote {storage} is a folder this machine cannot reach"
@@ -353,8 +353,8 @@ def test_added_data_ci_cannot_reach_stops_pull_with_one_line(
     )
     assert line.startswith(f"::error::data/own.csv is tracked by DVC, not git, and {where}")
     assert "set a remote CI can reach" in line
-    assert remote.main(["push"]) == 0  # nothing to push it to: a notice, as before
+    assert sync.main(["push"]) == 0  # nothing to push it to: a notice, as before
     assert capsys.readouterr().out.startswith("::notice::")
     if kind == "local":  # once the folder is there, DVC pulls from it
         Path(storage).mkdir()
-        assert remote.unreachable_data(".") is None
+        assert sync.unreachable_data(".") is None

@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import charts, mermaid, report
+from mlops_kit import common
+from mlops_kit.reporting import charts, mermaid, report
 
 NUMBER = r"-?\d+(?:\.\d+)?"
 TEXT = r'"[^"`\n]*"'

@@ -5,8 +5,9 @@ import re
 
 import pytest
 
-from {{ cookiecutter.package_name }} import common
-from {{ cookiecutter.package_name }}_ci import compare, report, slicegate, slicetable
+from mlops_kit import common
+from mlops_kit.comparison import compare, slice_gaps
+from mlops_kit.reporting import report, slice_table
 
 ARGS = ["--metrics", "reports/metrics.json", "--out", "reports/compare.json"]
 
@@ -48,7 +49,7 @@ def sliced(gap, column="sex", values=("f", "m")):
     ],
 )
 def test_fails_only_outside_the_interval_and_warns_inside(gap, status):
-    found = slicegate.judge(sliced(gap), {"r2": {"max_gap": 0.15}})
+    found = slice_gaps.judge(sliced(gap), {"r2": {"max_gap": 0.15}})
     [row] = found["rules"]
     assert row["status"] == status
     assert found["passed"] is (status != "fail")
@@ -56,13 +57,13 @@ def test_fails_only_outside_the_interval_and_warns_inside(gap, status):
 
 
 def test_a_rule_without_a_gap_is_not_judged_and_bad_rules_are_named():
-    found = slicegate.judge(sliced((0.3, 0.2, 0.4)), {"mae": {"max_gap": 1.0}})
+    found = slice_gaps.judge(sliced((0.3, 0.2, 0.4)), {"mae": {"max_gap": 1.0}})
     assert found["rules"] == []
     assert found["unjudged"] == [{"column": "sex", "metric": "mae"}]
     assert found["passed"] is True
     for bad in ({"r2": {"max_gap": -1}}, {"r2": {"tolerance": 0.1}}, {"r2": 0.1}, []):
         with pytest.raises(common.UserError, match="compare.slices"):
-            slicegate.check_rules(bad)
+            slice_gaps.check_rules(bad)
 
 
 def write_run(params, set_params, slice_rules, gap):
@@ -109,14 +110,14 @@ def test_without_a_baseline_commit_nothing_is_gated(workdir, params, set_params)
     assert compare.main(["--baseline", "none", *ARGS]) == 0
     found = common.read_json("reports/compare.json")["slices"]
     assert (found["rules_from"], found["rules"], found["passed"]) == (None, [], True)
-    assert "nothing is gated" in slicetable.section({"slices": found})
+    assert "nothing is gated" in slice_table.section({"slices": found})
 
 
 HOSTILE = ["![x](https://evil.example/a.png)", "<img src=x>", "@team", "a|b", "`tick`\nline"]
 
 
 def test_hostile_slice_values_stay_inert():
-    found = slicegate.judge(
+    found = slice_gaps.judge(
         sliced((0.3, 0.2, 0.4), column="[c](https://evil.example)", values=HOSTILE[:2]),
         {"r2": {"max_gap": 0.1}},
     )
@@ -125,7 +126,7 @@ def test_hostile_slice_values_stay_inert():
         for v in HOSTILE[2:]
     ]
     found["rules_from"] = "0" * 40
-    text = slicetable.section({"slices": found})
+    text = slice_table.section({"slices": found})
     rows = [line for line in text.splitlines() if line.startswith("|")]
     # every row keeps the cells of its table's header (4 or 8): no pipe left a code span
     assert {len(re.findall(r"(?<!\\)\|", line)) for line in rows} == {4, 8}

@@ -2,6 +2,7 @@
 no write token; the job that comments runs none of it, and needs nothing installed."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,6 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = "{{ cookiecutter.package_name }}_ci"
 BASE_SHA = "$" + "{" * 2 + " github.event.pull_request.base.sha }}"  # this file is a template
 
 
@@ -44,8 +44,13 @@ def test_the_commenting_job_runs_no_code_of_the_pull_request():
 
 
 def test_what_runs_without_an_install_needs_the_standard_library_only():
-    """python -S: no site-packages at all, only the standard library and src/."""
-    modules = [f"{PACKAGE}.{name}" for name in ("report", "comment", "outcome", "explanations")]
+    """Every `python3 -m <module>` of the workflows (no `uv run`: nothing installed) imports
+    under python -S: no site-packages at all, only the standard library and src/."""
+    text = "\n".join(
+        path.read_text(encoding="utf-8") for path in (ROOT / ".github" / "workflows").glob("*.yml")
+    )
+    modules = sorted(set(re.findall(r"(?<!run )python3 -m ([\w.]+)", text)))
+    assert "mlops_kit.github.comment" in modules, modules
     code = f"import {', '.join(modules)}; print('ok')"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     result = subprocess.run(

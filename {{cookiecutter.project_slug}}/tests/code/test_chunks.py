@@ -9,7 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from {{ cookiecutter.package_name }} import batches, checks, chunks, common, gxrun, suite, validate
+from mlops_kit import common
+from mlops_kit.pipeline import validate
+from mlops_kit.validation import batches, checks, chunks, gxrun, suite
 
 ARGS = ["--data", "data.parquet", "--suite", "suite.json", "--summary", "v.json"]
 

@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import common
+from mlops_kit import common
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 # Each stage's arguments, to files of the tests' own (tests/code/test_dvc_yaml.py checks

@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import evaluate, train
+from mlops_kit.pipeline import evaluate
+
+from {{ cookiecutter.package_name }} import train
 
 EVALUATE = {
     "importance_repeats": 2,

@@ -4,7 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import common, explain, grouping, train
+from mlops_kit import common
+from mlops_kit.evaluation import explain, grouping
+
+from {{ cookiecutter.package_name }} import train
 
 SETTINGS = {
     "importance_repeats": 3,

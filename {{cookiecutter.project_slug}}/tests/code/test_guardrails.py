@@ -10,15 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import (
-    common,
-    evaluate,
-    ingest,
-    prepare,
-    suite,
-    train,
-    validate,
-)
+from mlops_kit import common
+from mlops_kit.pipeline import evaluate, ingest, prepare, validate
+from mlops_kit.pipeline import train as kit_train
+from mlops_kit.validation import suite
+
+from {{ cookiecutter.package_name }} import train
 
 
 def run_validate(frame, built, capsys) -> tuple[int, str, dict]:
@@ -79,7 +76,7 @@ def test_a_text_target_for_regression_is_named_not_numeric(workdir, regression_f
         assert re.search(r"target column 'label' is not numeric \(e\.g\. '(no|yes)'\)", error)
     first = words["label"].iloc[0]
     with pytest.raises(common.UserError, match=rf"'label' is not numeric \(e.g. '{first}'\)"):
-        train.check_target(words, "label", "regression")
+        kit_train.check_target(words, "label", "regression")
 
 
 def test_a_missing_or_unlabelled_target_is_named(workdir, classification_frame, capsys):

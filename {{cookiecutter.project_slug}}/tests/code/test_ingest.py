@@ -4,7 +4,8 @@ import sys
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import common, ingest
+from mlops_kit import common
+from mlops_kit.pipeline import ingest
 
 
 def test_csv_source_is_copied_through(workdir, classification_frame):
@@ -107,7 +108,7 @@ def test_bundled_data_equals_scikit_learns_loader(name):
 
 def test_bundled_csv_is_read_without_importing_scikit_learn():
     code = (
-        "import sys; from {{ cookiecutter.package_name }} import ingest; "
+        "import sys; from mlops_kit.pipeline import ingest; "
         "ingest.load_bundled('breast_cancer', 'target'); ingest.load_bundled('wine', 'target'); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))"
     )

@@ -1,5 +1,5 @@
-"""The reference profile that evaluate writes, and `python -m <package>.monitor` on tiny data:
-exit codes, reports, metrics, bad input, and names from the data rendered inert."""
+"""The reference profile that evaluate writes, and `python -m mlops_kit.monitoring.monitor` on
+tiny data: exit codes, reports, metrics, bad input, and names from the data rendered inert."""
 
 import json
 import re
@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import evaluate, monitor, profile, train
+from mlops_kit.evaluation import profile
+from mlops_kit.monitoring import monitor
+from mlops_kit.pipeline import evaluate
+
+from {{ cookiecutter.package_name }} import train
 
 MONITOR = {
     "alpha": 0.05,
@@ -183,7 +187,7 @@ def test_monitor_never_imports_great_expectations(project):
     frame(100, 10).to_csv("batch.csv", index=False)
     code = (
         "import sys\n"
-        "from {{ cookiecutter.package_name }} import monitor\n"
+        "from mlops_kit.monitoring import monitor\n"
         "code = monitor.main(['--current', 'batch.csv', '--out', 'out'])\n"
         "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'great_expectations'}))\n"
     )

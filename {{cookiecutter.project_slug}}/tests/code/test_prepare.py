@@ -3,7 +3,8 @@ import math
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import common, prepare
+from mlops_kit import common
+from mlops_kit.pipeline import prepare
 
 SPLIT = {"test_size": 0.25, "seed": 3, "stratify": True}
 

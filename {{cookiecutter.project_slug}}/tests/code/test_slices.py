@@ -7,7 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import bootstrap, common, evaluate, slices, train
+from mlops_kit import common
+from mlops_kit.evaluation import bootstrap, slices
+from mlops_kit.pipeline import evaluate
+
+from {{ cookiecutter.package_name }} import train
 
 BOOT = {"resamples": 400, "seed": 7, "confidence": 0.95}
 

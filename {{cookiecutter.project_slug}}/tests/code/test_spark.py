@@ -6,16 +6,13 @@ import joblibspark.backend
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import (
-    checks,
-    common,
-    spark,
-    spark_prepare,
-    spark_train,
-    spark_validate,
-    suite,
-    train,
-)
+from mlops_kit import common
+from mlops_kit.spark import prepare, validate
+from mlops_kit.spark import session as spark
+from mlops_kit.spark import train as spark_train
+from mlops_kit.validation import checks, suite
+
+from {{ cookiecutter.package_name }} import train
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +72,7 @@ def test_validation_on_spark_equals_the_local_engine(
         path = tmp_path / f"{name}{suffix}"
         data.to_csv(path, index=False) if suffix == ".csv" else data.to_parquet(path)
         local = checks.run_suite(common.read_table(path), rules)
-        remote = spark_validate.run_suite(spark.read(session, path), rules)
+        remote = validate.run_suite(spark.read(session, path), rules)
         assert verdicts(remote) == verdicts(local), name
         assert all(o["success"] for o in local) == (name == "good")
     assert {o["column"] for o in remote if not o["success"]} >= {"size", "visits", "colour"}
@@ -86,7 +83,7 @@ def test_validate_stage_writes_the_summary_on_spark(session, workdir, classifica
     frame.to_parquet("raw.parquet")
     common.write_json("suite.json", suite.build_suite(frame, "tiny"))
     args = ["--data", "raw.parquet", "--suite", "suite.json"]
-    code = spark_validate.main([*args, "--summary", "v.json", "--report", "v.md"])
+    code = validate.main([*args, "--summary", "v.json", "--report", "v.md"])
     assert code == 0
     summary = common.read_json("v.json")
     assert summary["success"] is True
@@ -98,7 +95,7 @@ def test_prepare_splits_on_spark_stratified(session, workdir, params, classifica
     frame["code"] = [f"id{i:04d}" for i in range(len(frame))]
     frame.to_parquet("raw.parquet")
     common.write_json("validation.json", {"success": True})
-    rows = spark_prepare.prepare(
+    rows = prepare.prepare(
         "raw.parquet", "validation.json", "prepared", "label", "classification", params["prepare"]
     )
     train_part = pd.read_parquet("prepared/train.parquet")
@@ -110,7 +107,7 @@ def test_prepare_splits_on_spark_stratified(session, workdir, params, classifica
         part["label"].value_counts(normalize=True)["high"] for part in (train_part, test_part)
     ]
     assert abs(shares[0] - shares[1]) < 0.12
-    again = spark_prepare.split(spark.read(session, "raw.parquet"), "label", "x", params["prepare"])
+    again = prepare.split(spark.read(session, "raw.parquet"), "label", "x", params["prepare"])
     assert len(again[0].toPandas()) + len(again[1].toPandas()) == len(frame)
 
 
@@ -118,7 +115,7 @@ def test_prepare_on_spark_refuses_unvalidated_data(workdir, params, classificati
     classification_frame.to_parquet("raw.parquet")
     common.write_json("validation.json", {"success": False})
     with pytest.raises(common.UserError, match="failed validation"):
-        spark_prepare.prepare(
+        prepare.prepare(
             "raw.parquet",
             "validation.json",
             "prepared",
@@ -141,7 +138,9 @@ def test_forest_trees_are_fitted_through_the_spark_backend(
 
     monkeypatch.setattr(joblibspark.backend.SparkDistributedBackend, "apply_async", counted)
     frame = classification_frame
-    on_spark = spark_train.fit(frame, "label", "classification", params["train"])
+    on_spark = spark_train.fit(
+        frame, "label", "classification", params["train"], train.build_pipeline
+    )
     assert calls, "no batch of trees went to Spark"
     assert all(jobs != 1 for jobs in calls)
     assert type(on_spark).__name__ == "Pipeline"
@@ -160,6 +159,10 @@ def test_models_that_do_not_spread_fit_on_the_driver(
     frame = classification_frame
     for model in ("gradient_boosting", "linear"):
         fitted = spark_train.fit(
-            frame, "label", "classification", quick_train("classification", model)
+            frame,
+            "label",
+            "classification",
+            quick_train("classification", model),
+            train.build_pipeline,
         )
         assert fitted.predict(frame.drop(columns=["label"])).shape == (len(frame),)

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import checks, common, gxrun, ingest, suite
+from mlops_kit import common
+from mlops_kit.pipeline import ingest
+from mlops_kit.validation import checks, gxrun, suite
 
 TARGET = ["--target", "label", "--task", "classification"]
 
@@ -127,7 +129,7 @@ def test_suite_command_needs_neither_gx_nor_sklearn(tmp_path, classification_fra
     code = (
         "import sys\n"
         "sys.modules.update(great_expectations=None, sklearn=None)\n"
-        "from {{ cookiecutter.package_name }} import suite\n"
+        "from mlops_kit.validation import suite\n"
         f"raise SystemExit(suite.main({args!r}))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

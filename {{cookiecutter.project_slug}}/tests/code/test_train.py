@@ -9,7 +9,11 @@ from sklearn.ensemble import (
 )
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from {{ cookiecutter.package_name }} import common, train
+from mlops_kit import common
+
+from {{ cookiecutter.package_name }} import features, train
+from {{ cookiecutter.package_name }}.model import MODELS
+from {{ cookiecutter.package_name }}.model import build as build_model
 
 FAMILIES = {
     ("random_forest", "classification"): RandomForestClassifier,
@@ -36,7 +40,7 @@ def test_each_family_fits_and_predicts(model, task, quick_train, request):
 
 
 def test_columns_are_split_by_kind(classification_frame):
-    numeric, categorical = train.split_columns(classification_frame.drop(columns=["label"]))
+    numeric, categorical = features.split_columns(classification_frame.drop(columns=["label"]))
     assert numeric == ["size", "visits"]
     assert categorical == ["colour", "member", "code"]
 
@@ -66,34 +70,34 @@ def test_unseen_categories_and_gaps_at_predict_time(classification_frame, quick_
 def test_every_model_has_a_section_and_an_estimator_per_task(project_params):
     """The project's params.yaml (the one test here about it) names every model's arguments."""
     sections = set(project_params["train"]) - {"model", "seed", "n_jobs"}
-    assert sections == set(train.MODELS)
+    assert sections == set(MODELS)
     for model, task in FAMILIES:
-        assert train.estimator_class(model, task) is FAMILIES[model, task]
+        assert MODELS[model][task] is FAMILIES[model, task]
 
 
 def test_hyperparameters_come_from_params(quick_train):
     values = quick_train("classification", "random_forest")
     values["random_forest"].update(n_estimators=7, max_depth=3, min_samples_leaf=2)
     values.update(seed=11, n_jobs=2)
-    model = train.make_model("classification", values)
+    model = build_model("classification", values)
     assert (model.n_estimators, model.max_depth, model.min_samples_leaf) == (7, 3, 2)
     assert (model.n_jobs, model.random_state) == (2, 11)
     values["linear"] = {"alpha": 4.0}
-    ridge = train.make_model("regression", {**values, "model": "linear"})
+    ridge = build_model("regression", {**values, "model": "linear"})
     assert (ridge.alpha, ridge.random_state) == (4.0, 11)
 
 
 def test_a_new_hyperparameter_is_one_entry_in_params(quick_train):
     values = quick_train("regression", "gradient_boosting")
     values["gradient_boosting"]["l2_regularization"] = 0.5
-    assert train.make_model("regression", values).l2_regularization == 0.5
+    assert build_model("regression", values).l2_regularization == 0.5
 
 
 def test_unknown_argument_names_it_and_what_the_estimator_takes(quick_train):
     values = quick_train("classification", "random_forest")
     values["random_forest"]["n_estimator"] = 5
     with pytest.raises(common.UserError) as error:
-        train.make_model("classification", values)
+        build_model("classification", values)
     message = str(error.value)
     assert "train.random_forest.n_estimator is not an argument of RandomForestClassifier" in message
     assert "n_estimators, n_jobs, oob_score" in message
@@ -112,7 +116,7 @@ def test_unknown_argument_names_it_and_what_the_estimator_takes(quick_train):
 )
 def test_n_jobs_reaches_every_estimator_that_uses_it(quick_train, model, task, expected):
     values = {**quick_train(task, model), "n_jobs": 3}
-    made = train.make_model(task, values)
+    made = build_model(task, values)
     assert made.get_params().get("n_jobs") == expected
 
 
@@ -122,23 +126,23 @@ def test_n_jobs_is_one_setting_for_every_model(quick_train):
     with pytest.raises(
         common.UserError, match="train.random_forest.n_jobs comes from train.n_jobs"
     ):
-        train.make_model("classification", values)
+        build_model("classification", values)
     values["random_forest"].pop("n_jobs")
     for bad in (0, -2, 1.5, True, "all"):
         with pytest.raises(common.UserError, match="train.n_jobs must be a whole number >= 1"):
-            train.make_model("classification", {**values, "n_jobs": bad})
+            build_model("classification", {**values, "n_jobs": bad})
 
 
 def test_random_state_comes_from_the_seed_only(quick_train):
     values = quick_train("classification", "linear")
     values["linear"] = {"random_state": 3}
     with pytest.raises(common.UserError, match="train.linear.random_state comes from train.seed"):
-        train.make_model("classification", values)
+        build_model("classification", values)
 
 
 def test_unknown_model_lists_the_allowed_ones(params):
     with pytest.raises(common.UserError, match="random_forest, gradient_boosting, linear"):
-        train.make_model("classification", {**params["train"], "model": "svm"})
+        build_model("classification", {**params["train"], "model": "svm"})
 
 
 def test_main_saves_a_model(workdir, params, set_params, quick_train, regression_frame):

@@ -2,7 +2,9 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }} import checks, common, findings, suite, validate
+from mlops_kit import common
+from mlops_kit.pipeline import validate
+from mlops_kit.validation import checks, findings, suite
 
 
 @pytest.fixture

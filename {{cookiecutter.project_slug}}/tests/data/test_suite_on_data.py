@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }} import checks
+from mlops_kit.validation import checks
 
 
 @pytest.fixture(scope="module")

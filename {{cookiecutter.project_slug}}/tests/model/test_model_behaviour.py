@@ -4,7 +4,9 @@ pipeline does (tests/model/test_shipped_model.py checks the model the pipeline t
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }} import prepare, train
+from mlops_kit.pipeline import prepare
+
+from {{ cookiecutter.package_name }} import train
 
 
 @pytest.fixture(scope="module")

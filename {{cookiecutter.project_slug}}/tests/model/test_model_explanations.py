@@ -5,7 +5,10 @@ explanation, and test_model_behaviour.py's quality floor judges the configured m
 
 import pytest
 
-from {{ cookiecutter.package_name }} import explain, prepare, profile, train
+from mlops_kit.evaluation import explain, profile
+from mlops_kit.pipeline import prepare
+
+from {{ cookiecutter.package_name }} import train
 
 # What shuffling the most important group must cost the score (accuracy, or R²). When the
 # signal of your data is spread thin over many unrelated columns, lower it rather than

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from sklearn.base import clone
 
-from {{ cookiecutter.package_name }} import train
+from {{ cookiecutter.package_name }}.model import build as build_model
 
 pytestmark = pytest.mark.artifact
 REQUIRED = os.environ.get("REQUIRE_MODEL", "") not in ("", "0")
@@ -77,7 +77,7 @@ def test_refitting_with_its_params_and_seed_gives_the_same_model(shipped, same_a
 
 def test_it_is_the_model_params_yaml_describes(shipped, project_params):
     trained = shipped["model"].named_steps["model"]
-    expected = train.make_model(shipped["task"], project_params["train"])
+    expected = build_model(shipped["task"], project_params["train"])
     stale = "the trained model is out of date with params.yaml; run `dvc repro`"
     assert type(trained) is type(expected), f"{stale} ({type(trained).__name__})"
     wanted = expected.get_params()

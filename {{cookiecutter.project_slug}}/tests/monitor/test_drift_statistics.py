@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import drift, monitor, profile
+from mlops_kit.evaluation import profile
+from mlops_kit.monitoring import drift, monitor
 
 REFERENCE_ROWS = 5000
 SETTINGS = {

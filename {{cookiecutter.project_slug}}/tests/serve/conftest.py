@@ -16,7 +16,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }} import common, suite, train
+from mlops_kit import common
+from mlops_kit.validation import suite
+
+from {{ cookiecutter.package_name }} import train
 
 TARGET = "label"
 TRAIN = {"model": "random_forest", "seed": 42, "n_jobs": 1, "random_forest": {"n_estimators": 20}}
@@ -93,10 +96,10 @@ def rows():
 
 
 class Service:
-    """The service, started as `python -m <package>.serve` in the small project."""
+    """The service, started as `python -m mlops_kit.serving.serve` in the small project."""
 
     def __init__(self, root: Path, *args: str):
-        command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.serve", *args]
+        command = [sys.executable, "-m", "mlops_kit.serving.serve", *args]
         self.process = subprocess.Popen(
             command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

@@ -6,7 +6,8 @@ import hashlib
 import shutil
 import subprocess
 
-from {{ cookiecutter.package_name }} import common, lineage
+from mlops_kit import common
+from mlops_kit.serving import lineage
 
 
 def test_the_lineage_names_commit_data_params_and_suite(small_project, tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Batch prediction (python -m <package>.predict) on files of the small project's rows."""
+"""Batch prediction (python -m mlops_kit.serving.predict) on files of the small project's rows."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import common, predict, rules
+from mlops_kit import common
+from mlops_kit.serving import input_rules, predict
 
 MODEL, SUITE = "models/model.joblib", "expectations/suite.json"
 
@@ -99,7 +100,7 @@ def test_skip_mode_sets_bad_rows_aside_with_their_reasons(small_project, tmp_pat
     rejected = pd.read_csv(tmp_path / "out.rejected.csv")
     assert rejected["row"].tolist() == [3, 8]
     assert rejected["id"].tolist() == ["r2", "r7"]
-    type_rule, null_rule = rules.TYPE, rules.NOT_NULL
+    type_rule, null_rule = input_rules.TYPE, input_rules.NOT_NULL
     assert rejected["reason"].tolist() == [
         f"column 'visits': 'many' is not a whole number (rule {type_rule})",
         f"column 'member': the value is missing (rule {null_rule})",
@@ -121,13 +122,13 @@ def test_a_file_larger_than_a_batch_is_read_in_batches(
     else:
         big.to_parquet(source, index=False, row_group_size=50)
     sizes = []
-    checked = rules.check
+    checked = input_rules.check
 
     def counting(frame, checks):
         sizes.append(len(frame))
         return checked(frame, checks)
 
-    monkeypatch.setattr(rules, "check", counting)
+    monkeypatch.setattr(input_rules, "check", counting)
     scored = predict.predict(
         small_project / MODEL,
         source,
@@ -158,7 +159,7 @@ def test_rows_are_counted_across_batches(small_project, tmp_path, inputs):
 
 def test_rules_ignore_the_target_and_whole_table_expectations(small_project):
     suite = common.read_json(small_project / SUITE)
-    checks = rules.columns(suite, ["size", "colour"])
+    checks = input_rules.columns(suite, ["size", "colour"])
     assert [c.name for c in checks] == ["size", "colour"]
     assert (checks[0].kind, checks[0].nullable, checks[0].allowed) == ("number", True, None)
     assert (checks[1].kind, checks[1].allowed) == ("text", ["blue", "green", "red"])

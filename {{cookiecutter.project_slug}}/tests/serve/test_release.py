@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from {{ cookiecutter.package_name }} import common, release, serve
+from mlops_kit import common
+from mlops_kit.serving import download, serve
 
 REPO = "acme/shop"
 
@@ -104,14 +105,14 @@ def test_latest_is_the_highest_published_version(github):
     github.publish("model@v0.3.0", b"pre", prerelease=True)
     github.publish("model@v0.2.0", b"second")
     github.publish("other@v9.0.0", b"another model")
-    model, record = release.fetch("latest")
+    model, record = download.fetch("latest")
     assert (model, record["release"]) == (b"second", "model@v0.2.0")
-    assert release.fetch("model@v0.1.0")[0] == b"first"
+    assert download.fetch("model@v0.1.0")[0] == b"first"
 
 
 def test_the_token_goes_to_the_api_not_to_the_download_host(github):
     github.publish("model@v0.1.0", b"first")
-    release.fetch("model@v0.1.0")
+    download.fetch("model@v0.1.0")
     sent = dict(github.seen)
     assert sent["/repos/acme/shop/releases/tags/model%40v0.1.0"] == "Bearer secret"
     assert sent["/download/1"] is None
@@ -121,20 +122,20 @@ def test_a_download_that_differs_from_the_listed_digest_is_refused(github):
     github.publish("model@v0.1.0", b"published")
     github.files[1] = b"changed on the way"
     with pytest.raises(common.UserError, match="not the published model; not serving it"):
-        release.fetch("model@v0.1.0")
+        download.fetch("model@v0.1.0")
 
 
 def test_without_a_listed_digest_lineage_json_s_is_checked(github):
     github.publish("model@v0.1.0", b"published", listed=False)
     github.files[1] = b"changed on the way"
     with pytest.raises(common.UserError, match="not the published model"):
-        release.fetch("model@v0.1.0")
+        download.fetch("model@v0.1.0")
 
 
 def test_a_model_without_any_digest_is_refused(github):
     github.publish("model@v0.1.0", b"published", listed=False, recorded=False)
     with pytest.raises(common.UserError, match="lists no sha256 digest for model.joblib"):
-        release.fetch("model@v0.1.0")
+        download.fetch("model@v0.1.0")
 
 
 def test_serve_stops_with_one_line_before_listening(github, capsys):
@@ -186,11 +187,11 @@ def test_serve_stage_fetches_the_release_the_stage_holds(github, checkout, capsy
     github.publish("model@v0.2.0", b"second")
     tagged(checkout, "model@v0.1.0", "model#staging#1", "model#production#1")
     tagged(checkout, "model@v0.2.0", "model#staging#2", "model#production#2")
-    assert release.for_stage("production") == "model@v0.2.0"
+    assert download.for_stage("production") == "model@v0.2.0"
     checkout("tag", "-a", "model#production#3", "-m", "roll back", "model@v0.1.0^{commit}")
-    assert release.for_stage("production") == "model@v0.1.0"
-    assert release.for_stage("staging") == "model@v0.2.0"
-    assert release.fetch(release.for_stage("production"))[0] == b"first"
+    assert download.for_stage("production") == "model@v0.1.0"
+    assert download.for_stage("staging") == "model@v0.2.0"
+    assert download.fetch(download.for_stage("production"))[0] == b"first"
     github.files[1] = b"changed on the way"  # the stage's model, as downloaded
     assert serve.main(["--stage", "production", "--port", "0"]) == 2
     error = capsys.readouterr().err

@@ -1,0 +1,17 @@
+"""Judging a change: what to compare with and the verdict, for CI.
+
+- ``baseline``: find what CI compares the new metrics with, and write it to a JSON file for
+  compare.py.
+- ``compare``: compare the workspace metrics and params with those of the baseline.
+- ``diffs``: what DVC says changed between a baseline git revision and the workspace.
+- ``gate``: the gate: judge new metrics against a baseline's with the rules under
+  `compare.metrics`.
+- ``importance``: the explanations section of the pipeline report: the groups of correlated
+  features that matter most, how the importance ranking moved against the baseline, and partial
+  dependence.
+- ``slice_gaps``: the slice gate: judge the gaps in reports/slices.json with the rules under
+  `compare.slices`.
+
+Run by the Pipeline workflow as ``python -m mlops_kit.comparison.baseline`` and
+``python -m mlops_kit.comparison.compare``; reads only what the pipeline wrote.
+"""

@@ -1,0 +1,132 @@
+"""Compare the workspace metrics and params with those of the baseline.
+
+    python -m mlops_kit.comparison.compare --baseline-file reports/baseline.json \\
+        --metrics reports/metrics.json --out reports/compare.json
+    python -m mlops_kit.comparison.compare --baseline main --metrics reports/metrics.json \\
+        --out o.json
+
+The baseline is what baseline.py found (metrics committed at a commit, or a published
+release's metrics.json), or a git revision given by hand. The values and the parameter
+changes come from `dvc metrics diff` and `dvc params diff` (diffs.py); parameters are diffed
+against the baseline's commit even when it has no metrics. The judgement uses the rules under
+`compare.metrics` in the baseline commit's params.yaml (gate.py), never the rules of the
+change being judged: a change to them is shown, and applies once merged. With no baseline
+there is nothing to gate. The gaps between slices (reports/slices.json) are judged with
+`compare.slices` at the baseline's commit too (slicegate.py). Exits 1 when a gated metric
+got worse by more than its tolerance, or a slice gap is above its limit beyond doubt.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import yaml
+
+from mlops_kit import common
+from mlops_kit.comparison import diffs, gate, slice_gaps
+from mlops_kit.reporting import tables
+
+
+def rules_at(sha: str, params_path: str, key="metrics", check=gate.check_rules) -> dict[str, Any]:
+    """`compare.<key>` in params.yaml at ``sha`` ({} when the file or the section is absent)."""
+    text = diffs.file_at(sha, params_path)
+    try:
+        params = yaml.safe_load(text) if text else {}
+    except yaml.YAMLError as exc:
+        raise common.UserError(f"{params_path} at {sha[:7]} is not valid YAML: {exc}") from None
+    section = params.get("compare") if isinstance(params, dict) else None
+    try:
+        return check(section.get(key, {}) if isinstance(section, dict) else {})
+    except common.UserError as exc:
+        raise common.UserError(f"{exc} (at the baseline, {sha[:7]})") from None
+
+
+def compare(
+    found: dict[str, Any], metrics_path: str, params_path: str, slices_path: str = slice_gaps.SLICES
+) -> dict:
+    """The content of compare.json against the baseline ``found`` (see baseline.py)."""
+    section = common.load_params("compare", params_path)
+    proposed = gate.check_rules(section.get("metrics", {}))
+    proposed_slices = slice_gaps.check_rules(section.get("slices", {}))
+    new = common.read_json(metrics_path)
+    if not isinstance(new, dict):
+        raise common.UserError(f"{metrics_path} does not hold a JSON object of metrics")
+    new, old, rules, params = diffs.flatten(new), None, {}, None
+    slice_rules, rules_from = {}, None  # no baseline commit: no slice is gated
+    sha = found.get("sha")
+    if sha and diffs.known(sha):
+        slice_rules, rules_from = rules_at(sha, params_path, "slices", slice_gaps.check_rules), sha
+        params = diffs.params(sha, params_path)
+        if found["kind"] == "commit":
+            new, old = diffs.metrics(sha, metrics_path)
+        elif found["kind"] == "release":
+            old = diffs.flatten(found["metrics"])
+        if old is not None:
+            rules = rules_at(sha, params_path)
+    label = tables.baseline_label({"baseline": sha, "baseline_info": found}) if old else sha
+    result = gate.judge(new, old, rules, baseline=label)
+    if old is None and sha:
+        result["note"] = (
+            f"No baseline: {found['reason']}"
+            if found.get("reason")
+            else f"No baseline metrics at {sha}; nothing to compare (first run?)"
+        )
+        if params is None:
+            result["note"] += (
+                f". {sha} is not in this clone: fetch it (or check out with fetch-depth: 0)"
+            )
+    result.update(baseline=sha, baseline_info={k: v for k, v in found.items() if k != "metrics"})
+    result.update(rules=rules, proposed_rules=proposed if old and proposed != rules else None)
+    result.update(params=params or [], params_compared=params is not None, params_against=sha)
+    result["slices"] = slice_gaps.judge(slice_gaps.read(slices_path), slice_rules)
+    changed = rules_from and proposed_slices != slice_rules
+    result["slices"].update(
+        rules_from=rules_from, proposed_rules=proposed_slices if changed else None
+    )
+    if result["slices"]["failed"]:
+        result["note"] += f"; slice gaps above their limit: {', '.join(result['slices']['failed'])}"
+        result["passed"] = False
+    return result
+
+
+def by_hand(rev: str | None) -> dict[str, Any]:
+    """The baseline for --baseline REV: that commit, with or without metrics."""
+    return {"kind": "commit" if rev else "none", "sha": rev, "tag": None, "base": None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--baseline", help="git revision (sha, branch, tag); '' or none: none")
+    which.add_argument("--baseline-file", help="the JSON baseline.py wrote")
+    parser.add_argument("--metrics", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--slices", default=slice_gaps.SLICES)
+    args = parser.parse_args(argv)
+    try:
+        if args.baseline_file:
+            found = common.read_json(args.baseline_file)
+        else:
+            rev = args.baseline.strip()
+            found = by_hand(None if rev.lower() in ("", "none") else rev)
+        result = compare(found, args.metrics, args.params, args.slices)
+    except common.UserError as exc:
+        return common.fail(exc)
+    if found.get("sha") and not result["params_compared"]:
+        print(f"::warning::Baseline {found['sha']} is not in this clone; nothing to compare")
+    common.write_json(args.out, result, sort_keys=False)
+    by_name = {m["metric"]: m for m in result["metrics"]}
+    for name in result["regressions"]:
+        print(f"::error::Regression: {gate.describe(by_name[name])}")
+    for row in result["slices"]["rules"]:
+        if row["status"] in ("fail", "warn"):
+            kind = "error" if row["status"] == "fail" else "warning"
+            print(f"::{kind}::Slice gap: {slice_gaps.describe(row)}")
+    print(f"compare: {result['note']}; wrote {args.out}")
+    return 0 if result["passed"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

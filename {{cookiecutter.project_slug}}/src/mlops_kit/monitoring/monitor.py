@@ -1,0 +1,148 @@
+"""Check a batch of new data against the reference profile: drift and, with the target, metrics.
+
+    python -m mlops_kit.monitoring.monitor --current data/monitor/current.csv \\
+        [--out reports/monitor]
+
+Writes monitor.json and monitor.md to --out. Exits 0 when healthy (or when the batch is too
+small to judge: it says so), 1 when a column or the predictions drifted or a metric got worse
+beyond its `compare:` tolerance, 2 on bad input. Thresholds are under `monitor:` in
+params.yaml; the statistics are in drift.py, the report in watch.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from mlops_kit import common
+from mlops_kit.evaluation import profile
+from mlops_kit.monitoring import drift, report
+
+SETTINGS = ("alpha", "min_rows", "min_effect", "max_missing_change", "max_unseen")
+
+
+def settings_of(params: dict[str, Any]) -> dict[str, float]:
+    """monitor.alpha, min_rows, ... from params.yaml, checked."""
+    section = common.section_of(params, "monitor")
+    found = {key: common.require(section, key, "monitor") for key in SETTINGS}
+    for key, value in found.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise common.UserError(f"params.yaml: monitor.{key} must be a number >= 0")
+    if not 0 < found["alpha"] < 1:
+        raise common.UserError("params.yaml: monitor.alpha must be between 0 and 1")
+    return found
+
+
+def column_checks(name: str, ref: dict, values, settings: dict) -> dict[str, Any]:
+    """The tests of one column (or of the predictions) and the values they need."""
+    if ref["kind"] == "numeric":
+        tests, unseen, examples = drift.numeric_tests(ref, values), 0.0, []
+    else:
+        tests, unseen, examples = drift.categorical_tests(ref, values)
+    for test in drift.missing_test(ref, values):
+        tests.append({**test, "minimum": settings["max_missing_change"]})
+    for test in tests:
+        minimum = settings["max_unseen"] if test["test"] == "unseen" else settings["min_effect"]
+        test.setdefault("minimum", minimum)
+    row = {"column": name, "kind": ref["kind"], "tests": tests, "unseen": unseen}
+    row.update(missing=drift.missing_rate(values), reference_missing=ref["missing"])
+    return {**row, "unseen_examples": examples}
+
+
+def judge(columns: list[dict], settings: dict) -> None:
+    """Holm over every test of the batch; a column drifts when one of its tests is rejected
+    with an effect of at least its minimum (for unseen values, monitor.max_unseen)."""
+    tests = [test for column in columns for test in column["tests"]]
+    for test in tests:  # a test that could not be computed (NaN) rejects nothing
+        test["p"] = test["p"] if test["p"] == test["p"] else 1.0
+    for test, adjusted in zip(tests, drift.holm([t["p"] for t in tests]), strict=True):
+        test["p_adjusted"] = float(adjusted)
+        test["drift"] = bool(adjusted < settings["alpha"] and test["effect"] >= test["minimum"])
+    for column in columns:
+        column["effect"] = max((t["effect"] for t in column["tests"]), default=0.0)
+        column["p_adjusted"] = min((t["p_adjusted"] for t in column["tests"]), default=1.0)
+        column["new_values"] = any(t["drift"] for t in column["tests"] if t["test"] == "unseen")
+        column["drift"] = any(t["drift"] for t in column["tests"])
+
+
+def check(batch, ref: dict, model, settings: dict, params: dict, metrics: dict | None) -> dict:
+    """The monitoring result for ``batch`` (a data frame): see watch.py for its report."""
+    missing = [name for name in ref["features"] if name not in batch.columns]
+    if missing:
+        shown = ", ".join(repr(n) for n in missing[:5])
+        raise common.UserError(f"the batch lacks {len(missing)} of the model's features: {shown}")
+    result: dict[str, Any] = {"rows": len(batch), "reference_rows": ref["rows"], **settings}
+    if len(batch) < settings["min_rows"]:
+        note = f"{len(batch)} rows is too few to judge (monitor.min_rows: {settings['min_rows']})"
+        return {**result, "status": "too small", "note": note, "columns": [], "metrics": []}
+    features = batch[list(ref["features"])]
+    for name, column in ref["features"].items():
+        values = features[name]
+        if column["kind"] == "numeric" and not profile.is_numeric(values) and values.notna().any():
+            raise common.UserError(f"column {name!r} holds text; the model takes numbers")
+    columns = [
+        column_checks(name, column, features[name].to_numpy(dtype=object), settings)
+        for name, column in ref["features"].items()
+    ]
+    try:
+        predicted = profile.predict(model, features, ref["task"])
+    except Exception as exc:
+        raise common.UserError(f"the model cannot score the batch: {exc}") from exc
+    columns.append(column_checks("(prediction)", ref["prediction"], predicted, settings))
+    judge(columns, settings)
+    result["columns"], result["metrics"] = columns, []
+    labelled = batch[ref["target"]].notna() if ref["target"] in batch.columns else None
+    if labelled is not None and labelled.sum() >= settings["min_rows"] and metrics is not None:
+        from mlops_kit.monitoring import performance
+
+        rows = labelled.to_numpy()
+        try:
+            scores, spread = performance.bootstrap(
+                model, features[rows], batch[ref["target"]][rows], ref["task"]
+            )
+        except (ValueError, TypeError) as exc:
+            raise common.UserError(f"cannot score the batch's {ref['target']!r}: {exc}") from exc
+        rules = (params.get("compare") or {}).get("metrics") or {}
+        result["metrics"] = performance.judge(scores, spread, metrics, rules, settings["alpha"])
+    drifted = [c["column"] for c in columns if c["drift"]]
+    degraded = [m["metric"] for m in result["metrics"] if m["degraded"]]
+    result["status"] = "unhealthy" if drifted or degraded else "healthy"
+    result["note"] = report.summary_line(len(columns), drifted, degraded)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--current", required=True, help="the batch: a CSV or Parquet file")
+    parser.add_argument("--out", default="reports/monitor")
+    parser.add_argument("--model", default="models/model.joblib")
+    parser.add_argument("--profile", default="reports/profile.json")
+    parser.add_argument("--metrics", default="reports/metrics.json")
+    args = parser.parse_args(argv)
+    try:
+        params = common.read_params()
+        settings = settings_of(params)
+        ref = common.read_json(args.profile)
+        if not isinstance(ref, dict) or ref.get("format") != profile.FORMAT:
+            raise common.UserError(f"{args.profile} is not a profile; run `dvc repro evaluate`")
+        batch = common.read_table(args.current)
+        if not Path(args.model).is_file():
+            raise common.UserError(f"{args.model} not found; run `dvc repro` or `dvc pull`")
+        import joblib
+
+        model = joblib.load(args.model)
+        has_metrics = ref["target"] in batch.columns and Path(args.metrics).is_file()
+        metrics = common.read_json(args.metrics) if has_metrics else None
+        result = check(batch, ref, model, settings, params, metrics)
+    except common.UserError as exc:
+        return common.fail(exc)
+    out, text = Path(args.out), report.markdown(result, args.current)
+    common.write_json(out / "monitor.json", {"current": args.current, **result}, sort_keys=False)
+    (out / "monitor.md").write_text(text, encoding="utf-8")
+    print(f"monitor: {result['status']}: {result['note']}; wrote {out}/monitor.json, monitor.md")
+    return 1 if result["status"] == "unhealthy" else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

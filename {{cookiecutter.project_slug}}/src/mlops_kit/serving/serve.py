@@ -1,0 +1,115 @@
+"""Serve the model over HTTP (FastAPI and uvicorn, the `serve` extra), as MLflow's scoring server.
+
+    python -m mlops_kit.serving.serve --model models/model.joblib --port 8000
+    python -m mlops_kit.serving.serve --release latest          # or --release model@v1.2.0
+    python -m mlops_kit.serving.serve --stage production        # the version promoted there
+
+With `--model`, the lineage comes from this project (git, dvc.lock, reports/) and the rules
+from `--suite`; with `--release`, the published model is downloaded from GitHub, its sha256
+checked against the published digest, and its lineage.json gives both; with `--stage`, the
+release is the one the stage's latest `model#<stage>#N` tag in this checkout names (the
+Promote workflow writes them; `git fetch --tags` first). `--port 0` picks a
+free port; the first line printed names the address. See service.py for the endpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import socket
+import sys
+from typing import Any
+
+from mlops_kit import common
+from mlops_kit.serving import download, input_rules, lineage, predict, service
+
+
+def local(model_path: str, suite: str) -> tuple[Any, list[input_rules.Column], dict[str, Any]]:
+    model, features = predict.load_model(model_path)
+    record = lineage.collect(model_path)
+    if not record["model"]["matches_dvc_lock"]:
+        print(
+            f"note: {model_path} is not the model dvc.lock records; /metadata says so",
+            file=sys.stderr,
+        )
+    return model, predict.load_rules(suite, features), record
+
+
+def published(wanted: str) -> tuple[Any, list[input_rules.Column], dict[str, Any]]:
+    import joblib
+
+    data, record = download.fetch(wanted)
+    model = joblib.load(io.BytesIO(data))
+    suite = record.get("suite")
+    if not isinstance(suite, dict):
+        raise common.UserError(f"lineage.json of {record['release']} holds no expectation suite")
+    features = [str(name) for name in model.feature_names_in_]
+    return model, input_rules.columns(suite, features), record
+
+
+def listen(host: str, port: int) -> socket.socket:
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # IPPROTO_TCP named, not 0: asyncio sets TCP_NODELAY only on sockets that say so,
+        # and without it each keep-alive answer waits ~40 ms for the client's delayed ACK
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)  # connections wait from now on, until uvicorn takes them
+    except OSError as exc:
+        raise common.UserError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); try --port"
+        ) from None
+    return sock
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="joblib model file (models/model.joblib)")
+    source.add_argument("--release", help="a release tag (model@vX.Y.Z) or latest, from GitHub")
+    source.add_argument("--stage", help="the release promoted to this stage (production...)")
+    parser.add_argument("--suite", default=predict.SUITE, help="rules for --model's inputs")
+    parser.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any)")
+    parser.add_argument("--log", help="append each prediction as a JSON line to this file")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=32,
+        help="connections at once, beyond which it answers 503 (default: 32)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError:
+        return common.fail(
+            "FastAPI and uvicorn are missing: install the serve extra (`uv sync --extra serve`)"
+        )
+    try:
+        if args.model:
+            model, checks, record = local(args.model, args.suite)
+        elif args.stage:
+            tag = download.for_stage(args.stage)
+            print(f"serve: {args.stage} holds {tag}", file=sys.stderr, flush=True)
+            model, checks, record = published(tag)
+        else:
+            model, checks, record = published(args.release)
+        app = service.create_app(model, checks, record, args.log)
+        sock = listen(args.host, args.port)
+    except common.UserError as exc:
+        return common.fail(exc)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    version = record.get("release") or f"md5:{record['model']['md5']}"
+    print(f"serve: {version} on http://{shown}:{port} (docs: /docs)", flush=True)
+    # uvicorn answers 503 once its connections, this one included, reach the limit
+    limit = args.concurrency + 1
+    config = uvicorn.Config(app, log_level="warning", limit_concurrency=limit)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
