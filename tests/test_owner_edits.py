@@ -4,7 +4,7 @@ worse than the project's quality floor fails, and then only the model tests, nam
 
 The fast test reads the rendered tests; the slow ones install one project (custom data)
 and run its tests as its owners do, `python3 tasks.py test`, before and after `dvc repro`.
-The unit tests (tests/code, tests/ci) run once, with the files the owners edit taken away:
+The unit tests (tests/code) run once, with the files the owners edit taken away:
 passing so, no edit of those files can change their outcome, and each edit is judged by the
 tests that read them (every other folder, and the unit tests about those files).
 """
@@ -64,22 +64,22 @@ BELOW_THE_FLOOR = {"train.model": "linear", "train.linear.C": 1e-6}
 FLOOR_TEST = "test_beats_a_dummy_baseline"
 SHIPPED = "tests.model.test_shipped_model"
 # The tests of what the trained pipeline wrote: they skip until `dvc repro` has run.
-ARTIFACTS = {SHIPPED, "tests.model.test_shipped_slices"}
+ARTIFACTS = {SHIPPED, "tests.model.test_shipped_slices", "tests.model.test_shipped_outputs"}
 BEHAVIOUR = "tests.model.test_model_behaviour"
 
-# Unit tests (tests/code, tests/ci) use fixtures of their own. These fixtures hold the
+# Unit tests (tests/code) use fixtures of their own. These fixtures hold the
 # project's files; only the tests about those files may ask for them (or read them).
 PROJECT_FIXTURES = {"root", "project_params", "raw_data"}
 ABOUT_THE_PROJECT_FILES = {
     # where they are made, and the skip of data tests when DVC-tracked data is not checked out
     "tests/conftest.py": PROJECT_FIXTURES | {"skip_without_data"},
     "tests/code/test_dvc_yaml.py": "*",  # dvc.yaml, and the params it names
-    "tests/ci/test_workflow.py": "*",  # the workflow files' job permissions
+    "tests/code/test_workflow.py": "*",  # the workflow files' job permissions
     "tests/code/test_train.py": {"test_every_model_has_a_section_and_an_estimator_per_task"},
 }
 # What the owners edit: taken out of the project while its unit tests run once.
 OWNERS_FILES = ("params.yaml", "dvc.yaml", "dvc.lock", "data", "expectations")
-UNIT_FOLDERS = ("tests/code", "tests/ci")
+UNIT_FOLDERS = ("tests/code",)
 
 
 def about_the_project_files() -> list[str]:

@@ -1,7 +1,8 @@
 """Shared fixtures: tiny frames and parameters of the tests' own for the unit tests, and the
-project's own files for the tests about them.
+project's own files for the tests about them. (The template's kit is tested where it is made,
+with these same frames and parameters.)
 
-The unit tests (tests/code, tests/ci) never read the project's params.yaml, dvc.yaml or data:
+The unit tests (tests/code) never read the project's params.yaml, dvc.yaml or data:
 those belong to the project's owners, who change them. Only the tests about those files ask
 for ``root``, ``project_params`` or ``raw_data``: tests/code/test_dvc_yaml.py, the suite on
 the real data (tests/data) and the model tests (tests/model)."""
