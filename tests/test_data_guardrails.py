@@ -74,8 +74,8 @@ def test_a_constant_target_stops_at_validate_and_no_model_is_written(tmp_path):
     write_csv(project.root / "data" / "external" / "dataset.csv", churn_rows())
     assert project.dvc("repro", "ingest").returncode == 0
     python = str(project.root / ".venv" / "bin" / "python")
-    package = f"{project.root.name.replace('-', '_')}.suite"
-    suite = ["-m", package, "--data", "data/raw/data.parquet", "--out", "expectations/suite.json"]
+    builder = "mlops_kit.validation.suite"
+    suite = ["-m", builder, "--data", "data/raw/data.parquet", "--out", "expectations/suite.json"]
     rebuilt = project.run(python, *suite)
     assert rebuilt.returncode == 0, rebuilt.stderr
     good, ran = project.repro("repro on learnable data")

@@ -39,7 +39,7 @@ class Handler(BaseHTTPRequestHandler):
         path, api = urlsplit(self.path).path, f"/repos/{REPO}"
         page = re.search(r"[?&]page=(\d+)", self.path)
         if path == f"{api}/releases":
-            return self.answer(200, fake.releases if page and page[1] == "1" else [])
+            return self.answer(200, fake.releases if not page or page[1] == "1" else [])
         if path.startswith(f"{api}/releases/tags/"):
             tag = path.rsplit("/", 1)[1].replace("%40", "@")
             found = [r for r in fake.releases if r["tag_name"] == tag]

@@ -28,6 +28,7 @@ from typing import Any
 
 ATTEMPTS = 4
 IDEMPOTENT = {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
+SHA = re.compile(r"[0-9a-f]{40}")  # a full commit id, as GitHub and git write it
 NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 REMOTE_URL = re.compile(r"github\.com[:/](?P<owner>[^/:]+)/(?P<name>[^/]+?)(?:\.git)?/?$")
 

@@ -1,38 +1,20 @@
 """The monitoring report in GitHub Markdown, with Mermaid charts of the worst columns.
 
-Every name or value that comes from the data is rendered inert: inside a code span (no
-emphasis, links, images, mentions or HTML), with backticks, pipes and line breaks taken out;
-in a chart label, reduced to letters, digits and a little punctuation.
+Every name or value that comes from the data is rendered inert by the same helpers as the
+pipeline report's: a code span (reporting.markdown.code), or a Mermaid label with no markup
+(reporting.mermaid.label).
 """
 
 from __future__ import annotations
 
 import math
-import re
+
+from mlops_kit.reporting.markdown import code
+from mlops_kit.reporting.mermaid import label, num
 
 SHOWN = 15
 CHARTED = 10
 ICONS = {"healthy": "✅ healthy", "unhealthy": "❌ unhealthy", "too small": "⚪ too small to judge"}
-UNSAFE_LABEL = re.compile(r"[^\w .,:()+-]")
-
-
-def inert(value, width: int = 60) -> str:
-    """``value`` as a code span that GitHub shows as plain text."""
-    text = " ".join(str(value).split()).replace("`", "'")
-    text = text if len(text) <= width else text[: width - 1] + "…"
-    return "`" + text.replace("|", "\\|") + "`"
-
-
-def label(value, width: int = 20) -> str:
-    """A quoted Mermaid label that its parser accepts and that draws as plain text."""
-    text = UNSAFE_LABEL.sub("_", " ".join(str(value).split())) or "_"
-    return '"' + (text if len(text) <= width else text[: width - 1] + "…") + '"'
-
-
-def num(value: float) -> str:
-    """A number Mermaid parses: 4 significant digits, never in exponent notation."""
-    text = f"{float(f'{value:.4g}'):.10f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
 
 
 def fmt(value) -> str:
@@ -81,9 +63,9 @@ def columns_section(result: dict) -> list[str]:
     for c in columns[:SHOWN]:
         verdict = "❌ drift" if c["drift"] else "ok"
         if c["new_values"]:
-            verdict += ", new values: " + ", ".join(inert(v, 40) for v in c["unseen_examples"])
+            verdict += ", new values: " + ", ".join(code(v, 40) for v in c["unseen_examples"])
         missing = f"{c['reference_missing']:.1%} → {c['missing']:.1%}"
-        cells = [inert(c["column"]), c["kind"], fmt(c["effect"]), fmt(c["p_adjusted"])]
+        cells = [code(c["column"]), c["kind"], fmt(c["effect"]), fmt(c["p_adjusted"])]
         lines.append("| " + " | ".join([*cells, missing, f"{c['unseen']:.1%}", verdict]) + " |")
     if len(columns) > SHOWN:
         lines.append(f"\n…and {len(columns) - SHOWN} more columns, none worse (monitor.json).")
@@ -115,7 +97,7 @@ def metrics_section(rows: list[dict]) -> list[str]:
     lines.append("| --- | ---: | ---: | ---: | --- |")
     for row in rows:
         verdict = "❌ worse" if row["degraded"] else "ok"
-        cells = [inert(row["metric"]), fmt(row["reference"]), fmt(row["batch"])]
+        cells = [code(row["metric"]), fmt(row["reference"]), fmt(row["batch"])]
         cells += [f"{row['tolerance']:g} ({row['direction']} is better)", verdict]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
@@ -125,7 +107,7 @@ def markdown(result: dict, current: str) -> str:
     """The whole report."""
     lines = [f"## Model monitoring: {ICONS[result['status']]}\n"]
     lines.append(
-        f"Batch {inert(current)}: {result['rows']} rows, against a reference of "
+        f"Batch {code(current)}: {result['rows']} rows, against a reference of "
         f"{result['reference_rows']} training rows."
     )
     if result["status"] == "too small":

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mlops_kit.github.client import GitHub, GitHubError
+from mlops_kit.github.client import SHA, GitHub, GitHubError
 
 Version = tuple[int, int, int]
-SHA = re.compile(r"[0-9a-f]{40}")
 
 
 def version_of(tag: str | None, name: str) -> Version | None:

@@ -6,14 +6,13 @@ Every name and value is shown through markdown.py, so nothing in them renders.""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
+from mlops_kit.github.client import SHA
 from mlops_kit.reporting.markdown import code, plain
 
 ICONS = {"better": "✅ ", "worse": "⚠️ ", "regressed": "❌ "}
 MAX_ROWS = 50
-SHA = re.compile(r"[0-9a-f]{40}")
 
 
 def fmt(value: Any, signed: bool = False, null: str = "—") -> str:

@@ -9,52 +9,28 @@ the one lineage.json records; a file that matches neither is refused.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from mlops_kit import common
+from mlops_kit.github.client import GitHub, GitHubError
 from mlops_kit.release import stage_tags
+from mlops_kit.release.versions import version_of
 from mlops_kit.serving import lineage
 
-TAG = re.compile(r"(?P<name>[\w.-]+)@v(?P<version>\d+\.\d+\.\d+)")
-REMOTE = re.compile(r"github\.com[:/](?P<repo>[^/:]+/[^/]+?)(?:\.git)?/?$")
+TAG = re.compile(r"[\w.-]+@v\d+\.\d+\.\d+")
 
 
-def repository() -> str:
-    repo = os.environ.get("GITHUB_REPOSITORY")
-    if not repo:
-        found = subprocess.run(
-            ["git", "remote", "get-url", "origin"], capture_output=True, text=True, check=False
-        )
-        match = REMOTE.search(found.stdout.strip())
-        repo = match["repo"] if match else None
-    if not repo:
-        raise common.UserError("set GITHUB_REPOSITORY=owner/name (no github.com `origin` remote)")
-    return repo
-
-
-def get(path: str, accept: str = "application/vnd.github+json") -> bytes:
-    api = (os.environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
-    request = urllib.request.Request(path if "://" in path else f"{api}{path}")
-    request.add_header("Accept", accept)
-    request.add_header("X-GitHub-Api-Version", "2022-11-28")
-    if os.environ.get("GITHUB_TOKEN"):  # not sent on to the storage host of a redirect
-        request.add_unredirected_header("Authorization", f"Bearer {os.environ['GITHUB_TOKEN']}")
+def client() -> GitHub:
+    """The GitHub client of the environment's settings (the one the workflows use)."""
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.read()
-    except urllib.error.HTTPError as exc:
-        raise common.UserError(f"GET {request.full_url}: HTTP {exc.code} {exc.reason}") from None
-    except OSError as exc:
-        raise common.UserError(f"GET {request.full_url}: {getattr(exc, 'reason', exc)}") from None
+        return GitHub()
+    except GitHubError as exc:
+        raise common.UserError(str(exc)) from None
 
 
-def find(repo: str, wanted: str, name: str = "model") -> dict[str, Any]:
+def find(gh: GitHub, wanted: str, name: str = "model") -> dict[str, Any]:
     """The release tagged ``wanted``, or for "latest" the highest `<name>@vX.Y.Z` release
     that is neither a draft nor a pre-release."""
     if wanted != "latest":
@@ -62,28 +38,23 @@ def find(repo: str, wanted: str, name: str = "model") -> dict[str, Any]:
             raise common.UserError(
                 f"--release {wanted!r}: give a tag like {name}@v1.2.0, or latest"
             )
-        return json.loads(get(f"/repos/{repo}/releases/tags/{urllib.parse.quote(wanted)}"))
-    releases, page = [], 1
-    while batch := json.loads(get(f"/repos/{repo}/releases?per_page=100&page={page}")):
-        releases += batch
-        page += 1
+        return gh.get(f"/repos/{gh.repo}/releases/tags/{urllib.parse.quote(wanted)}")
     found = []
-    for release in releases:
-        match = TAG.fullmatch(release.get("tag_name") or "")
-        published = not release.get("draft") and not release.get("prerelease")
-        if match and match["name"] == name and published:
-            found.append((tuple(map(int, match["version"].split("."))), release))
+    for release in gh.paginate(f"/repos/{gh.repo}/releases?per_page=100"):
+        version = version_of(release.get("tag_name"), name)
+        if version and not release.get("draft") and not release.get("prerelease"):
+            found.append((version, release))
     if not found:
-        raise common.UserError(f"{repo} has no published {name}@vX.Y.Z release yet")
+        raise common.UserError(f"{gh.repo} has no published {name}@vX.Y.Z release yet")
     return max(found, key=lambda pair: pair[0])[1]
 
 
-def asset(repo: str, release: dict[str, Any], name: str) -> tuple[bytes, str | None]:
+def asset(gh: GitHub, release: dict[str, Any], name: str) -> tuple[bytes, str | None]:
     """The bytes of the release's asset ``name`` and the sha256 GitHub lists for it."""
     entry = next((a for a in release.get("assets") or [] if a.get("name") == name), None)
     if entry is None:
         raise common.UserError(f"release {release['tag_name']} has no asset {name}")
-    data = get(f"/repos/{repo}/releases/assets/{entry['id']}", accept="application/octet-stream")
+    data = gh.download_asset(entry["id"])
     digest = str(entry.get("digest") or "")
     return data, digest.removeprefix("sha256:") if digest.startswith("sha256:") else None
 
@@ -109,11 +80,14 @@ def for_stage(stage: str, name: str = "model") -> str:
 
 def fetch(wanted: str, model_asset: str = "model.joblib") -> tuple[bytes, dict[str, Any]]:
     """(the model file's bytes, its lineage) of release ``wanted``, once its digest is checked."""
-    repo = repository()
-    release = find(repo, wanted)
-    tag = release["tag_name"]
-    model, listed = asset(repo, release, model_asset)
-    record, record_digest = asset(repo, release, "lineage.json")
+    gh = client()
+    try:
+        release = find(gh, wanted)
+        tag = release["tag_name"]
+        model, listed = asset(gh, release, model_asset)
+        record, record_digest = asset(gh, release, "lineage.json")
+    except GitHubError as exc:
+        raise common.UserError(str(exc)) from None
     if record_digest and lineage.digests(record)["sha256"] != record_digest:
         raise common.UserError(f"lineage.json of {tag} does not match its digest; not serving it")
     found = json.loads(record)

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import platform
 import subprocess
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
+from mlops_kit.modelcard import libraries
 
-LIBRARIES = ("scikit-learn", "pandas", "numpy", "joblib", "pyarrow", "great-expectations", "dvc")
 REPORTS = {"metrics": "reports/metrics.json", "validation": "reports/validation.json"}
 SUITE = "expectations/suite.json"
 
@@ -28,16 +26,6 @@ SUITE = "expectations/suite.json"
 def digests(data: bytes) -> dict[str, str]:
     """The model file's md5 (DVC's hash) and sha256 (GitHub's asset digest)."""
     return {"md5": hashlib.md5(data).hexdigest(), "sha256": hashlib.sha256(data).hexdigest()}
-
-
-def libraries() -> dict[str, str | None]:
-    found: dict[str, str | None] = {"Python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
 
 
 def head_commit(root: Path) -> str | None:
@@ -103,7 +91,7 @@ def collect(
         "model": model,
         **locked,
         **reports,
-        "libraries": libraries(),
+        "libraries": libraries.installed(),
         "suite": common.read_json(suite) if suite.is_file() else None,
     }
 
