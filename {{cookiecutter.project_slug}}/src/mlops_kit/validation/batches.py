@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 
@@ -50,8 +49,14 @@ class Sums:
             setattr(self, name, None if value is None or found is None else value + found)
         self.shown += details.get("partial_unexpected_list", [])[: self.partial - len(self.shown)]
 
-    def result(self) -> SimpleNamespace:
-        """The result GX gives for the whole table (GX's _format_map_output, SUMMARY)."""
+    def result(self):
+        """GX's result object for the whole table, from the batches' counts.
+
+        Only what the outcome reads (checks.outcome): success by GX's rule for ``mostly``
+        (the share of non-missing values that are expected), the unexpected count, the first
+        examples, and the observed value of a rule that judges the column's type."""
+        from great_expectations.core import ExpectationValidationResult
+
         first, total, missing, unexpected = self.first, self.total, self.missing, self.unexpected
         mostly = first.expectation_config.kwargs.get("mostly", 1.0)
         considered = total if missing is None else total - missing
@@ -61,16 +66,11 @@ class Sums:
             success = not considered or (considered - unexpected) / considered >= mostly
             details.update(element_count=total, unexpected_count=unexpected)
             details["partial_unexpected_list"] = self.shown
-        if unexpected is not None and total:
-            share = unexpected / considered * 100 if considered else None
-            details.update(unexpected_percent=share)
-            if missing is not None:
-                details.update(missing_count=missing, missing_percent=missing / total * 100)
-                details.update(unexpected_percent_total=unexpected / total * 100)
-                details["unexpected_percent_nonmissing"] = share
-        config, info = first.expectation_config, first.exception_info
-        return SimpleNamespace(
-            expectation_config=config, result=details, success=success, exception_info=info
+        return ExpectationValidationResult(
+            success=success,
+            expectation_config=first.expectation_config,
+            result=details,
+            exception_info=first.exception_info,
         )
 
 
