@@ -327,7 +327,8 @@ def test_workflows_are_valid_and_pass_zizmor(combination):
     for path in [*workflows, *actions]:
         text = path.read_text(encoding="utf-8")
         for line in text.splitlines():
-            if "uses: " in line and not line.strip().startswith("uses: ./"):
+            uses = re.match(r"\s*(?:- )?uses: (.*)", line)
+            if uses and not uses.group(1).startswith("./"):
                 assert re.search(r"@[0-9a-f]{40} # v\d", line), line
         data = yaml.safe_load(text)
         if "runs" in data:  # a composite action
