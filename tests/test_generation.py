@@ -454,8 +454,13 @@ def test_dependabot_updates_actions_and_python_weekly_in_groups(combination):
     config = yaml.safe_load((project / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
     updates = {update["package-ecosystem"]: update for update in config["updates"]}
     assert set(updates) == {"github-actions", "uv"}
+    assert updates["uv"]["directory"] == "/"
+    # Dependabot reads the actions of .github/workflows/ (through "/") and of each folder
+    # listed: every local composite action's, or their pins would never be updated.
+    actions = sorted(path.parent.name for path in (project / ".github").glob("actions/*/*.yml"))
+    local = [f"/.github/actions/{name}" for name in actions]
+    assert updates["github-actions"]["directories"] == ["/", *local]
     for update in updates.values():
-        assert update["directory"] == "/"
         assert update["schedule"]["interval"] == "weekly"
         assert [group["patterns"] for group in update["groups"].values()] == [["*"]]
     # ruff is pinned in two files and bumped in both by hand: Dependabot leaves it alone.
