@@ -27,14 +27,25 @@ SUITES = {
 }
 SUITE = "expectations/suite.json"
 
-# {question: {answer: [paths that belong to that answer only]}}. The paths of
-# every answer not chosen are removed; {package} stands for the package's folder name.
+# The workflows' local composite actions that only some answers use.
+REMOTE_CREDENTIALS = ".github/actions/remote-credentials"
+SETUP_JAVA = ".github/actions/setup-java"
+
+# {question: {answer: [paths that belong to that answer]}}. The paths of every answer
+# not chosen are removed, unless the chosen answer lists them too; {package} stands for
+# the package's folder name.
 FILES_BY_ANSWER: dict[str, dict[str, list[str]]] = {
     "dataset": {name: [path] for name, path in SUITES.items()} | {"custom": []},
-    "dvc_remote": {"s3": [".github/act/configure-aws-credentials"]},
+    "dvc_remote": {
+        "s3": [REMOTE_CREDENTIALS, ".github/act/configure-aws-credentials"],
+        "gcs": [REMOTE_CREDENTIALS],
+        "azure": [REMOTE_CREDENTIALS],
+        "ssh": [REMOTE_CREDENTIALS],
+    },
     "compute": {
         "spark": [
             "tests/code/test_spark.py",
+            SETUP_JAVA,
             ".github/act/setup-java",
         ],
     },
@@ -62,22 +73,30 @@ class HookError(RuntimeError):
 
 
 def paths_to_remove(answers: dict, table: dict = FILES_BY_ANSWER) -> list[str]:
-    """Paths that belong to answers that were not chosen."""
-    doomed = []
+    """Paths that belong to answers that were not chosen, and not to the chosen one."""
+    doomed = set()
     for question, by_answer in table.items():
+        kept = set(by_answer.get(answers[question], []))
         for answer, paths in by_answer.items():
             if answers[question] != answer:
-                doomed.extend(p.format(package=answers["package_name"]) for p in paths)
-    return sorted(doomed)
+                doomed.update(p for p in paths if p not in kept)
+    return sorted(p.format(package=answers["package_name"]) for p in doomed)
 
 
 def remove_paths(root: Path, paths: list[str]) -> None:
+    """Remove each path, and the folders it leaves empty (.github/actions/, say)."""
     for rel in paths:
         target = root / rel
         if target.is_dir():
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
+        else:
+            continue
+        for parent in target.parents:
+            if parent == root or any(parent.iterdir()):
+                break
+            parent.rmdir()
 
 
 def template_commit(repo_dir: str) -> str | None:

@@ -113,6 +113,18 @@ def audit_workflows(workflows: list[Path], audit_target: Path) -> None:
     assert "No findings to report" in audit.stdout + audit.stderr
 
 
+def check_actions(actions: list[Path]) -> None:
+    """GitHub's action metadata schema (check-jsonschema's vendored copy) accepts each one."""
+    if not actions:
+        return
+    schema = subprocess.run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-actions", *actions],
+        capture_output=True,
+        text=True,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+
+
 def check_dependabot(config: Path) -> None:
     """Dependabot's configuration schema (check-jsonschema's vendored copy) accepts it."""
     schema = subprocess.run(

@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BIN, TEMPLATE, Bake, audit_workflows, bake, check_dependabot, isolated_env
+from conftest import (
+    BIN,
+    TEMPLATE,
+    Bake,
+    audit_workflows,
+    bake,
+    check_actions,
+    check_dependabot,
+    isolated_env,
+)
 from custom_data import write_churn_csv, write_churn_parquet
 
 # Answers that change which files exist or how they are wired are multiplied;
@@ -123,9 +132,13 @@ COMMON_FILES = [
     *TEST_FILES,
 ]
 CUSTOM_FILES = ["data/external/.gitignore", "data/external/dataset.{ext}.dvc"]
+# The local composite action that sets the cloud remote's credentials from the secrets.
+CLOUD_REMOTES = ("s3", "gcs", "azure", "ssh")
+CLOUD_REMOTE_FILES = [".github/actions/remote-credentials/action.yml"]
 S3_FILES = [".github/act/configure-aws-credentials/action.yml"]
 SPARK_FILES = [
     ".github/act/setup-java/action.yml",
+    ".github/actions/setup-java/action.yml",
     "tests/code/test_spark.py",
 ]
 # `${{ ... }}` is a GitHub Actions expression and `${#x}` shell: neither is Jinja.
@@ -150,6 +163,8 @@ def expected_files(project: Path, answers: dict[str, str]) -> set[str]:
     if answers.get("dataset") == "custom":
         ext = Path(answers["custom_data_path"]).suffix.lstrip(".")
         files |= {name.format(ext=ext) for name in CUSTOM_FILES}
+    if answers.get("dvc_remote") in CLOUD_REMOTES:
+        files |= set(CLOUD_REMOTE_FILES)
     if answers.get("dvc_remote") == "s3":
         files |= set(S3_FILES)
     if answers.get("compute") == "spark":
@@ -268,19 +283,33 @@ def test_workflows_are_valid_and_pass_zizmor(combination):
         "publish.yml",
         "test.yml",
     ]
-    # .github as a whole: the workflows, the act stand-ins' action.yml files, dependabot.yml
+    # .github as a whole: the workflows, the local composite actions, the act stand-ins'
+    # action.yml files, dependabot.yml
     audit_workflows(workflows, result.project / ".github")
+    actions = sorted((result.project / ".github" / "actions").glob("*/action.yml"))
+    check_actions(actions)
     check_dependabot(result.project / ".github" / "dependabot.yml")
+    used = set()
     for workflow in workflows:
         text = workflow.read_text(encoding="utf-8")
         assert "pull_request_target" not in text
         assert "permissions: {}" in text
+        used |= set(re.findall(r"uses: \./\.github/actions/([\w-]+)", text))
+    for path in [*workflows, *actions]:
+        text = path.read_text(encoding="utf-8")
         for line in text.splitlines():
-            if "uses: " in line and not line.strip().startswith("uses: ./"):
+            uses = re.match(r"\s*(?:- )?uses: (.*)", line)
+            if uses and not uses.group(1).startswith("./"):
                 assert re.search(r"@[0-9a-f]{40} # v\d", line), line
-        run_blocks = re.findall(r"run: ([^\n]*\n(?:\s{10,}.*\n)*)", text)
-        for block in run_blocks:
-            assert "${{" not in block, block
+        data = yaml.safe_load(text)
+        if "runs" in data:  # a composite action
+            steps = data["runs"]["steps"]
+        else:
+            steps = [step for job in data["jobs"].values() for step in job.get("steps", [])]
+        for step in steps:
+            assert "${{" not in step.get("run", ""), (path.name, step)
+    # Every local action generated is used, and every one used is generated.
+    assert used == {path.parent.name for path in actions}
 
 
 def workflow_jobs(project: Path) -> dict[str, dict]:
@@ -396,8 +425,13 @@ def test_dependabot_updates_actions_and_python_weekly_in_groups(combination):
     config = yaml.safe_load((project / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
     updates = {update["package-ecosystem"]: update for update in config["updates"]}
     assert set(updates) == {"github-actions", "uv"}
+    assert updates["uv"]["directory"] == "/"
+    # Dependabot reads the actions of .github/workflows/ (through "/") and of each folder
+    # listed: every local composite action's, or their pins would never be updated.
+    actions = sorted(path.parent.name for path in (project / ".github").glob("actions/*/*.yml"))
+    local = [f"/.github/actions/{name}" for name in actions]
+    assert updates["github-actions"]["directories"] == ["/", *local]
     for update in updates.values():
-        assert update["directory"] == "/"
         assert update["schedule"]["interval"] == "weekly"
         assert [group["patterns"] for group in update["groups"].values()] == [["*"]]
     # ruff is pinned in two files and bumped in both by hand: Dependabot leaves it alone.
@@ -481,6 +515,14 @@ def workflow_steps(project: Path, workflow: str, job: str) -> list[dict]:
     return yaml.safe_load(text)["jobs"][job]["steps"]
 
 
+def local_action(project: Path, name: str) -> dict:
+    text = (project / ".github" / "actions" / name / "action.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+CREDENTIALS_STEP = "Credentials for the DVC remote"
+
+
 def credential_secrets(project: Path) -> list[str]:
     """The secrets Publish declares for the DVC remote (it is called with them)."""
     publish = yaml.safe_load(
@@ -510,26 +552,42 @@ def test_credential_message_docs_and_workflows_name_the_same_secrets(combination
         for workflow, job in (("pipeline.yml", "pipeline"), ("publish.yml", "publish")):
             steps = workflow_steps(project, workflow, job)
             assert any(name in json.dumps(step) for step in steps), (workflow, name)
+    # Each job hands the secrets to the credentials action as inputs it declares.
+    inputs = local_action(project, "remote-credentials")["inputs"]
+    for workflow, job in (
+        ("pipeline.yml", "pipeline"),
+        ("publish.yml", "publish"),
+        ("monitor.yml", "check"),
+    ):
+        (step,) = [
+            s for s in workflow_steps(project, workflow, job) if s.get("name") == CREDENTIALS_STEP
+        ]
+        assert step["uses"].startswith("./.github/actions/remote-credentials")
+        assert set(step["with"]) == set(inputs), (workflow, step["with"])
+        for name in secrets:
+            assert f"${{{{ secrets.{name} }}}}" in step["with"].values(), (workflow, name)
 
 
 @pytest.mark.parametrize("combination", ["wine-ssh"], indirect=True)
 def test_ssh_step_sets_the_keyfile_dvc_reads(combination, tmp_path):
-    """Run the rendered SSH credentials step as GitHub does, with `uv run` standing for the
-    project's environment. DVC's SSH client takes a given key from the remote's `keyfile`
-    setting only (not from an environment variable), so that is what the step must set."""
+    """Run the rendered SSH credentials step (of the remote-credentials action) as GitHub
+    does, with `uv run` standing for the project's environment. DVC's SSH client takes a
+    given key from the remote's `keyfile` setting only (not from an environment variable),
+    so that is what the step must set."""
     result, answers = combination
     assert answers["dvc_remote"] == "ssh"
-    scripts = []
     for workflow, job in (("pipeline.yml", "pipeline"), ("publish.yml", "publish")):
         steps = workflow_steps(result.project, workflow, job)
         names = [step.get("name") for step in steps]
-        at = names.index("SSH key from secrets")
+        at = names.index(CREDENTIALS_STEP)
         assert names.index("Install") < at < names.index("Get data from the DVC remote")
-        assert steps[at]["env"] == {"KEY": "${{ secrets.DVC_SSH_PRIVATE_KEY }}"}
-        scripts.append(steps[at]["run"])
-    assert scripts[0] == scripts[1]
+        assert steps[at]["with"] == {"dvc-ssh-private-key": "${{ secrets.DVC_SSH_PRIVATE_KEY }}"}
+    action = local_action(result.project, "remote-credentials")
+    (ssh_step,) = [s for s in action["runs"]["steps"] if s.get("name") == "SSH key from secrets"]
+    assert ssh_step["shell"] == "bash"
+    assert ssh_step["env"] == {"KEY": "${{ inputs.dvc-ssh-private-key }}"}
     script = tmp_path / "step.sh"
-    script.write_text(scripts[0], encoding="utf-8")
+    script.write_text(ssh_step["run"], encoding="utf-8")
     project = tmp_path / result.project.name
     shutil.copytree(result.project, project, symlinks=True)
     shims = tmp_path / "shims"

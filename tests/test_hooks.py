@@ -339,6 +339,29 @@ def test_removal_table_drops_only_unchosen_answers(dataset, kept):
         assert (TEMPLATE / "{{cookiecutter.project_slug}}" / path).is_file()
 
 
+@pytest.mark.parametrize(
+    ("remote", "compute", "kept"),
+    [
+        ("s3", "spark", {"remote-credentials", "setup-java"}),
+        ("gcs", "local", {"remote-credentials"}),
+        ("azure", "local", {"remote-credentials"}),
+        ("ssh", "spark", {"remote-credentials", "setup-java"}),
+        ("local", "local", set()),
+        ("none", "spark", {"setup-java"}),
+    ],
+)
+def test_a_composite_action_is_kept_for_every_answer_that_lists_it(remote, compute, kept):
+    """A path listed under several answers (the remote's credentials action) stays when any
+    of them is chosen, and goes only when none is."""
+    answers = {"dataset": "wine", "dvc_remote": remote, "compute": compute, "package_name": "p"}
+    doomed = post.paths_to_remove(answers)
+    actions = TEMPLATE / "{{cookiecutter.project_slug}}" / ".github" / "actions"
+    every = {path.name for path in actions.iterdir()}
+    assert every == {"remote-credentials", "setup-java"}
+    assert {name for name in every if f".github/actions/{name}" not in doomed} == kept
+    assert len(doomed) == len(set(doomed))
+
+
 def test_remove_paths_removes_files_and_folders(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.txt").write_text("x", encoding="utf-8")
@@ -346,6 +369,17 @@ def test_remove_paths_removes_files_and_folders(tmp_path):
     (tmp_path / "keep.txt").write_text("k", encoding="utf-8")
     post.remove_paths(tmp_path, ["a", "b.txt", "absent.txt"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_remove_paths_removes_the_folders_it_leaves_empty(tmp_path):
+    for name in ("one", "two"):
+        (tmp_path / ".github" / "actions" / name).mkdir(parents=True)
+        (tmp_path / ".github" / "actions" / name / "action.yml").write_text("x", "utf-8")
+    (tmp_path / ".github" / "dependabot.yml").write_text("d", encoding="utf-8")
+    post.remove_paths(tmp_path, [".github/actions/one"])
+    assert [p.name for p in (tmp_path / ".github" / "actions").iterdir()] == ["two"]
+    post.remove_paths(tmp_path, [".github/actions/two"])
+    assert [p.name for p in (tmp_path / ".github").iterdir()] == ["dependabot.yml"]
 
 
 def test_answers_record_is_cruft_format_without_run_details(tmp_path):

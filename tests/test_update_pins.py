@@ -25,7 +25,11 @@ HOOKS = f"{SLUG}/.pre-commit-config.yaml"
 REPO = "acme/mlops-template"
 PY_PIN = re.compile(r"([\w-]+)(?:\[[\w-]+\]|\{\{[^}]*\}\})?==(\d+(?:\.\d+)*)")
 ACTION = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # (v\d+(?:\.\d+)*)")
-WORKFLOWS = (f"{SLUG}/.github/workflows/*.yml", "templates/*.yml", ".github/workflows/*.yml")
+WORKFLOWS = (
+    f"{SLUG}/.github/workflows/*.yml",
+    f"{SLUG}/.github/actions/*/action.yml",
+    ".github/workflows/*.yml",
+)
 
 
 class FakePyPI:
@@ -208,7 +212,8 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
 def test_the_pins_the_tool_maintains_are_the_ones_the_tests_expect():
     assert {"ruff", "zizmor", "dvc", "pre-commit-hooks", "nbstripout"} <= set(PYTHON)
     assert {"actions/checkout", "astral-sh/setup-uv", "actions/upload-artifact"} <= set(ACTIONS)
-    assert "aws-actions/configure-aws-credentials" in ACTIONS  # from templates/
+    # from the generated project's local composite actions (.github/actions/)
+    assert {"aws-actions/configure-aws-credentials", "actions/setup-java"} <= set(ACTIONS)
 
 
 def test_write_changes_only_the_version_strings_and_opens_one_pull_request(checkout):

@@ -12,10 +12,11 @@ stay equal to the hooks'). The newest stable, non-yanked release comes from the 
 index's JSON API (`$PYPI_URL`, default https://pypi.org).
 
 Action pins: every `uses: owner/repo@<40-hex sha> # vX.Y.Z` in the generated project's
-workflows, in templates/ and in this repository's workflows. The newest release comes from
-GitHub's REST API (`$GITHUB_API_URL`, token `$GITHUB_TOKEN`), and the sha is the commit of
-its tag. Major versions are proposed too (a person reviews the pull request); the table and
-the pull request say which ones are major bumps (X in X.y.z, or y in 0.y.z).
+workflows and local composite actions (.github/actions/<name>/action.yml), and in this
+repository's workflows. The newest release comes from GitHub's REST API
+(`$GITHUB_API_URL`, token `$GITHUB_TOKEN`), and the sha is the commit of its tag. Major
+versions are proposed too (a person reviews the pull request); the table and the pull request
+say which ones are major bumps (X in X.y.z, or y in 0.y.z).
 
 Only the version strings (and an action's sha) change; everything else in the files stays as
 it is. Every look-up happens before anything is written, so a failed look-up leaves no file
@@ -49,7 +50,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SLUG = "{{cookiecutter.project_slug}}"
 HOOKS_FILE = f"{SLUG}/.pre-commit-config.yaml"
 PYPROJECTS = (f"{SLUG}/pyproject.toml", "pyproject.toml")
-WORKFLOW_GLOBS = (f"{SLUG}/.github/workflows/*.yml", "templates/*.yml", ".github/workflows/*.yml")
+WORKFLOW_GLOBS = (
+    f"{SLUG}/.github/workflows/*.yml",
+    f"{SLUG}/.github/actions/*/action.yml",
+    ".github/workflows/*.yml",
+)
 BRANCH_PREFIX = "update-pins/"
 OWN_WORKFLOWS = ".github/workflows/"
 TIMEOUT = 30

@@ -183,10 +183,12 @@ def update(args: list[str]) -> None:
 
 
 def act_stand_ins() -> list[str]:
-    """`--local-repository` options replacing each pinned action that has a stand-in."""
+    """`--local-repository` options replacing each pinned action that has a stand-in, in the
+    workflows and in the local composite actions they use (.github/actions/)."""
     options = set()
-    for workflow in (ROOT / ".github" / "workflows").glob("*.yml"):
-        text = workflow.read_text(encoding="utf-8")
+    github = ROOT / ".github"
+    for path in [*github.glob("workflows/*.yml"), *github.glob("actions/*/action.yml")]:
+        text = path.read_text(encoding="utf-8")
         for owner_repo, ref in re.findall(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})", text):
             folder = ROOT / ".github" / "act" / owner_repo.split("/")[1]
             if folder.is_dir():
