@@ -251,8 +251,8 @@ def test_the_unit_tests_pass_without_the_files_the_owners_edit(project):
     assert not results.failed, f"{results.counts}: {results.failed}"
     assert not results.having("skipped"), results.having("skipped")
     ran = {name.split("::")[0] for name in results.outcomes}
-    assert {name.split(".")[1] for name in ran} == {"code", "ci"}, ran
-    assert len(results.outcomes) > 300, results.counts
+    assert {name.split(".")[1] for name in ran} == {"code"}, ran
+    assert len(results.outcomes) > 10, results.counts  # the kit's own are in tests/kit
     print(f"unit tests without the owners' files: {results.counts}")
 
 
