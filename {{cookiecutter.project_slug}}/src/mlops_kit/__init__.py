@@ -15,6 +15,7 @@ its own package, calls it, and nothing here imports that package. Sub-packages b
 - ``modelcard``: the model card published with each release.
 - ``github``: the REST client on the standard library, and the pull-request comment.
 - ``remote``: the DVC remote in CI: pull, push, credentials.
+- ``schemas``: the JSON Schemas of the reports the pipeline writes and CI reads.
 
 See README.md beside this file: the template owns this folder.
 """

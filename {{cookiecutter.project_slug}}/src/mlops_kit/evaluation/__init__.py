@@ -10,7 +10,7 @@
   hierarchically by 1 - |Spearman ρ| and cut at a distance; any other column is a group of its
   own.
 - ``profile``: the reference profile of the training data and of the model's predictions on the
-  test split, written by the evaluate stage for `python -m <package>.monitor` to compare batches
-  with.
+  test split, written by the evaluate stage for `python -m mlops_kit.monitoring.monitor` to
+  compare batches with.
 - ``slices``: the test split's metrics by slice, with bootstrap intervals: reports/slices.json.
 """

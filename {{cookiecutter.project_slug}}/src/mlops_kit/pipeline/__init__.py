@@ -6,8 +6,8 @@
 - ``ingest``: ingest stage: load the raw data set named by ``ingest.source`` and write it as
   Parquet.
 - ``prepare``: prepare stage: refuse unvalidated data, then split it into train and test sets.
-- ``split``: seeded train/test split, stratified or not, without importing scikit-learn.
-- ``train``: train stage: fit a scikit-learn pipeline on the training split and save it.
+- ``train``: train stage: fit the owners' pipeline (their features, then their model) and
+  save it.
 - ``validate``: validate stage: check the raw data against the Great Expectations suite.
 
 Each module has ``main(argv)``; the owners' ``src/<package>/<stage>.py`` calls it, passing its own

@@ -11,6 +11,16 @@ import numpy as np
 from mlops_kit import common
 
 
+def settings(params: dict[str, Any], task: str) -> tuple[float, bool, Any]:
+    """(prepare.test_size, whether to stratify, prepare.seed), checked; every engine's split
+    reads them here. Only classification is stratified."""
+    test_size = common.require(params, "test_size", "prepare")
+    if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
+        raise common.UserError("params.yaml: prepare.test_size must be a fraction between 0 and 1")
+    stratify = bool(common.require(params, "stratify", "prepare")) and task == "classification"
+    return test_size, stratify, common.require(params, "seed", "prepare")
+
+
 def split(frame, target: str, task: str, params: dict[str, Any]):
     """Return seeded (train, test) frames; stratified on the target for classification."""
     if target not in frame.columns:
@@ -18,11 +28,7 @@ def split(frame, target: str, task: str, params: dict[str, Any]):
     frame = frame.dropna(subset=[target]).reset_index(drop=True)
     if frame.empty:
         raise common.UserError(f"no rows with a value in the target column {target!r} to split")
-    test_size = common.require(params, "test_size", "prepare")
-    if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
-        raise common.UserError("params.yaml: prepare.test_size must be a fraction between 0 and 1")
-    stratify = bool(common.require(params, "stratify", "prepare")) and task == "classification"
-    seed = common.require(params, "seed", "prepare")
+    test_size, stratify, seed = settings(params, task)
     from sklearn.model_selection import train_test_split
 
     try:

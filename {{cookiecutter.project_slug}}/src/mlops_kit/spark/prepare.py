@@ -23,11 +23,7 @@ def split(frame, target: str, task: str, params: dict[str, Any]):
     """Return seeded (train, test) Spark DataFrames; stratified on the target for classification."""
     if target not in frame.columns:
         raise common.UserError(f"target column {target!r} not found; check ingest.target")
-    test_size = common.require(params, "test_size", "prepare")
-    if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
-        raise common.UserError("params.yaml: prepare.test_size must be a fraction between 0 and 1")
-    stratify = bool(common.require(params, "stratify", "prepare")) and task == "classification"
-    seed = common.require(params, "seed", "prepare")
+    test_size, stratify, seed = local.settings(params, task)
     frame = frame.dropna(subset=[target])
     if not stratify:
         train, test = frame.randomSplit([1 - test_size, test_size], seed=seed)
@@ -66,8 +62,7 @@ def prepare(
     with spark.session("prepare") as session:
         parts = split(spark.read(session, data), target, task, params)
         train, test = (spark.to_pandas(part) for part in parts)
-    stratified = bool(params.get("stratify")) and task == "classification"
-    check_parts(train, test, target, stratified)
+    check_parts(train, test, target, local.settings(params, task)[1])
     with common.replacing(out) as temp:
         temp.mkdir()
         train.to_parquet(temp / "train.parquet", index=False)
