@@ -4,8 +4,9 @@
 that train fits and saves, so evaluate, batch prediction and the service apply exactly the
 same features to new rows. To add a feature, compute it here: for example, a ratio of two
 columns, with a ``FunctionTransformer`` before the ColumnTransformer
-(``make_pipeline(FunctionTransformer(add_ratio), columns)``), where ``add_ratio`` returns the
-frame with the new column.
+(``make_pipeline(FunctionTransformer(add_ratio), columns)``), where ``add_ratio`` is a function
+of this module returning the frame with the new column, and the columns split after it
+(``split_columns(add_ratio(frame))``).
 """
 
 from __future__ import annotations
