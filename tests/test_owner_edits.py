@@ -1,6 +1,8 @@
 """A generated project's tests belong to its owners, whose first change is to params.yaml:
 each such edit leaves the project's own tests green. Only an edit that makes the model
 worse than the project's quality floor fails, and then only the model tests, naming it.
+Their next changes are to their code (tests/owner_code.py): a feature column, a model of
+their own, a stage between prepare and train; after each, `dvc repro` and every test pass.
 
 The fast test reads the rendered tests; the slow ones install one project (custom data)
 and run its tests as its owners do, `python3 tasks.py test`, before and after `dvc repro`.
@@ -19,11 +21,14 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import bake, isolated_env, set_param
 from custom_data import write_churn_csv
+from owner_code import DEDUPED, NEW_MODEL, NEW_STAGE, add_feature, add_model, add_stage
 
 TARGET = "churned"
 ANSWERS = {"dataset": "custom", "custom_target": TARGET, "custom_task": "classification"}
@@ -75,7 +80,7 @@ ABOUT_THE_PROJECT_FILES = {
     "tests/conftest.py": PROJECT_FIXTURES | {"skip_without_data"},
     "tests/code/test_dvc_yaml.py": "*",  # dvc.yaml, and the params it names
     "tests/code/test_workflow.py": "*",  # the workflow files' job permissions
-    "tests/code/test_train.py": {"test_every_model_has_a_section_and_an_estimator_per_task"},
+    "tests/code/test_train.py": {"test_every_model_has_a_section_and_an_estimator_for_the_task"},
 }
 # What the owners edit: taken out of the project while its unit tests run once.
 OWNERS_FILES = ("params.yaml", "dvc.yaml", "dvc.lock", "data", "expectations")
@@ -252,7 +257,7 @@ def test_the_unit_tests_pass_without_the_files_the_owners_edit(project):
     assert not results.having("skipped"), results.having("skipped")
     ran = {name.split("::")[0] for name in results.outcomes}
     assert {name.split(".")[1] for name in ran} == {"code"}, ran
-    assert len(results.outcomes) > 10, results.counts  # the kit's own are in tests/kit
+    assert len(results.outcomes) >= 5, results.counts  # the kit's own are in tests/kit
     print(f"unit tests without the owners' files: {results.counts}")
 
 
@@ -271,6 +276,45 @@ def test_the_project_tests_pass_after_an_owner_edit(project, edit):
         assert_green_on_the_trained_model(after)
         line += f"; {after.counts} after"
     print(line)
+
+
+NEW_COLUMN = "charges_per_call"
+CODE_EDITS = {
+    "feature-column": partial(
+        add_feature, name=NEW_COLUMN, numerator="monthly_charges", denominator="support_calls"
+    ),
+    "new-estimator": add_model,
+    "new-stage": add_stage,
+}
+SHOW_MODEL = (
+    "import joblib; model = joblib.load('models/model.joblib');"
+    "print(type(model.named_steps['model']).__name__);"
+    "features = model.named_steps['features'];"
+    "columns = features[-1] if hasattr(features, 'steps') else features;"
+    "print(*columns.transformers_[0][2])"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edit", list(CODE_EDITS), ids=str)
+def test_the_project_tests_pass_after_a_code_edit(project, edit):
+    """Every test this time, the unit tests too: they read features.py and model.py."""
+    project.fresh()
+    CODE_EDITS[edit](project.root)
+    project.dvc("repro", "-q")
+    after = project.tests("tests")
+    assert_green_on_the_trained_model(after)
+    estimator, numeric = project.ok(project.python, "-c", SHOW_MODEL).stdout.splitlines()
+    assert (estimator == "HistGradientBoostingClassifier") == (edit == "new-estimator")
+    assert (NEW_COLUMN in numeric.split()) == (edit == "feature-column"), numeric
+    lock = yaml.safe_load((project.root / "dvc.lock").read_text(encoding="utf-8"))["stages"]
+    assert (NEW_STAGE in lock) == (edit == "new-stage"), list(lock)
+    if edit == "new-stage":
+        assert DEDUPED in {dep["path"] for dep in lock["train"]["deps"]}
+    elif edit == "new-estimator":
+        assert lock["train"]["params"]["params.yaml"]["train"]["model"] == NEW_MODEL
+    assert len(after.outcomes) > 50, after.counts
+    print(f"{edit}: {after.counts} after dvc repro")
 
 
 @pytest.mark.slow

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 from conftest import BIN, TEMPLATE, isolated_env, set_param
 from custom_data import write_churn_csv
+from owner_code import add_feature, add_model, package_of
 
 README_LINE = "## Data validation"
 CHANGED_LINE = "## Data validation (on every run)"
 LOCAL_LINE = "## Data validation, as our team runs it"
+OWNED = ("features.py", "model.py")  # what the owners edit in their package, with params.yaml
 NOT_COPIED = (".git", ".venv", "build", "__pycache__", ".ruff_cache", ".pytest_cache")
 
 
@@ -224,3 +226,72 @@ def test_conflict_without_history_leaves_rej_file_that_the_test_workflow_flags(
     act = setup.template_updates_job(clone)
     assert act.returncode == 0, act.stdout + act.stderr
     assert "Job succeeded" in act.stdout + act.stderr
+
+
+# A later template commit that changes the kit in several places and a workflow.
+KIT_CHANGES = {
+    "src/mlops_kit/__init__.py": ('__version__ = "0.2.0"', '__version__ = "0.2.1"'),
+    "src/mlops_kit/reporting/markdown.py": (
+        "Standard library only: the comment job runs it without installing.",
+        "Standard library only: the comment job runs it before anything is installed.",
+    ),
+    "src/mlops_kit/evaluation/slices.py": (
+        "fairlearn's MetricFrame splits the rows by slice;",
+        "fairlearn's MetricFrame splits the test rows by slice;",
+    ),
+}
+NEW_KIT_MODULE = "src/mlops_kit/evaluation/rounding.py"
+WORKFLOW = (".github/workflows/test.yml", "name: Lint and test", "name: Lint, then test")
+
+
+def change_the_kit_and_a_workflow(setup: Setup) -> str:
+    source = setup.template / "{{cookiecutter.project_slug}}"
+    for rel, (old, new) in KIT_CHANGES.items():
+        setup.edit(source / rel, old, new)
+    (source / NEW_KIT_MODULE).write_text(
+        '"""Numbers as the reports show them."""\n\n\n'
+        "def shown(value: float, digits: int = 3) -> float:\n"
+        "    return round(value, digits)\n",
+        encoding="utf-8",
+    )
+    rel, old, new = WORKFLOW
+    setup.edit(source / rel, old, new)
+    return setup.commit_template("Kit 0.2.1: wording, a rounding helper; the test job's name")
+
+
+@pytest.mark.slow
+def test_update_of_the_kit_keeps_the_owners_code_and_their_tests_pass(setup: Setup):
+    """The owners changed features.py, model.py and params.yaml; the template changed its kit
+    and a workflow. `cruft update` applies cleanly, and the project's tests pass after it."""
+    root = setup.project
+    add_feature(root, "area_per_perimeter", "mean area", "mean perimeter")
+    add_model(root)
+    setup.commit_project("Our feature and our model")
+    ours = {
+        rel: (root / rel).read_bytes()
+        for rel in ("params.yaml", *(f"src/{package_of(root).name}/{n}" for n in OWNED))
+    }
+    head = change_the_kit_and_a_workflow(setup)
+
+    update = setup.cruft("update", "-y")
+    assert update.returncode == 0, update.stdout + update.stderr
+    assert not list(root.rglob("*.rej"))
+    assert not setup.conflict_markers()
+    status = setup.git(root, "status", "--porcelain").splitlines()
+    changed = sorted(line[3:] for line in status)
+    assert changed == sorted([".cruft.json", *KIT_CHANGES, NEW_KIT_MODULE, WORKFLOW[0]]), status
+    source = setup.template / "{{cookiecutter.project_slug}}"
+    kit = sorted(p.relative_to(source) for p in (source / "src/mlops_kit").rglob("*.py"))
+    assert kit == sorted(p.relative_to(root) for p in (root / "src/mlops_kit").rglob("*.py"))
+    for rel in kit:
+        assert (root / rel).read_bytes() == (source / rel).read_bytes(), rel
+    for rel, before in ours.items():
+        assert (root / rel).read_bytes() == before, rel
+    assert json.loads((root / ".cruft.json").read_text(encoding="utf-8"))["commit"] == head
+    setup.commit_project("Update from the template")
+
+    setup.shell(root, sys.executable, "tasks.py", "repro")  # sets up .venv, then `dvc repro`
+    tests = setup.shell(root, sys.executable, "tasks.py", "test", "-q")
+    summary = tests.stdout.strip().splitlines()[-1]
+    assert " passed" in summary, tests.stdout[-2000:]
+    assert "skipped" not in summary, tests.stdout[-2000:]  # the trained model's tests ran
