@@ -134,3 +134,58 @@ def test_main_without_model_is_one_line_error(workdir, capsys):
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert "absent.joblib" in error
+
+
+class Counting:
+    """A fitted model that counts the rows it is asked to predict, by method."""
+
+    calls: dict[str, list[int]] = {}
+
+    def __init__(self, model):
+        self.model, self.classes_ = model, model.classes_
+
+    def predict(self, features):
+        Counting.calls.setdefault("predict", []).append(len(features))
+        return self.model.predict(features)
+
+    def predict_proba(self, features):
+        Counting.calls.setdefault("predict_proba", []).append(len(features))
+        return self.model.predict_proba(features)
+
+    def score(self, features, actual):
+        Counting.calls.setdefault("score", []).append(len(features))
+        return self.model.score(features, actual)
+
+    def fit(self, features, actual):
+        return self
+
+    def get_params(self, deep=True):
+        return {"model": self.model}
+
+
+def test_the_test_split_is_predicted_once_for_metrics_slices_and_profile(
+    workdir, params, set_params, fitted, classification_frame
+):
+    """One predict and one predict_proba of the whole split; the importances (scoring
+    shuffled copies) and partial dependence ask the model themselves."""
+    params["ingest"].update(target="label", task="classification")
+    params["evaluate"] = {**EVALUATE, "slices": ["colour"]}
+    set_params(params)
+    joblib.dump(Counting(fitted(classification_frame, "classification")), "model.joblib")
+    classification_frame.to_parquet("test.parquet", index=False)
+    args = ["--model", "model.joblib", "--train", "test.parquet", "--test", "test.parquet"]
+    args += ["--profile", "profile.json", "--slices", "slices.json", "--explain", "explain.json"]
+    Counting.calls.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        from mlops_kit.evaluation import explain
+
+        patch.setattr(explain, "explain", lambda *a, **k: EMPTY_EXPLANATION)
+        assert evaluate.main([*args, "--metrics", "metrics.json", "--plots", "plots"]) == 0
+    rows = len(classification_frame)
+    assert Counting.calls == {"predict": [rows], "predict_proba": [rows]}
+    sliced = json.loads((workdir / "slices.json").read_text(encoding="utf-8"))
+    scores = json.loads((workdir / "metrics.json").read_text(encoding="utf-8"))
+    assert {name: m["value"] for name, m in sliced["overall"].items()} == scores
+
+
+EMPTY_EXPLANATION = {"features": [], "groups": [], "partial_dependence": []}

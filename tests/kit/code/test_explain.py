@@ -142,6 +142,9 @@ def test_plot_frames_hold_the_explanation(quick_train, classification_frame):
         ("importance_repeats", 0.5, "importance_repeats must be a whole number >= 1"),
         ("importance", 0.3, "'evaluate.importance' must be a mapping holding 'linkage'"),
         ("partial_dependence", None, "'evaluate.partial_dependence' must be a mapping"),
+        ("importance.max_rows", 0, "importance.max_rows must be a whole number >= 1 or null"),
+        ("importance.max_rows", 1.5, "importance.max_rows must be a whole number >= 1 or null"),
+        ("importance.max_rows", True, "importance.max_rows must be a whole number >= 1 or null"),
     ],
 )
 def test_bad_settings_name_the_parameter(key, value, message):
@@ -161,3 +164,40 @@ def test_a_missing_setting_is_named():
     missing = r"'evaluate.partial_dependence.features' is missing"
     with pytest.raises(common.UserError, match=missing):
         explain.settings(params)
+
+
+def test_the_importances_use_one_seeded_sample_of_max_rows(quick_train, monkeypatch):
+    """Above evaluate.importance.max_rows rows, both importances score the same seeded sample;
+    at or below it (and with null), every row, as before."""
+    frame = correlated(rows=300)
+    features, actual = frame.drop(columns="label"), frame["label"]
+    model = train.fit(frame, "label", "classification", quick_train("classification", "linear"))
+    seen = []
+    real_single, real_groups = explain.feature_importance, explain.group_importance
+
+    def single(model, shuffled, truth, *args, **kwargs):
+        seen.append(("single", list(shuffled.index), list(truth.index)))
+        return real_single(model, shuffled, truth, *args, **kwargs)
+
+    def groups(model, shuffled, truth, *args, **kwargs):
+        seen.append(("groups", list(shuffled.index), list(truth.index)))
+        return real_groups(model, shuffled, truth, *args, **kwargs)
+
+    monkeypatch.setattr(explain, "feature_importance", single)
+    monkeypatch.setattr(explain, "group_importance", groups)
+    for most, rows in ((100, 100), (300, 300), (None, 300)):
+        seen.clear()
+        params = copy.deepcopy(SETTINGS)
+        params["importance"]["max_rows"] = most
+        found = explain.explain(model, features, actual, params)
+        assert [kind for kind, _, _ in seen] == ["single", "groups"]
+        (_, first, truth), (_, second, _) = seen
+        assert len(first) == rows
+        assert first == second == truth == sorted(first)  # one sample, rows in their order
+        assert {row["feature"] for row in found["features"]} == set(features.columns)
+    monkeypatch.undo()
+    params = copy.deepcopy(SETTINGS)
+    params["importance"]["max_rows"] = 100
+    assert explain.explain(model, features, actual, params) == explain.explain(
+        model, features, actual, params
+    )  # the same sample each time: the seed's

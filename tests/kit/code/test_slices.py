@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlops_kit import common
-from mlops_kit.evaluation import bootstrap, slices
+from mlops_kit.evaluation import bootstrap, predictions, slices
 from mlops_kit.pipeline import evaluate
 
 from kit.project import train
@@ -31,7 +31,7 @@ def test_resampled_classification_metrics_are_evaluate_s(labels):
     draws = rows(n)
     draws[0] = np.flatnonzero(actual.to_numpy() != "a")[0]  # one class only: undefined AUC
     many = bootstrap.classification(actual, proba, classes, draws)
-    model = slices.Predictions(classes[proba.argmax(axis=1)], proba, classes)
+    model = predictions.Predictions(classes[proba.argmax(axis=1)], proba, classes)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i, picked in enumerate(draws):
@@ -49,7 +49,7 @@ def test_resampled_regression_metrics_are_evaluate_s():
     actual, predicted = rng.normal(0, 1, 30), rng.normal(0, 1, 30)
     draws = rows(30)
     many = bootstrap.regression(actual, predicted, draws)
-    model = slices.Predictions(predicted, None, None)
+    model = predictions.Predictions(predicted, None, None)
     for i, picked in enumerate(draws):
         expected = evaluate.regression(model, picked, pd.Series(actual[picked]))[0]
         for name, value in expected.items():

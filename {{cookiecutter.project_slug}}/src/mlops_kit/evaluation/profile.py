@@ -34,9 +34,8 @@ def column_profile(series) -> dict[str, Any]:
     return drift.categorical_profile(series.to_numpy(dtype=object))
 
 
-def predict(model, features, task: str):
-    """The model's predictions, as the values a profile describes (labels as text)."""
-    predicted = model.predict(features)
+def described(predicted, task: str):
+    """Predictions as the values a profile describes (labels as text)."""
     if task == "classification":
         import numpy as np
 
@@ -44,8 +43,14 @@ def predict(model, features, task: str):
     return predicted
 
 
-def build(model, train, test, target: str, task: str) -> dict[str, Any]:
-    """The profile of ``train``'s features and of ``model``'s predictions on ``test``."""
+def predict(model, features, task: str):
+    """The model's predictions on ``features``, as the values a profile describes."""
+    return described(model.predict(features), task)
+
+
+def build(model, train, test, target: str, task: str, made=None) -> dict[str, Any]:
+    """The profile of ``train``'s features and of ``model``'s predictions on ``test`` (or of
+    ``made``, its Predictions on ``test`` made already)."""
     for name, frame in (("train", train), ("test", test)):
         if target not in frame.columns:
             raise common.UserError(
@@ -54,7 +59,10 @@ def build(model, train, test, target: str, task: str) -> dict[str, Any]:
     features = train.drop(columns=[target])
     if len(features) < 2:
         raise common.UserError("the training split has fewer than 2 rows; nothing to profile")
-    predicted = predict(model, test[features.columns], task)
+    if made is None:
+        predicted = predict(model, test[features.columns], task)
+    else:
+        predicted = described(made.predict(), task)
     kind = drift.categorical_profile if task == "classification" else drift.numeric_profile
     return {
         "format": FORMAT,

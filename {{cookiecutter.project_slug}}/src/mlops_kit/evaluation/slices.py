@@ -19,23 +19,10 @@ from typing import Any
 import numpy as np
 
 from mlops_kit import common
-from mlops_kit.evaluation import binning, bootstrap
+from mlops_kit.evaluation import binning, bootstrap, predictions
 
 # Rows a resample draws at most (evaluate.bootstrap.max_rows): see bootstrap.py.
 MAX_ROWS = 20_000
-
-
-class Predictions:
-    """The model's outputs on the test split, standing in for the model."""
-
-    def __init__(self, predicted, proba, classes):
-        self.predicted, self.proba, self.classes_ = predicted, proba, classes
-
-    def predict(self, features):
-        return self.predicted[features]
-
-    def predict_proba(self, features):
-        return self.proba[features]
 
 
 def settings(params: dict[str, Any]) -> tuple[list, int, float, int, int, int]:
@@ -66,18 +53,15 @@ def _interval(value, draws, confidence: float) -> dict[str, Any]:
     return {"value": value, "low": common.sig(low), "high": common.sig(high)}
 
 
-def build(model, test, target: str, task: str, params: dict, score) -> dict[str, Any]:
-    """The content of slices.json; ``score`` is evaluate.py's function for ``task``."""
+def build(model, test, target: str, task: str, params: dict, score, made=None) -> dict[str, Any]:
+    """The content of slices.json; ``score`` is evaluate.py's function for ``task``, ``made``
+    the model's Predictions on ``test`` when they are made already."""
     from fairlearn.metrics import MetricFrame
 
     specs, resamples, confidence, seed, min_size, most = settings(params)
     features, actual = test.drop(columns=[target]), test[target]
     sliced = [binning.labels(test, spec) for spec in specs]  # every item checked before any work
-    if task == "classification":
-        proba = model.predict_proba(features)
-        out = Predictions(np.asarray(model.predict(features)), proba, model.classes_)
-    else:
-        out = Predictions(np.asarray(model.predict(features), dtype=float), None, None)
+    out = made if made is not None else predictions.of(model, features, task)
     truth = actual.to_numpy()
 
     def measure(rng):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
-from mlops_kit.evaluation import profile
+from mlops_kit.evaluation import predictions, profile
 from mlops_kit.monitoring import drift, report
 
 SETTINGS = ("alpha", "min_rows", "min_effect", "max_missing_change", "max_unseen")
@@ -67,7 +67,7 @@ def judge(columns: list[dict], settings: dict) -> None:
 
 
 def check(batch, ref: dict, model, settings: dict, params: dict, metrics: dict | None) -> dict:
-    """The monitoring result for ``batch`` (a data frame): see watch.py for its report."""
+    """The monitoring result for ``batch`` (a data frame): see report.py for its report."""
     missing = [name for name in ref["features"] if name not in batch.columns]
     if missing:
         shown = ", ".join(repr(n) for n in missing[:5])
@@ -85,21 +85,23 @@ def check(batch, ref: dict, model, settings: dict, params: dict, metrics: dict |
         column_checks(name, column, features[name].to_numpy(dtype=object), settings)
         for name, column in ref["features"].items()
     ]
-    try:
-        predicted = profile.predict(model, features, ref["task"])
+    labelled = batch[ref["target"]].notna() if ref["target"] in batch.columns else None
+    scored = labelled is not None and labelled.sum() >= settings["min_rows"] and metrics is not None
+    try:  # one prediction of the batch, for its drift and its metrics
+        made = predictions.of(model, features, ref["task"], proba=scored)
     except Exception as exc:
         raise common.UserError(f"the model cannot score the batch: {exc}") from exc
+    predicted = profile.described(made.predict(), ref["task"])
     columns.append(column_checks("(prediction)", ref["prediction"], predicted, settings))
     judge(columns, settings)
     result["columns"], result["metrics"] = columns, []
-    labelled = batch[ref["target"]].notna() if ref["target"] in batch.columns else None
-    if labelled is not None and labelled.sum() >= settings["min_rows"] and metrics is not None:
+    if scored:
         from mlops_kit.monitoring import performance
 
-        rows = labelled.to_numpy()
+        rows = labelled.to_numpy().nonzero()[0]
         try:
             scores, spread = performance.bootstrap(
-                model, features[rows], batch[ref["target"]][rows], ref["task"]
+                made.of_rows(rows), batch[ref["target"]].iloc[rows], ref["task"]
             )
         except (ValueError, TypeError) as exc:
             raise common.UserError(f"cannot score the batch's {ref['target']!r}: {exc}") from exc

@@ -20,47 +20,27 @@ RESAMPLES = 100
 SEED = 0
 
 
-class Fixed:
-    """Stands in for the model with predictions already made (for resampled rows)."""
-
-    def __init__(self, predicted, proba, classes):
-        self.predicted, self.proba, self.classes_ = predicted, proba, classes
-
-    def predict(self, features):
-        return self.predicted
-
-    def predict_proba(self, features):
-        return self.proba
+def score(made, actual, task: str) -> dict[str, Any]:
+    """evaluate.py's metrics of ``made`` (the model's Predictions on the batch)."""
+    scorer = evaluate.classification if task == "classification" else evaluate.regression
+    return scorer(made, None, actual)[0]
 
 
-def score(model, features, actual, task: str, rows=None) -> dict[str, Any]:
-    """evaluate.py's metrics, for the rows ``rows`` when given (model a Fixed)."""
-    if task == "classification":
-        if rows is not None:
-            model = Fixed(model.predicted[rows], model.proba[rows], model.classes_)
-        return evaluate.classification(model, features, actual)[0]
-    if rows is not None:
-        model = Fixed(model.predicted[rows], None, None)
-    return evaluate.regression(model, features, actual)[0]
-
-
-def bootstrap(model, features, actual, task: str) -> tuple[dict, dict]:
-    """(the batch's metrics, their bootstrap standard errors). A metric undefined on the
-    batch or a resample (one class only) is None or left out, without a warning. The
-    resamples are scored many at once (bootstrap.py), a few at a time for a large batch."""
+def bootstrap(made, actual, task: str) -> tuple[dict, dict]:
+    """(the batch's metrics, their bootstrap standard errors), from ``made``, the model's
+    Predictions on the batch. A metric undefined on the batch or a resample (one class only)
+    is None or left out, without a warning. The resamples are scored many at once
+    (bootstrap.py), a few at a time for a large batch."""
     from mlops_kit.evaluation import bootstrap as many
 
-    proba = model.predict_proba(features) if task == "classification" else None
-    classes = getattr(model, "classes_", None)
-    predicted = np.asarray(model.predict(features))
-    if proba is None:
-        predicted = predicted.astype(float)
     labels = actual if task == "classification" else actual.to_numpy(float)
     rng, rows = np.random.default_rng(SEED), np.arange(len(actual))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scores = score(Fixed(predicted, proba, classes), None, actual, task)
-        found = many.resampled(task, labels, predicted, proba, classes, rows, RESAMPLES, rng)
+        scores = score(made, actual, task)
+        found = many.resampled(
+            task, labels, made.predicted, made.proba, made.classes_, rows, RESAMPLES, rng
+        )
     draws = {name: found.get(name, np.array([])) for name in scores}
     spread = {}
     for name, values in draws.items():

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
-from mlops_kit.evaluation import explain, profile, slices
+from mlops_kit.evaluation import explain, predictions, profile, slices
 
 MAX_CURVE_POINTS = 200
 
@@ -92,13 +92,14 @@ def regression(model, features, actual) -> tuple[dict[str, Any], dict[str, Any]]
     return scores, plots
 
 
-def evaluate(model, test, target: str, task: str, params: dict[str, Any]):
-    """Return (metrics, plots) for ``model`` on the ``test`` frame."""
+def evaluate(model, test, target: str, task: str, params: dict[str, Any], made=None):
+    """Return (metrics, plots) for ``model`` on the ``test`` frame; ``made``: its Predictions
+    on ``test`` (evaluation/predictions.py), when they are made already."""
     if target not in test.columns:
         raise common.UserError(f"target column {target!r} not found; check ingest.target")
     features, actual = test.drop(columns=[target]), test[target]
     score = classification if task == "classification" else regression
-    scores, plots = score(model, features, actual)
+    scores, plots = score(model, features, actual) if made is None else score(made, None, actual)
     return {name: None if v is None else common.sig(v) for name, v in scores.items()}, plots
 
 
@@ -123,15 +124,18 @@ def main(argv: list[str] | None = None) -> int:
 
         model = joblib.load(args.model)
         test = common.read_table(args.test)
-        scores, plots = evaluate(model, test, target, task, params)
+        if target not in test.columns:
+            raise common.UserError(f"target column {target!r} not found; check ingest.target")
+        features = test.drop(columns=[target])
+        made = predictions.of(model, features, task)  # shared by all but the importances
+        scores, plots = evaluate(model, test, target, task, params, made)
         jobs = common.require(common.load_params("train"), "n_jobs", "train")  # checked by train
-        explanation = explain.explain(
-            model, test.drop(columns=[target]), test[target], params, jobs
-        )
+        explanation = explain.explain(model, features, test[target], params, jobs)
         plots.update(explain.plots(explanation))
-        reference = profile.build(model, common.read_table(args.train), test, target, task)
+        train = common.read_table(args.train)
+        reference = profile.build(model, train, test, target, task, made)
         score = classification if task == "classification" else regression
-        sliced = slices.build(model, test, target, task, params, score)
+        sliced = slices.build(model, test, target, task, params, score, made)
     except common.UserError as exc:
         return common.fail(exc)
     common.write_json(args.metrics, scores)
