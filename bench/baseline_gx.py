@@ -51,7 +51,7 @@ DEFAULTS = {
             "n_jobs": 1,
         },
     },
-    "evaluate": {"importance_repeats": 5, "seed": 42},
+    "evaluate": {"importance_repeats": 5, "seed": 42, "importance": {"max_rows": 200_000}},
 }
 MODELS = {
     "random_forest": ensemble.RandomForestClassifier,
@@ -169,6 +169,9 @@ def main() -> int:
     }
     fpr, tpr, _ = metrics.roc_curve(y_test, proba[:, 1])
     precision, recall, _ = metrics.precision_recall_curve(y_test, proba[:, 1])
+    # As evaluate does, on at most evaluate.importance.max_rows rows (scikit-learn's own
+    # max_samples: a sample drawn for each repeat).
+    most = (scoring.get("importance") or {}).get("max_rows", 200_000)
     importance = permutation_importance(
         model,
         x_test,
@@ -176,6 +179,7 @@ def main() -> int:
         n_repeats=scoring["importance_repeats"],
         random_state=scoring["seed"],
         n_jobs=1,
+        max_samples=1.0 if most is None or len(x_test) <= most else most,
     )
     plots = {
         "confusion": pd.DataFrame({"actual": y_test.to_numpy(), "predicted": predicted}),
