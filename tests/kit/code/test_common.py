@@ -94,3 +94,26 @@ def test_a_stage_process_flushes_its_output_and_exits_with_main_s_code(
         assert result.stdout == ""
         assert result.stderr.startswith("error: ingest.source: unknown data set 'sklearn:nope'")
         assert result.stderr.count("\n") == 1
+
+
+def test_a_stage_run_as_a_program_freezes_before_its_normal_exit(tmp_path):
+    """Run as a program, the collector's last passes are skipped; the exit is still the
+    interpreter's own (atexit handlers run). Called with arguments, nothing changes."""
+    done = tmp_path / "atexit-ran"
+    script = (
+        "import atexit, gc, pathlib, sys\n"
+        "from mlops_kit import common\n"
+        f"atexit.register(pathlib.Path({str(done)!r}).touch)\n"
+        "common.before_exit(['--out', 'x'])\n"
+        "print(gc.get_freeze_count())\n"
+        "common.before_exit(None)\n"
+        "print(gc.get_freeze_count())\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    in_process, as_program = (int(n) for n in run.stdout.split())
+    assert in_process == 0
+    assert as_program > 1000
+    assert done.is_file()

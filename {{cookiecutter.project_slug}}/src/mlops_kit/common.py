@@ -27,6 +27,19 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+def before_exit(argv: list[str] | None) -> None:
+    """What a stage's ``main`` calls before it returns 0. Run as a program (``argv`` None: its
+    arguments are sys.argv's), the process exits next, and CPython's ``gc.freeze()`` takes
+    everything the stage built out of the collector's sight, so that the normal interpreter
+    exit (atexit handlers, buffers flushed, files closed) skips collecting it all once more:
+    0.2 to 0.6 s a stage with Great Expectations or scikit-learn loaded. Called with
+    arguments (from tests, from another program), it does nothing."""
+    if argv is None:
+        import gc
+
+        gc.freeze()
+
+
 class StageParams(NamedTuple):
     """What a modelling stage reads from params.yaml: target column, task, own section."""
 

@@ -144,4 +144,5 @@ def main(argv: list[str] | None = None) -> int:
     profile.write(args.profile, reference)
     common.write_json(args.slices, sliced, sort_keys=False)
     print(f"evaluate: {', '.join(f'{k}={v}' for k, v in sorted(scores.items()))}")
+    common.before_exit(argv)
     return 0

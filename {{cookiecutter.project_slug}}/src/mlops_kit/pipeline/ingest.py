@@ -156,4 +156,5 @@ def main(argv: list[str] | None = None) -> int:
     except common.UserError as exc:
         return common.fail(exc)
     print(f"ingest: {rows} rows from {source} -> {args.out}")
+    common.before_exit(argv)
     return 0

@@ -80,4 +80,5 @@ def main(argv: list[str] | None = None, run=None) -> int:
     except common.UserError as exc:
         return common.fail(exc)
     print(f"prepare: {rows[0]} train rows, {rows[1]} test rows -> {args.out}")
+    common.before_exit(argv)
     return 0

@@ -118,4 +118,5 @@ def main(argv: list[str] | None = None, build: Build | None = None, run=None) ->
     with common.replacing(args.model) as temp:
         joblib.dump(pipeline, temp)
     print(f"train: {params['model']} -> {args.model}")
+    common.before_exit(argv)
     return 0

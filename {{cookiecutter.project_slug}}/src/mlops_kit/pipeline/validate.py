@@ -77,4 +77,5 @@ def main(argv: list[str] | None = None, run=None) -> int:
         print(f"see {args.report}; fix the data or update {args.suite}", file=sys.stderr)
         return 1
     print(f"validate: {summary['evaluated']} expectations met on {summary['rows']} rows")
+    common.before_exit(argv)
     return 0
