@@ -67,3 +67,51 @@ def test_main_refuses_data_that_failed_validation(workdir, params, set_params, c
     assert error.count("\n") == 1
     assert "failed validation" in error
     assert not (workdir / "prepared").exists()
+
+
+@pytest.mark.parametrize(
+    ("task", "gaps"), [("classification", False), ("classification", True), ("regression", True)]
+)
+def test_a_parquet_file_is_split_as_a_frame_is(tmp_path, request, task, gaps):
+    """The stage keeps a Parquet file's columns in Arrow (split_table); the rows, their order
+    and the values are those of split() on the same data read by pandas."""
+    frame = request.getfixturevalue(f"{task}_frame")
+    if gaps:
+        frame.loc[[1, 5, 9], "label"] = None
+    frame.to_parquet(tmp_path / "raw.parquet", index=False)
+    (tmp_path / "validation.json").write_text('{"success": true}', encoding="utf-8")
+    params = {**SPLIT, "stratify": task == "classification"}
+    rows = prepare.prepare(
+        str(tmp_path / "raw.parquet"),
+        str(tmp_path / "validation.json"),
+        tmp_path / "out",
+        "label",
+        task,
+        params,
+    )
+    expected = prepare.split(pd.read_parquet(tmp_path / "raw.parquet"), "label", task, params)
+    assert rows == (len(expected[0]), len(expected[1]))
+    for name, want in zip(("train", "test"), expected, strict=True):
+        got = pd.read_parquet(tmp_path / "out" / f"{name}.parquet")
+        pd.testing.assert_frame_equal(got, want.reset_index(drop=True))
+
+
+def test_a_parquet_file_without_the_target_or_unreadable_is_one_line(tmp_path):
+    (tmp_path / "validation.json").write_text('{"success": true}', encoding="utf-8")
+    pd.DataFrame({"x": [1.0, 2.0]}).to_parquet(tmp_path / "raw.parquet", index=False)
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    for data, message in (
+        ("raw.parquet", "target column 'label' not found; check ingest.target"),
+        ("broken.parquet", "cannot read"),
+        ("absent.parquet", "absent.parquet not found"),
+    ):
+        with pytest.raises(common.UserError, match=message):
+            prepare.prepare(
+                str(tmp_path / data),
+                str(tmp_path / "validation.json"),
+                tmp_path / "out",
+                "label",
+                "classification",
+                SPLIT,
+            )
+        assert not (tmp_path / "out").exists()

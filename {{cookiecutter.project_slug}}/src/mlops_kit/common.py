@@ -109,10 +109,9 @@ def need_pyarrow(path: str | Path) -> None:
         ) from exc
 
 
-def read_table(path: str | Path):
-    """Read a CSV or Parquet file into a data frame, chosen by the file suffix."""
-    import pandas as pd
-
+def table_file(path: str | Path) -> Path:
+    """``path``, once it is a non-empty .csv or .parquet file (with pyarrow installed for
+    Parquet); otherwise a UserError saying which."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in DATA_SUFFIXES:
@@ -123,6 +122,15 @@ def read_table(path: str | Path):
         raise UserError(f"{path} is empty (0 bytes); give a file with a header and rows")
     if suffix == ".parquet":
         need_pyarrow(path)
+    return path
+
+
+def read_table(path: str | Path):
+    """Read a CSV or Parquet file into a data frame, chosen by the file suffix."""
+    import pandas as pd
+
+    path = table_file(path)
+    suffix = path.suffix.lower()
     try:
         return pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
     except pd.errors.EmptyDataError as exc:

@@ -44,13 +44,14 @@ def run_dvc(args: list[str]) -> tuple[int, str]:
     except FileNotFoundError:
         return 127, "dvc is not on PATH; activate the project's environment"
     last, error = "", ""
-    for line in process.stdout or []:
-        line = mask_url(line)
-        print(line, end="", flush=True)
-        if line.strip() and "dvc.org/support" not in line:
-            last = line.strip()
-            error = last if last.startswith("ERROR") else error
-    return process.wait(), error or last
+    with process:  # closes its output pipe and waits for it
+        for line in process.stdout or []:
+            line = mask_url(line)
+            print(line, end="", flush=True)
+            if line.strip() and "dvc.org/support" not in line:
+                last = line.strip()
+                error = last if last.startswith("ERROR") else error
+    return process.returncode, error or last
 
 
 def added_data(root: Path) -> list[str]:
