@@ -9,6 +9,7 @@ change to the template, and runs the real `cruft update` inside the project.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -229,8 +230,16 @@ def test_conflict_without_history_leaves_rej_file_that_the_test_workflow_flags(
 
 
 # A later template commit that changes the kit in several places and a workflow.
+KIT_VERSION = re.search(
+    r'^__version__ = "(.+)"$',
+    (TEMPLATE / "{{cookiecutter.project_slug}}/src/mlops_kit/__init__.py").read_text("utf-8"),
+    re.MULTILINE,
+)[1]
 KIT_CHANGES = {
-    "src/mlops_kit/__init__.py": ('__version__ = "0.2.0"', '__version__ = "0.2.1"'),
+    "src/mlops_kit/__init__.py": (
+        f'__version__ = "{KIT_VERSION}"',
+        f'__version__ = "{KIT_VERSION}.post1"',
+    ),
     "src/mlops_kit/reporting/markdown.py": (
         "Standard library only: the comment job runs it without installing.",
         "Standard library only: the comment job runs it before anything is installed.",
@@ -256,7 +265,7 @@ def change_the_kit_and_a_workflow(setup: Setup) -> str:
     )
     rel, old, new = WORKFLOW
     setup.edit(source / rel, old, new)
-    return setup.commit_template("Kit 0.2.1: wording, a rounding helper; the test job's name")
+    return setup.commit_template("Kit: wording, a rounding helper; the test job's name")
 
 
 @pytest.mark.slow

@@ -20,4 +20,4 @@ its own package, calls it, and nothing here imports that package. Sub-packages b
 See README.md beside this file: the template owns this folder.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
