@@ -17,15 +17,13 @@ from typing import Any
 
 from mlops_kit import common
 from mlops_kit.evaluation import profile
-from mlops_kit.evaluation.grouping import clusters, sample
+from mlops_kit.evaluation.grouping import clusters, sample, sample_rows
 
 LINKAGES = ("average", "complete", "single", "ward")
 # A partial dependence curve is a mean over rows: 10^4 rows give it to about 1% of the spread
 # of the predictions, and each grid point costs a prediction of every row used.
 DEPENDENCE_ROWS = 10_000
-# Permutation importance scores the whole model once per column and repeat: on a sample of
-# 2*10^5 rows an importance is within about 0.001 of accuracy of every row's, and its cost
-# stops growing with the test split (evaluate.importance.max_rows).
+# Importances of a 2*10^5-row sample are within about 0.001 of every row's, at a fixed cost.
 IMPORTANCE_ROWS = 200_000
 NUMBERS = {  # setting: (its key under `evaluate:` in params.yaml, smallest value, whole number)
     "repeats": ("importance_repeats", 1, True),
@@ -70,17 +68,6 @@ def settings(params: dict[str, Any]) -> dict[str, Any]:
         )
     found["max_rows"] = most
     return found
-
-
-def importance_rows(features, actual, most: int | None, seed: int):
-    """``features`` and ``actual`` themselves, or the same seeded sample of ``most`` of their
-    rows (in their order) when they have more."""
-    if most is None or len(features) <= most:
-        return features, actual
-    import numpy as np
-
-    rows = np.sort(np.random.default_rng(seed).choice(len(features), most, replace=False))
-    return features.iloc[rows], actual.iloc[rows]
 
 
 def feature_importance(model, features, actual, repeats: int, seed: int, jobs: int = 1):
@@ -156,7 +143,7 @@ def dependence(model, features, names: list[str], grid: int, seed: int = 0):
 def explain(model, features, actual, params: dict[str, Any], jobs: int = 1) -> dict[str, Any]:
     """The explanation that evaluate writes to reports/explain.json (see the README)."""
     found = settings(params)
-    shuffled, truth = importance_rows(features, actual, found["max_rows"], found["seed"])
+    shuffled, truth = sample_rows(features, actual, found["max_rows"], found["seed"])
     single = feature_importance(model, shuffled, truth, found["repeats"], found["seed"], jobs)
     single = single.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
     rank = {name: i for i, name in enumerate(single["feature"])}

@@ -18,6 +18,17 @@ def sample(frame, rows: int, seed: int):
     return frame if len(frame) <= rows else frame.sample(n=rows, random_state=seed)
 
 
+def sample_rows(features, actual, most: int | None, seed: int):
+    """``features`` and ``actual`` themselves, or the same seeded sample of ``most`` of their
+    rows (in their order) when they have more (None: never)."""
+    if most is None or len(features) <= most:
+        return features, actual
+    import numpy as np
+
+    rows = np.sort(np.random.default_rng(seed).choice(len(features), most, replace=False))
+    return features.iloc[rows], actual.iloc[rows]
+
+
 def clusters(features, threshold: float, linkage: str = "average", seed: int = 0):
     """Groups of column names: numeric columns clustered by |Spearman ρ|, in column order;
     every other column (text, categories, booleans) alone."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
+from mlops_kit.evaluation import predictions
 from mlops_kit.monitoring import drift
 
 FORMAT = 1
@@ -43,11 +44,6 @@ def described(predicted, task: str):
     return predicted
 
 
-def predict(model, features, task: str):
-    """The model's predictions on ``features``, as the values a profile describes."""
-    return described(model.predict(features), task)
-
-
 def build(model, train, test, target: str, task: str, made=None) -> dict[str, Any]:
     """The profile of ``train``'s features and of ``model``'s predictions on ``test`` (or of
     ``made``, its Predictions on ``test`` made already)."""
@@ -60,9 +56,8 @@ def build(model, train, test, target: str, task: str, made=None) -> dict[str, An
     if len(features) < 2:
         raise common.UserError("the training split has fewer than 2 rows; nothing to profile")
     if made is None:
-        predicted = predict(model, test[features.columns], task)
-    else:
-        predicted = described(made.predict(), task)
+        made = predictions.of(model, test[features.columns], task, proba=False)
+    predicted = described(made.predict(), task)
     kind = drift.categorical_profile if task == "classification" else drift.numeric_profile
     return {
         "format": FORMAT,

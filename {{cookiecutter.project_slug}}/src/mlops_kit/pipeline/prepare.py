@@ -45,16 +45,12 @@ def split(frame, target: str, task: str, params: dict[str, Any]):
     """Return seeded (train, test) frames; stratified on the target for classification."""
     if target not in frame.columns:
         raise common.UserError(f"target column {target!r} not found; check ingest.target")
-    if frame[target].isna().any() or not frame.index.equals(_positions(len(frame))):
+    from pandas import RangeIndex
+
+    if frame[target].isna().any() or not frame.index.equals(RangeIndex(len(frame))):
         frame = frame.dropna(subset=[target]).reset_index(drop=True)  # else: a copy for nothing
     train, test = split_rows(frame[target], target, task, params)
     return frame.iloc[train], frame.iloc[test]
-
-
-def _positions(rows: int):
-    import pandas as pd
-
-    return pd.RangeIndex(rows)
 
 
 def split_table(table, target: str, task: str, params: dict[str, Any]):
