@@ -11,6 +11,13 @@ server errors (5xx) and dropped connections after GITHUB_API_RETRY_DELAY seconds
 twice as long each time. A POST is not sent again after a 5xx or a dropped connection, as it
 may have been applied: the error says so (``unknown``), and the caller looks before creating
 again (releasing.create_once).
+
+Answers are checked: a body cut short (fewer bytes than its Content-Length) is asked for again
+like a dropped connection; an HTML page or other non-JSON where JSON is due, a redirect loop
+or a redirect off the API's host (asset downloads alone may go to another host), and a list
+whose next page repeats or passes MAX_PAGES pages are errors (urls.py, answers.py). The token
+is never sent on a redirect, nor to a next page on another host, and messages mask it and any
+credential in a URL (`***`).
 """
 
 from __future__ import annotations
@@ -26,7 +33,11 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from mlops_kit.github import urls
+from mlops_kit.github.answers import decode, describe, retry_wait
+
 ATTEMPTS = 4
+MAX_PAGES = 100  # of a list: 10,000 items at per_page=100
 IDEMPOTENT = {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
 SHA = re.compile(r"[0-9a-f]{40}")  # a full commit id, as GitHub and git write it
 NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
@@ -38,7 +49,7 @@ class GitHubError(Exception):
     ``unknown``: a write whose effect is unknown (its reply was lost or was a 5xx)."""
 
     def __init__(self, status: int | None, message: str, unknown: bool = False):
-        super().__init__(message)
+        super().__init__(urls.mask(message))
         self.status, self.unknown = status, unknown
 
 
@@ -60,7 +71,8 @@ class GitHub:
         self.repo = repo or env.get("GITHUB_REPOSITORY") or repo_from_git()
         if not self.repo:
             raise GitHubError(None, "set GITHUB_REPOSITORY=owner/name (no github.com origin)")
-        self.api = (api or env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+        root = api or env.get("GITHUB_API_URL") or urls.DEFAULT
+        self.api = urls.api_root(root, lambda message: GitHubError(None, message))
         self.delay = float(env.get("GITHUB_API_RETRY_DELAY") or 2)
         self.max_wait = float(env.get("GITHUB_API_MAX_WAIT") or 120)
 
@@ -90,37 +102,55 @@ class GitHub:
             request.add_header("Content-Type", content_type)
         if self.token:  # not sent on to redirects (asset downloads go to a storage host)
             request.add_unredirected_header("Authorization", f"Bearer {self.token}")
-        waited = 0.0
+        waited, start = 0.0, f"{method} {request.full_url}"
         for attempt in range(1, ATTEMPTS + 1):
             backoff = self.delay * 2 ** (attempt - 1)
+            # redirects: to another host only for a download (raw), never with the token
+            redirects = urls.Redirects(raw, lambda code, text: self.error(code, text))
             try:
-                with urllib.request.urlopen(request, timeout=60) as response:
+                with urllib.request.build_opener(redirects).open(request, timeout=60) as response:
+                    status, headers = response.status, response.headers
                     payload = response.read()
-                    headers = response.headers
                 break
             except urllib.error.HTTPError as exc:
                 status, text = exc.code, exc.read().decode("utf-8", "replace")
-                message = _message(method, request, status, text)
+                message = f"{start}: {describe(status, text, exc.headers.get('Content-Type'))}"
                 wait = retry_wait(status, exc.headers, text, backoff)
                 if wait is None or (status >= 500 and method not in IDEMPOTENT):
-                    raise GitHubError(status, message, unknown=status >= 500) from None
+                    raise self.error(status, message, unknown=status >= 500) from None
+            except http.client.IncompleteRead as exc:
+                status, wait = None, backoff
+                got, more = len(exc.partial), exc.expected
+                message = f"{start}: the answer was cut short ({got} bytes, {more} more expected)"
+                if method not in IDEMPOTENT:
+                    raise self.error(None, f"{message} (no reply)", unknown=True) from None
             except (OSError, http.client.HTTPException) as exc:
                 status, wait = None, backoff
-                message = f"{method} {request.full_url}: {getattr(exc, 'reason', exc)}"
+                message = f"{start}: {getattr(exc, 'reason', exc)}"
                 if method not in IDEMPOTENT:
-                    raise GitHubError(None, f"{message} (no reply)", unknown=True) from None
+                    raise self.error(None, f"{message} (no reply)", unknown=True) from None
             if attempt == ATTEMPTS or waited + wait > self.max_wait:
                 if waited + wait > self.max_wait:
                     message += (
                         f" (GitHub asks to wait {wait:.0f} s more; GITHUB_API_MAX_WAIT is "
                         f"{self.max_wait:.0f} s: run again later)"
                     )
-                raise GitHubError(status, message) from None
+                raise self.error(status, message) from None
             time.sleep(wait)
             waited += wait
-        if raw:
+        ctype = headers.get("Content-Type")
+        if raw:  # any bytes, but not a portal's page in place of the file
+            if "html" in (ctype or "").lower() and "html" not in accept:
+                raise self.error(status, f"{start}: answered an HTML page, not the file")
             return payload, headers
-        return (json.loads(payload) if payload.strip() else None), headers
+        value, problem = decode(payload, ctype)
+        if problem:
+            raise self.error(status, f"{start}: {problem}")
+        return value, headers
+
+    def error(self, status: int | None, message: str, unknown: bool = False) -> GitHubError:
+        """A GitHubError whose message shows neither the token nor a URL's credentials."""
+        return GitHubError(status, urls.mask(message, self.token), unknown)
 
     def get(self, path: str) -> Any:
         return self.request("GET", path)[0]
@@ -140,14 +170,35 @@ class GitHub:
                 raise
 
     def paginate(self, path: str) -> list[Any]:
-        """Every item of a list endpoint, following `Link: <...>; rel="next"` headers."""
+        """Every item of a list endpoint, following `Link: <...>; rel="next"` headers: on the
+        API's host only, each page once, MAX_PAGES pages at most."""
         items: list[Any] = []
         url: str | None = path
+        seen: set[str] = set()
         while url:
+            if len(seen) == MAX_PAGES:
+                raise self.error(None, f"GET {self.url(path)}: more than {MAX_PAGES} pages")
+            seen.add(self.url(url))
             page, headers = self.request("GET", url)
+            if not isinstance(page, list | type(None)):
+                raise self.error(
+                    None, f"GET {self.url(url)}: answered {type(page).__name__}, not a list"
+                )
             items.extend(page or [])
             found = NEXT_LINK.search(headers.get("Link") or "")
             url = found.group(1) if found else None
+            if url and self.url(url) in seen:
+                raise self.error(
+                    None,
+                    f"GET {self.url(url)}: the next page is one already "
+                    "read (the API ignores `page`?); stopped",
+                )
+            if url and urls.origin(self.url(url)) != urls.origin(self.api):
+                raise self.error(
+                    None,
+                    f"GET {self.url(path)}: the next page is on another "
+                    f"host ({urls.origin(url)[1][:40]}); not sending the token there",
+                )
         return items
 
     def upload_asset(self, release: dict[str, Any], name: str, data: bytes) -> Any:
@@ -160,27 +211,3 @@ class GitHub:
         """The bytes of a release asset (the API redirects to the storage host)."""
         path = f"/repos/{self.repo}/releases/assets/{asset_id}"
         return self.request("GET", path, accept="application/octet-stream", raw=True)[0]
-
-
-def retry_wait(status: int, headers: Any, text: str, backoff: float) -> float | None:
-    """Seconds to wait before trying again, or None when this answer is final."""
-    limited = status == 429 or (
-        status == 403
-        and (headers.get("x-ratelimit-remaining") == "0" or "secondary rate limit" in text.lower())
-    )
-    if limited:
-        after, reset = headers.get("Retry-After"), headers.get("x-ratelimit-reset")
-        if after and after.strip().isdigit():
-            return float(after)
-        if headers.get("x-ratelimit-remaining") == "0" and reset and reset.strip().isdigit():
-            return max(0.0, float(reset) - time.time()) + 1
-        return 30 * backoff  # GitHub: wait a minute when it names no time
-    return backoff if status >= 500 else None
-
-
-def _message(method: str, request: urllib.request.Request, status: int, text: str) -> str:
-    try:
-        detail = json.loads(text).get("message") or text
-    except (ValueError, AttributeError):
-        detail = text
-    return f"{method} {request.full_url}: HTTP {status} {' '.join(str(detail).split())[:200]}"

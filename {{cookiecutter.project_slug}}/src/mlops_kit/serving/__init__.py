@@ -13,6 +13,8 @@
 - ``serve``: serve the model over HTTP (FastAPI and uvicorn, the `serve` extra), as MLflow's
   scoring server.
 - ``service``: the model as a FastAPI application, speaking the JSON of MLflow's scoring server.
+- ``trust``: whether a downloaded model is the one git says was released (dvc.lock at its tag),
+  before anything loads it.
 
 ``python -m mlops_kit.serving.predict`` and ``python -m mlops_kit.serving.serve``.
 """

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import pickle
 import socket
 import sys
 from typing import Any
@@ -35,15 +36,27 @@ def local(model_path: str, suite: str) -> tuple[Any, list[input_rules.Column], d
     return model, predict.load_rules(suite, features), record
 
 
+# a verified model file that still does not load here (another library version)
+LOAD_ERRORS = (ImportError, AttributeError, TypeError, ValueError, EOFError, pickle.PickleError)
+
+
 def published(wanted: str) -> tuple[Any, list[input_rules.Column], dict[str, Any]]:
     import joblib
 
+    # loading runs the file's code (pickle): fetch has checked it against git's dvc.lock first
     data, record = download.fetch(wanted)
-    model = joblib.load(io.BytesIO(data))
+    tag = record["release"]
     suite = record.get("suite")
     if not isinstance(suite, dict):
-        raise common.UserError(f"lineage.json of {record['release']} holds no expectation suite")
-    features = [str(name) for name in model.feature_names_in_]
+        raise common.UserError(f"lineage.json of {tag} holds no expectation suite")
+    try:
+        model = joblib.load(io.BytesIO(data))
+        features = [str(name) for name in model.feature_names_in_]
+    except LOAD_ERRORS as exc:
+        raise common.UserError(
+            f"the model of {tag} is the released one but does not load here ({type(exc).__name__}"
+            f": {str(exc)[:60]}); install the library versions its lineage.json lists"
+        ) from None
     return model, input_rules.columns(suite, features), record
 
 

@@ -1,0 +1,91 @@
+"""Whether a downloaded model is the one git says was released, before anything loads it.
+
+Loading a joblib (pickle) file runs code from it, so a downloaded model is checked against
+something its release cannot change: this checkout's git. The release's tag, resolved here
+(`git rev-parse <tag>^{commit}`), names a commit; that commit's dvc.lock (`git show
+<commit>:dvc.lock`) records the md5 of `models/model.joblib` (the train stage's out); the
+download's md5 must be that one. The release's own digests (GitHub's `digest`, lineage.json)
+can be replaced by whoever can replace its assets, so they are only extra checks (download.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from typing import Any
+
+from mlops_kit import common
+
+MODEL_PATH = "models/model.joblib"
+SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+
+
+def tag_commit(tag: str) -> str:
+    """The commit ``tag`` points to in this checkout."""
+    if _git("rev-parse", "--git-dir").returncode:
+        raise common.UserError(
+            f"{tag}: not in a git checkout, so the model cannot be checked against git; run it "
+            "from the project's clone (`git fetch --tags`)"
+        )
+    found = _git("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}")
+    if found.returncode or not SHA.fullmatch(found.stdout.strip()):
+        raise common.UserError(
+            f"tag {tag} is not in this checkout, so its model cannot be checked against git; "
+            "`git fetch --tags` and run again"
+        )
+    return found.stdout.strip()
+
+
+def locked_md5(commit: str, tag: str, model_path: str = MODEL_PATH) -> str:
+    """The md5 that dvc.lock at ``commit`` records for ``model_path``."""
+    import yaml
+
+    shown = _git("show", f"{commit}:dvc.lock")
+    if shown.returncode:
+        raise common.UserError(f"{tag} (commit {commit[:7]}) has no dvc.lock; not serving it")
+    try:
+        lock = yaml.safe_load(shown.stdout)
+    except yaml.YAMLError:
+        raise common.UserError(f"dvc.lock at {tag} is not valid YAML; not serving it") from None
+    stages = (lock or {}).get("stages") if isinstance(lock, dict) else None
+    for stage in (stages or {}).values() if isinstance(stages, dict) else []:
+        for out in (stage or {}).get("outs") or [] if isinstance(stage, dict) else []:
+            if isinstance(out, dict) and out.get("path") == model_path:
+                md5 = str(out.get("md5") or "")
+                if re.fullmatch(r"[0-9a-f]{32}", md5):
+                    return md5
+    raise common.UserError(
+        f"dvc.lock at {tag} records no md5 for {model_path}, so the download cannot be checked "
+        "against git; not serving it"
+    )
+
+
+def same_commit(tag: str, commit: str, release: dict[str, Any], record: dict[str, Any]) -> None:
+    """Refuse a release whose target commit or lineage.json commit is not the tag's."""
+    claims = {
+        "the release's target_commitish": release.get("target_commitish"),
+        "lineage.json's commit": record.get("commit"),
+    }
+    for what, claimed in claims.items():
+        if isinstance(claimed, str) and SHA.fullmatch(claimed) and claimed != commit:
+            raise common.UserError(
+                f"{what} {claimed[:7]} is not {commit[:7]}, the commit of {tag} here; not "
+                "serving it"
+            )
+        if what.startswith("lineage") and claimed is not None and not isinstance(claimed, str):
+            raise common.UserError(f"lineage.json of {tag} has no commit id; not serving it")
+
+
+def verify(tag: str, data: bytes, expected_md5: str, asset: str = "model.joblib") -> None:
+    """Refuse ``data`` unless its md5 is the one git's dvc.lock records."""
+    actual = hashlib.md5(data).hexdigest()
+    if actual != expected_md5:
+        raise common.UserError(
+            f"{asset} of {tag} has md5 {actual[:12]}..., not {expected_md5[:12]}... that "
+            f"dvc.lock records at {tag} in git: not the released model; not loading it"
+        )
