@@ -3,9 +3,11 @@ import time
 
 import pytest
 from mlops_kit.github import client as github
-from mlops_kit.github import comment
+from mlops_kit.github import comment, urls
 from mlops_kit.github.client import GitHub, GitHubError, repo_from_git
 from mlops_kit.reporting import report
+
+from kit.ci.conftest import TOKEN
 
 
 def test_pagination_follows_link_headers(fake_github):
@@ -109,6 +111,34 @@ def test_delete_of_something_already_gone_is_done(fake_github):
     client.delete(f"/repos/owner/repo/releases/assets/{asset['id']}")
     client.delete(f"/repos/owner/repo/releases/assets/{asset['id']}")  # 404: already deleted
     assert fake_github.release(release["id"])["assets"] == []
+
+
+def test_the_token_echoed_in_an_error_is_masked(fake_github):
+    fake_github.failures = [(403, {}, f"the token {TOKEN} may not do this")]
+    with pytest.raises(GitHubError) as error:
+        GitHub().get("/repos/owner/repo/releases")
+    assert str(error.value).endswith("HTTP 403 the token *** may not do this")
+    assert TOKEN not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("GET https://me:ghp_x1@h.example/a: 500", "GET https://***@h.example/a: 500"),
+        ("GET https://ghp_x1@h.example/a", "GET https://***@h.example/a"),
+        (
+            "GET https://h.example/a?access_token=ghp_x1&b=2",
+            "GET https://h.example/a?access_token=***&b=2",
+        ),
+        (
+            "s3.example/f?X-Amz-Signature=ab12&X-Amz-Credential=k",
+            "s3.example/f?X-Amz-Signature=***&X-Amz-Credential=***",
+        ),
+        ("GET https://h.example/a?page=2", "GET https://h.example/a?page=2"),
+    ],
+)
+def test_credentials_in_urls_are_masked(text, shown):
+    assert urls.mask(text) == shown
 
 
 def test_connection_errors_are_retried_then_reported(monkeypatch):

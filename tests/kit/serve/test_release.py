@@ -26,8 +26,8 @@ REPO = "acme/shop"
 
 class Handler(BaseHTTPRequestHandler):
     """GET releases (paginated), a release by tag, an asset (a redirect to its download); the
-    fake's ``fault`` makes it misbehave: "html", "truncate", "same-next", "endless-next",
-    "redirect-loop", "api-elsewhere", "download-elsewhere"."""
+    fake's ``fault`` makes it misbehave: "html", "text", "truncate", "same-next",
+    "endless-next", "next-elsewhere", "redirect-loop", "api-elsewhere", "download-elsewhere"."""
 
     def log_message(self, *args) -> None:
         pass
@@ -37,9 +37,9 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.server.fake.fault
         self.send_response(status)
         headers = headers or {}
-        if fault == "html" and not isinstance(body, bytes):
-            data, headers = b"<html><body>Sign in to the Wi-Fi</body></html>", {}
-            headers["Content-Type"] = "text/html; charset=utf-8"
+        if fault in ("html", "text") and not isinstance(body, bytes):
+            data = b"<html><body>Sign in to the Wi-Fi</body></html>" if fault == "html" else b"OK"
+            headers = {"Content-Type": f"text/{'html' if fault == 'html' else 'plain'}"}
         for key, value in headers.items():
             self.send_header(key, value)
         extra = 1000 if fault == "truncate" and status == 200 else 0
@@ -57,6 +57,9 @@ class Handler(BaseHTTPRequestHandler):
             if fake.fault in ("same-next", "endless-next"):  # `page` ignored
                 following = 2 if fake.fault == "same-next" else number + 1
                 link = f'<{fake.url}{path}?per_page=100&page={following}>; rel="next"'
+                return self.answer(200, fake.releases, {"Link": link})
+            if fake.fault == "next-elsewhere" and number == 1:
+                link = f'<{fake.elsewhere}{path}?per_page=100&page=2>; rel="next"'
                 return self.answer(200, fake.releases, {"Link": link})
             return self.answer(200, fake.releases if number == 1 else [])
         if path.startswith(f"{api}/releases/tags/"):
@@ -337,14 +340,18 @@ def test_a_body_cut_short_is_asked_again_then_one_line(github, capsys):
     assert len(github.seen) == 4  # four attempts, then give up
 
 
-def test_a_captive_portal_s_html_page_is_one_line(github, capsys):
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("html", "answered an HTML page, not GitHub's JSON (a proxy or captive portal?)"),
+        ("text", "answered something that is not JSON (text/plain, 2 bytes)"),
+    ],
+)
+def test_a_captive_portal_s_page_or_other_non_json_is_one_line(github, capsys, fault, reason):
     github.publish("model@v0.1.0", b"published")
-    github.fault = "html"
+    github.fault = fault
     error = refused(capsys, "--release", "latest")
-    assert error.endswith(
-        "/releases?per_page=100: answered an HTML page, not GitHub's JSON (a proxy or "
-        "captive portal?)\n"
-    )
+    assert error.endswith(f"/releases?per_page=100: {reason}\n")
     assert len(github.seen) == 1
 
 
@@ -363,6 +370,15 @@ def test_pages_without_end_stop_after_a_bounded_number_of_requests(
     error = refused(capsys, "--release", "latest")
     assert reason in error
     assert len(github.seen) == requests
+
+
+def test_a_next_page_on_another_host_is_not_asked_with_the_token(github, capsys):
+    github.publish("model@v0.1.0", b"published")
+    github.fault = "next-elsewhere"
+    error = refused(capsys, "--release", "latest")
+    assert "the next page is on another host (localhost:" in error
+    assert "not sending the token there" in error
+    assert len(github.seen) == 1
 
 
 def test_a_redirect_loop_is_one_line_after_a_few_requests(github, capsys):
