@@ -3,8 +3,10 @@ a body checked before it is read as JSON (a captive portal answers 200 with an H
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
+import urllib.error
 from typing import Any
 
 DETAIL = 80  # characters of an answer's text quoted in a message
@@ -56,3 +58,13 @@ def decode(payload: bytes, content_type: str | None) -> tuple[Any, str | None]:
     except ValueError:
         shown = (content_type or "no Content-Type")[:40]
         return None, f"answered something that is not JSON ({shown}, {len(payload)} bytes)"
+
+
+def body_of(error: urllib.error.HTTPError) -> str:
+    """An error answer's text; what arrived of it when it was cut short."""
+    try:
+        return error.read().decode("utf-8", "replace")
+    except http.client.IncompleteRead as exc:
+        return exc.partial.decode("utf-8", "replace")
+    except OSError:
+        return ""

@@ -12,12 +12,10 @@ twice as long each time. A POST is not sent again after a 5xx or a dropped conne
 may have been applied: the error says so (``unknown``), and the caller looks before creating
 again (releasing.create_once).
 
-Answers are checked: a body cut short (fewer bytes than its Content-Length) is asked for again
-like a dropped connection; an HTML page or other non-JSON where JSON is due, a redirect loop
-or a redirect off the API's host (asset downloads alone may go to another host), and a list
-whose next page repeats or passes MAX_PAGES pages are errors (urls.py, answers.py). The token
-is never sent on a redirect, nor to a next page on another host, and messages mask it and any
-credential in a URL (`***`).
+A body cut short is asked for again like a dropped connection; non-JSON (a portal's HTML),
+redirect loops, an API call redirected off its host, and pages that repeat or pass MAX_PAGES
+are errors (answers.py, urls.py). The token never goes on to a redirect or another host, and
+messages mask it and any credential in a URL (`***`).
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ import urllib.request
 from typing import Any
 
 from mlops_kit.github import urls
-from mlops_kit.github.answers import decode, describe, retry_wait
+from mlops_kit.github.answers import body_of, decode, describe, retry_wait
 
 ATTEMPTS = 4
 MAX_PAGES = 100  # of a list: 10,000 items at per_page=100
@@ -113,7 +111,7 @@ class GitHub:
                     payload = response.read()
                 break
             except urllib.error.HTTPError as exc:
-                status, text = exc.code, exc.read().decode("utf-8", "replace")
+                status, text = exc.code, body_of(exc)
                 message = f"{start}: {describe(status, text, exc.headers.get('Content-Type'))}"
                 wait = retry_wait(status, exc.headers, text, backoff)
                 if wait is None or (status >= 500 and method not in IDEMPOTENT):
@@ -173,32 +171,24 @@ class GitHub:
         """Every item of a list endpoint, following `Link: <...>; rel="next"` headers: on the
         API's host only, each page once, MAX_PAGES pages at most."""
         items: list[Any] = []
-        url: str | None = path
-        seen: set[str] = set()
+        url, seen = self.url(path), set()
         while url:
-            if len(seen) == MAX_PAGES:
-                raise self.error(None, f"GET {self.url(path)}: more than {MAX_PAGES} pages")
-            seen.add(self.url(url))
+            problem = None
+            if url in seen:
+                problem = "the next page is one already read (the API ignores `page`?); stopped"
+            elif len(seen) == MAX_PAGES:
+                problem = f"more than {MAX_PAGES} pages"
+            elif urls.origin(url) != urls.origin(self.api):
+                problem = f"the next page is on another host ({urls.origin(url)[1][:40]})"
+            if problem:
+                raise self.error(None, f"GET {self.url(path)}: {problem}; not asking for it")
+            seen.add(url)
             page, headers = self.request("GET", url)
             if not isinstance(page, list | type(None)):
-                raise self.error(
-                    None, f"GET {self.url(url)}: answered {type(page).__name__}, not a list"
-                )
+                raise self.error(None, f"GET {url}: answered {type(page).__name__}, not a list")
             items.extend(page or [])
             found = NEXT_LINK.search(headers.get("Link") or "")
-            url = found.group(1) if found else None
-            if url and self.url(url) in seen:
-                raise self.error(
-                    None,
-                    f"GET {self.url(url)}: the next page is one already "
-                    "read (the API ignores `page`?); stopped",
-                )
-            if url and urls.origin(self.url(url)) != urls.origin(self.api):
-                raise self.error(
-                    None,
-                    f"GET {self.url(path)}: the next page is on another "
-                    f"host ({urls.origin(url)[1][:40]}); not sending the token there",
-                )
+            url = self.url(found.group(1)) if found else None
         return items
 
     def upload_asset(self, release: dict[str, Any], name: str, data: bytes) -> Any:

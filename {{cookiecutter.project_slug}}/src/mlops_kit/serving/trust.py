@@ -45,7 +45,7 @@ def locked_md5(commit: str, tag: str, model_path: str = MODEL_PATH) -> str:
     """The md5 that dvc.lock at ``commit`` records for ``model_path``."""
     import yaml
 
-    shown = _git("show", f"{commit}:dvc.lock")
+    shown = _git("show", f"{commit}:./dvc.lock")  # the project folder's, as `dvc` reads it
     if shown.returncode:
         raise common.UserError(f"{tag} (commit {commit[:7]}) has no dvc.lock; not serving it")
     try:
