@@ -109,16 +109,19 @@ class Service:
         )
         first = self.process.stdout.readline()  # "serve: <version> on http://...:PORT ..."
         if " on http://" not in first:
-            said = self.process.stderr.read()
-            self.stop()
-            raise AssertionError(f"the service did not start: {first}{said}")
+            raise AssertionError(f"the service did not start: {first}{self.stop()}")
         self.url = first.split(" on ", 1)[1].split()[0]
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stop it (if still running); what it wrote to stderr."""
+        if self.process.stderr.closed:
+            return self.said
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.said = self.process.stderr.read()
         self.process.stdout.close()
         self.process.stderr.close()
+        return self.said
 
 
 @pytest.fixture(scope="module")
