@@ -175,7 +175,8 @@ def test_the_log_holds_only_validated_columns_and_rotates(limited, rows):
         for line in path.read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
             assert set(entry) == {"request_id", "time", "model_version", "inputs", "outputs"}
-            assert [set(row) for row in entry["inputs"]] == [set(rows.columns)] * 3
+            assert entry["inputs"]
+            assert all(set(row) == set(rows.columns) for row in entry["inputs"])
 
 
 def test_scoring_past_the_timeout_gets_504_and_a_full_queue_503(start_service, slow_models, rows):
