@@ -2,11 +2,14 @@
 
     python bench/use.py inprocess MODEL ROW_JSON CALLS   # run with the project's interpreter
     python bench/use.py whole MODEL INPUT.parquet         # idem
+    python bench/use.py service PROJECT [REQUESTS]        # the service part alone, idem
 
 Called by ``run.py`` (``--only use``, and in the full run) on a project that has run its
 pipeline. Measures (1) ``python -m mlops_kit.serving.serve`` on loopback, one-row requests
 from 1, 4 and 16 clients with keep-alive connections, against ``model.predict`` on the same
-row in one process; (2) ``python -m mlops_kit.serving.predict`` on synthetic rows against one
+row in one process, then beside 40 idle and 40 slow-header connections, /health while a
+100,000-row request is scored, and the memory of a 100 MB body (over the limit); (2)
+``python -m mlops_kit.serving.predict`` on synthetic rows against one
 ``model.predict`` on the whole file in one process, read included, and its peak memory at two
 input sizes and two batch sizes; (3) ``python -m mlops_kit.monitoring.monitor`` on a batch, and
 whether it imports Great
@@ -16,9 +19,12 @@ interpreter; the rest is standard library only, as is ``section``, which renders
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
+import select
+import socket
 import statistics
 import subprocess
 import sys
@@ -68,14 +74,14 @@ def load(address: tuple[str, int], body: bytes, clients: int, requests: int) -> 
     """``requests`` POSTs of ``body`` from ``clients`` threads, each on one keep-alive
     connection: latencies (s), errors (answers other than 200, and failed connections), wall."""
     latencies: list[float] = []
-    errors = [0]
+    errors, busy = [0], [0]
     lock = threading.Lock()
     start = threading.Barrier(clients + 1)
     headers = {"Content-Type": "application/json"}
 
     def client(count: int) -> None:
         connection = http.client.HTTPConnection(*address, timeout=30)
-        mine, failed = [], 0
+        mine, failed, refused = [], 0, 0
         start.wait()
         for _ in range(count):
             began = time.perf_counter()
@@ -85,6 +91,7 @@ def load(address: tuple[str, int], body: bytes, clients: int, requests: int) -> 
                 answer.read()
                 if answer.status != 200:
                     failed += 1
+                    refused += answer.status == 503
             except (OSError, http.client.HTTPException):
                 failed += 1
                 connection.close()
@@ -95,6 +102,7 @@ def load(address: tuple[str, int], body: bytes, clients: int, requests: int) -> 
         with lock:
             latencies.extend(mine)
             errors[0] += failed
+            busy[0] += refused
 
     shares = [requests // clients + (n < requests % clients) for n in range(clients)]
     threads = [threading.Thread(target=client, args=(n,)) for n in shares]
@@ -109,6 +117,7 @@ def load(address: tuple[str, int], body: bytes, clients: int, requests: int) -> 
         "clients": clients,
         "requests": requests,
         "errors": errors[0],
+        "busy": busy[0],
         "wall": wall,
         "rps": len(latencies) / wall if wall else 0.0,
         "p50": percentile(latencies, 0.5),
@@ -146,6 +155,11 @@ def serve(project, row: dict, requests: int, log) -> dict:
         for clients in CLIENTS:
             log(f"use: service, {requests} one-row requests from {clients} clients")
             levels.append(load(address, body, clients, requests))
+        log(f"use: service, {requests} requests from 16 clients beside 40 idle + 40 slow ones")
+        hostile = held_load(address, body, requests)
+        log("use: service, /health while a max_rows request is scored; an over-limit body")
+        hostile.update(health_while_scoring(address, row))
+        hostile.update(over_limit(address, process.pid))
     finally:
         process.terminate()
         try:
@@ -154,7 +168,112 @@ def serve(project, row: dict, requests: int, log) -> dict:
             process.kill()
             process.wait()
         process.stdout.close()
-    return {"in_process": limit, "levels": levels}
+    return {"in_process": limit, "levels": levels, "hostile": hostile}
+
+
+def held_load(address: tuple[str, int], body: bytes, requests: int) -> dict:
+    """``load`` from 16 clients while 40 connections send nothing and 40 send a request head
+    a byte a second (opened again when the service closes them); 503 answers counted."""
+    stop, sockets = threading.Event(), []
+
+    def connect(first: bytes) -> socket.socket:
+        sock = socket.create_connection(address, timeout=10)
+        sock.sendall(first)
+        return sock
+
+    firsts = [b""] * 40 + [b"GET /health HTTP/1.1\r\n"] * 40
+    sockets = [connect(first) for first in firsts]
+
+    def hold() -> None:
+        while not stop.wait(1.0):
+            for number, first in enumerate(firsts):
+                try:
+                    if first:
+                        sockets[number].sendall(b"X")
+                    gone = select.select([sockets[number]], [], [], 0)[0]
+                    gone = gone and sockets[number].recv(1) == b""
+                except OSError:
+                    gone = True
+                if gone:
+                    sockets[number].close()
+                    sockets[number] = connect(first)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    try:
+        found = load(address, body, 16, requests)
+    finally:
+        stop.set()
+        holder.join()
+        for sock in sockets:
+            sock.close()
+    return {"held": {k: found[k] for k in ("requests", "errors", "p50", "p99", "busy")}}
+
+
+def health_while_scoring(address: tuple[str, int], row: dict, rows: int = 100_000) -> dict:
+    """GET /health on a kept connection every 20 ms while one request of ``rows`` rows (the
+    default serve.max_rows) is scored: the median and largest latency (s)."""
+    body = json.dumps({"dataframe_records": [row] * rows}).encode()
+    status = []
+
+    def big() -> None:
+        connection = http.client.HTTPConnection(*address, timeout=300)
+        connection.request("POST", "/invocations", body, {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        answer.read()
+        status.append(answer.status)
+        connection.close()
+
+    probe = http.client.HTTPConnection(*address, timeout=30)
+    scoring = threading.Thread(target=big)
+    scoring.start()
+    times = []
+    while scoring.is_alive():
+        began = time.perf_counter()
+        probe.request("GET", "/health")
+        probe.getresponse().read()
+        times.append(time.perf_counter() - began)
+        time.sleep(0.02)
+    probe.close()
+    return {
+        "health": {"rows": rows, "status": status[0], "probes": len(times),
+                   "p50": statistics.median(times), "max": max(times)}
+    }  # fmt: skip
+
+
+def over_limit(address: tuple[str, int], pid: int, megabytes: int = 100) -> dict:
+    """A chunked body of ``megabytes`` MB: the answer, and the service's resident memory
+    (MB) before and after (its VmRSS in /proc, Linux only)."""
+
+    def rss() -> float | None:
+        status = Path(f"/proc/{pid}/status")
+        if not status.is_file():
+            return None
+        line = next(x for x in status.read_text().splitlines() if x.startswith("VmRSS:"))
+        return int(line.split()[1]) / 1024
+
+    before, answer = rss(), bytearray()
+    with socket.create_connection(address, timeout=30) as sock:
+
+        def read() -> None:
+            with contextlib.suppress(OSError):
+                while chunk := sock.recv(65536):
+                    answer.extend(chunk)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        head = b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        chunk = b" " * 2**16
+        with contextlib.suppress(OSError):
+            sock.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
+            for _ in range(megabytes * 16):
+                if answer:
+                    break
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        reader.join(timeout=30)
+    status = int(answer.split(b" ", 2)[1]) if answer else None
+    return {"over_limit": {"mb": megabytes, "status": status, "rss_before": before,
+                           "rss_after": rss()}}  # fmt: skip
 
 
 def synth(project, rows: int, out: Path) -> Path:
@@ -426,7 +545,34 @@ def service_lines(use: dict) -> list[str]:
         f"| in-process `model.predict` | {limit['calls']} | | {limit['p50'] * 1e3:.1f} | "
         f"{limit['p99'] * 1e3:.1f} | {1 / limit['p50']:.0f} | 1.00× |"
     )
-    return [*lines, ""]
+    return [*lines, "", *hostile_lines(service.get("hostile"))]
+
+
+def hostile_lines(hostile: dict | None) -> list[str]:
+    """Hostile clients: held connections, /health during a max_rows request, a large body."""
+    if not hostile:
+        return []
+    held, health, big = hostile["held"], hostile["health"], hostile["over_limit"]
+    grown = (
+        f"{big['rss_after'] - big['rss_before']:+.0f} MB resident ({big['rss_before']:.0f} "
+        f"-> {big['rss_after']:.0f})"
+        if big["rss_before"] is not None
+        else "not measured"
+    )
+    return [
+        "With hostile clients beside (the default `serve:` limits):",
+        "",
+        "| measurement | measured |",
+        "| --- | --- |",
+        f"| {held['requests']} one-row requests from 16 clients while 40 idle and 40 "
+        f"slow-header connections are held | p50 {held['p50'] * 1e3:.1f} ms, p99 "
+        f"{held['p99'] * 1e3:.1f} ms, {held['errors']} errors of which {held['busy']} 503 |",
+        f"| `GET /health` every 20 ms while a {health['rows']:,}-row request is scored "
+        f"(answered {health['status']}) | median {health['p50'] * 1e3:.1f} ms, largest "
+        f"{health['max'] * 1e3:.0f} ms over {health['probes']} probes |",
+        f"| a {big['mb']} MB chunked body (limit 20 MB) | answered {big['status']}; {grown} |",
+        "",
+    ]
 
 
 def batch_lines(use: dict) -> list[str]:
@@ -531,11 +677,38 @@ def whole_file(model_path: str, source: str) -> str:
     return f"whole: {len(predicted)} rows"
 
 
+def service_only(root: Path, requests: int) -> list[str]:
+    """The service part alone, on the project at ``root`` with this interpreter: its report."""
+    import os
+    from types import SimpleNamespace
+
+    def run(*command, check=True):
+        done = subprocess.run(
+            [str(c) for c in command], cwd=root, env=env, text=True, check=check,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        return {"output": done.stdout, "code": done.returncode}
+
+    env = dict(os.environ)
+    project = SimpleNamespace(root=root, python=sys.executable, env=env, run=run)
+    code = (
+        "import sys, joblib, json; m = joblib.load(sys.argv[1]); import pandas as pd;"
+        "f = pd.read_parquet(sys.argv[2]) if sys.argv[2].endswith('.parquet') else None;"
+        "print(f[list(m.feature_names_in_)].head(1).to_json(orient='records'))"
+    )
+    source = next((root / "data").rglob("*.parquet"))
+    row = json.loads(run(sys.executable, "-c", code, root / MODEL, source)["output"])[0]
+    found = serve(project, row, requests, lambda said: print(said, file=sys.stderr))
+    return [json.dumps(found), *service_lines({"service": found})]
+
+
 def main(argv: list[str]) -> int:
     if argv[0] == "inprocess":
         print(json.dumps(in_process(argv[1], argv[2], int(argv[3]))))
     elif argv[0] == "whole":
         print(whole_file(argv[1], argv[2]))
+    elif argv[0] == "service":
+        print("\n".join(service_only(Path(argv[1]), int(argv[2]) if argv[2:] else 64)))
     else:
         print(__doc__, file=sys.stderr)
         return 2

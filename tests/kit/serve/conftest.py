@@ -97,27 +97,31 @@ def rows():
 class Service:
     """The service, started as `python -m mlops_kit.serving.serve` in the small project."""
 
-    def __init__(self, root: Path, *args: str):
+    def __init__(self, root: Path, *args: str, env: dict[str, str] | None = None):
         command = [sys.executable, "-m", "mlops_kit.serving.serve", *args]
         self.process = subprocess.Popen(
             command,
             cwd=root,
-            env={**os.environ, **environment()},
+            env={**os.environ, **environment(), **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         first = self.process.stdout.readline()  # "serve: <version> on http://...:PORT ..."
         if " on http://" not in first:
-            self.stop()
-            raise AssertionError(f"the service did not start: {first}{self.process.stderr.read()}")
+            raise AssertionError(f"the service did not start: {first}{self.stop()}")
         self.url = first.split(" on ", 1)[1].split()[0]
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stop it (if still running); what it wrote to stderr."""
+        if self.process.stderr.closed:
+            return self.said
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.said = self.process.stderr.read()
         self.process.stdout.close()
         self.process.stderr.close()
+        return self.said
 
 
 @pytest.fixture(scope="module")
@@ -138,8 +142,8 @@ def start_service(small_project):
     """Start a service of the test's own with the given arguments; it stops after the test."""
     started: list[Service] = []
 
-    def start(*args: str) -> Service:
-        started.append(Service(small_project, *args))
+    def start(*args: str, env: dict[str, str] | None = None) -> Service:
+        started.append(Service(small_project, *args, env=env))
         return started[-1]
 
     yield start

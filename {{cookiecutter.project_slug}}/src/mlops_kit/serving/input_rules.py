@@ -74,8 +74,10 @@ def columns(suite: dict[str, Any], features: list[str]) -> list[Column]:
 
 
 def _shown(value: Any) -> str:
+    """``value`` for a message, cut to a few dozen characters (it may come from a request)."""
     value = value.item() if hasattr(value, "item") else value
-    return repr(int(value) if isinstance(value, float) and value.is_integer() else value)
+    text = repr(int(value) if isinstance(value, float) and value.is_integer() else value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _typed(raw, present, kind: str):
@@ -91,7 +93,7 @@ def _typed(raw, present, kind: str):
             numbers = np.full(len(raw), np.nan)
             for i in np.flatnonzero(present):
                 value = raw[i]
-                with contextlib.suppress(TypeError, ValueError):
+                with contextlib.suppress(TypeError, ValueError, OverflowError):
                     numbers[i] = np.nan if isinstance(value, (bool, np.bool_)) else float(value)
             wrong = present & np.isnan(numbers)
         if kind == "integer":

@@ -10,6 +10,10 @@ checked against the published digest, and its lineage.json gives both; with `--s
 release is the one the stage's latest `model#<stage>#N` tag in this checkout names (the
 Promote workflow writes them; `git fetch --tags` first). `--port 0` picks a
 free port; the first line printed names the address. See service.py for the endpoints.
+
+The limits (body size, rows, timeouts, requests scored and waiting, the log's size) come from
+params.yaml's `serve:` section when there is one, each overridden by its flag (`--max-body-mb`
+...; limits.py has the defaults); `--workers N` serves from N processes (protocol.py).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import sys
 from typing import Any
 
 from mlops_kit import common
-from mlops_kit.serving import download, input_rules, lineage, predict, service
+from mlops_kit.serving import download, input_rules, limits, lineage, predict
 
 
 def local(model_path: str, suite: str) -> tuple[Any, list[input_rules.Column], dict[str, Any]]:
@@ -76,8 +80,15 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+class Parser(argparse.ArgumentParser):
+    """argparse, its errors in one line (exit 2) rather than the usage and a line."""
+
+    def error(self, message: str):
+        raise SystemExit(common.fail(f"{message} (see --help)"))
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = Parser(description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", help="joblib model file (models/model.joblib)")
     source.add_argument("--release", help="a release tag (model@vX.Y.Z) or latest, from GitHub")
@@ -85,22 +96,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suite", default=predict.SUITE, help="rules for --model's inputs")
     parser.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any)")
-    parser.add_argument("--log", help="append each prediction as a JSON line to this file")
     parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=32,
-        help="connections at once, beyond which it answers 503 (default: 32)",
+        "--log", help="append each prediction (validated inputs, outputs) as a JSON line here"
     )
+    parser.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
+    parser.add_argument("--docs", action="store_true", help="serve /docs (loads from a CDN)")
+    parser.add_argument("--params", default="params.yaml", help="its serve: section's limits")
+    limits.add_flags(parser)
     args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, not {args.port}")
+    if args.workers < 1:
+        parser.error(f"--workers must be 1 or more, not {args.workers}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     try:
         import fastapi  # noqa: F401
-        import uvicorn
+        import uvicorn  # noqa: F401
     except ImportError:
         return common.fail(
             "FastAPI and uvicorn are missing: install the serve extra (`uv sync --extra serve`)"
         )
+    from mlops_kit.serving import protocol
+    from mlops_kit.serving.prediction_log import PredictionLog
+
     try:
+        allowed = limits.resolve(args, args.params)
+        PredictionLog(args.log, allowed.log_max)  # writable, or refused now
         if args.model:
             model, checks, record = local(args.model, args.suite)
         elif args.stage:
@@ -109,18 +134,17 @@ def main(argv: list[str] | None = None) -> int:
             model, checks, record = published(tag)
         else:
             model, checks, record = published(args.release)
-        app = service.create_app(model, checks, record, args.log)
         sock = listen(args.host, args.port)
     except common.UserError as exc:
         return common.fail(exc)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     version = record.get("release") or f"md5:{record['model']['md5']}"
-    print(f"serve: {version} on http://{shown}:{port} (docs: /docs)", flush=True)
-    # uvicorn answers 503 once its connections, this one included, reach the limit
-    limit = args.concurrency + 1
-    config = uvicorn.Config(app, log_level="warning", limit_concurrency=limit)
-    uvicorn.Server(config).run(sockets=[sock])
+    docs = "docs: /docs" if args.docs else "schema: /openapi.json"
+    print(f"serve: {version} on http://{shown}:{port} ({docs})", flush=True)
+    state = {"model": model, "checks": checks, "record": record, "log": args.log}
+    state.update(limits=allowed, docs=args.docs)
+    protocol.run(state, sock, args.workers)
     return 0
 
 

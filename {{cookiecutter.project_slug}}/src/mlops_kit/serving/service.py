@@ -1,18 +1,26 @@
 """The model as a FastAPI application, speaking the JSON of MLflow's scoring server.
 
 POST /invocations takes `{"dataframe_records": [{column: value, ...}, ...]}` or
-`{"dataframe_split": {"columns": [...], "data": [[...], ...]}}` and answers
-`{"predictions": [...]}`; rows that break the suite's rules (rules.py) get a 422 naming the
-row, the column and the rule. GET /health, and GET /metadata: the model's lineage.
+`{"dataframe_split": {"columns": [...], "data": [[...], ...]}}` as application/json and
+answers `{"predictions": [...]}`; rows that break the suite's rules (input_rules.py) get a 422
+naming the row, the column and the rule; the body's own limits are in request_body.py. GET
+(or HEAD) /health, and /metadata: the model's lineage. /openapi.json describes the body;
+/docs (its page loads scripts from a CDN) only with `--docs`.
+
+At most `max_concurrent` requests are scored at once and `max_queue` more wait for a slot; a
+request beyond them gets 503 with Retry-After, and one not answered within `timeout_s` 504
+(its scoring runs on, unseen, holding its slot). Requests of up to INLINE_ROWS rows are scored
+on the event loop's thread (a hop to a thread and back costs more than one row's scoring,
+BENCHMARKS.md); larger ones in a worker thread, so /health answers while they are scored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,9 +28,15 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from mlops_kit.serving import input_rules, predict, request_schema
+from mlops_kit.serving import input_rules, predict, request_body, request_schema
+from mlops_kit.serving.limits import Limits
+from mlops_kit.serving.prediction_log import PredictionLog
+from mlops_kit.serving.protocol import Guard
+from mlops_kit.serving.request_body import BadRequest, Refused
 
-MAX_ERRORS = 20
+MAX_ERRORS = 10
+INLINE_ROWS, INLINE_BYTES = 100, 64 * 1024
+CLOSING = {408, 413, 415, 503}  # refused before the body was read: the connection is closed
 
 
 class Predictions(BaseModel):
@@ -35,46 +49,7 @@ class Refusal(BaseModel):
     errors: list[dict[str, Any]]
 
 
-class BadRequest(Exception):
-    """A request the service refuses: 422 with ``message`` and the ``errors`` found."""
-
-    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None):
-        super().__init__(message)
-        self.errors = errors or []
-
-
-def frame_of(body: bytes):
-    """The rows of a request body, with where each one came from."""
-    import pandas as pd
-
-    if not body.strip():
-        raise BadRequest("the request body is empty; send dataframe_records or dataframe_split")
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise BadRequest(f"the request body is not JSON: {exc}") from None
-    keys = set(data) & {"dataframe_records", "dataframe_split"} if isinstance(data, dict) else ()
-    if len(keys) != 1:
-        raise BadRequest("send a JSON object with one of dataframe_records, dataframe_split")
-    if "dataframe_records" in keys:
-        records = data["dataframe_records"]
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise BadRequest("dataframe_records must be a list of {column: value} objects")
-        return pd.DataFrame.from_records(records), "dataframe_records"
-    split = data["dataframe_split"]
-    if not isinstance(split, dict) or not isinstance(split.get("columns"), list):
-        raise BadRequest("dataframe_split must be {columns: [...], data: [[...], ...]}")
-    columns, rows = split["columns"], split.get("data")
-    if not isinstance(rows, list) or any(
-        not isinstance(r, list) or len(r) != len(columns) for r in rows
-    ):
-        raise BadRequest(f"dataframe_split.data must be rows of {len(columns)} values each")
-    if len(set(map(str, columns))) != len(columns):
-        raise BadRequest("dataframe_split.columns names a column twice")
-    return pd.DataFrame(rows, columns=list(map(str, columns)), dtype=object), "dataframe_split.data"
-
-
-def refusal(problems: list[input_rules.Problem], where: str) -> BadRequest:
+def refusal(problems: list[input_rules.Problem], where: str) -> Refused:
     errors = [
         {
             "loc": [where, p.row, p.column] if p.row is not None else [where, p.column],
@@ -89,74 +64,127 @@ def refusal(problems: list[input_rules.Problem], where: str) -> BadRequest:
     return BadRequest(message + (f" (and {more} more)" if more else ""), errors)
 
 
-class PredictionLog:
-    """JSON lines, one per answered request: what monitoring reads."""
+class Gate:
+    """Scoring slots: ``max_concurrent`` at once, ``max_queue`` more waiting."""
 
-    def __init__(self, path: str | Path | None):
-        self.path, self.lock = (Path(path) if path else None), threading.Lock()
+    def __init__(self, limits: Limits):
+        self.limits, self.admitted = limits, 0
+        self.slots: asyncio.Semaphore | None = None
+        self.pool = ThreadPoolExecutor(limits.max_concurrent, thread_name_prefix="score")
 
-    def write(self, **entry: Any) -> None:
-        if self.path is None:
-            return
-        line = json.dumps(entry, default=str, ensure_ascii=False)
-        with self.lock, self.path.open("a", encoding="utf-8") as log:
-            log.write(line + "\n")
+    def admit(self) -> None:
+        if self.admitted >= self.limits.max_concurrent + self.limits.max_queue:
+            message = f"{self.admitted} requests are being scored or waiting; retry shortly"
+            raise Refused(message, status=503, headers={"Retry-After": "1"})
+        self.admitted += 1
+
+    def leave(self, *_: Any) -> None:
+        self.admitted -= 1
+
+    async def run(self, job, threaded: bool) -> Any:
+        """``job()`` in a slot, within the time left of ``timeout_s``; leaves the gate."""
+        self.slots = self.slots or asyncio.Semaphore(self.limits.max_concurrent)
+        late = Refused(
+            f"not answered within {self.limits.timeout_s:g} s (serve.timeout_s); "
+            "send fewer rows, or retry later",
+            status=504,
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.timeout_s
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self.slots.acquire()
+        except TimeoutError:
+            self.leave()
+            raise late from None
+        if not threaded:
+            try:
+                return job()
+            finally:
+                self.slots.release()
+                self.leave()
+        future = loop.run_in_executor(self.pool, job)
+        future.add_done_callback(lambda _: (self.slots.release(), self.leave()))
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await asyncio.shield(future)
+        except TimeoutError:
+            raise late from None
 
 
-def create_app(model, checks: list[input_rules.Column], record: dict[str, Any], log=None):
+def create_app(model, checks, record: dict[str, Any], log=None, limits=None, docs=False):
     """The FastAPI application serving ``model``, whose lineage is ``record``."""
+    limits = limits or Limits()
     version = record.get("release") or f"md5:{record['model']['md5']}"
-    app = FastAPI(title="Model service", version=version, description=__doc__)
-    log = PredictionLog(log)
+    shown = {"docs_url": "/docs" if docs else None, "redoc_url": None}
+    app = FastAPI(title="Model service", version=version, description=__doc__, **shown)
+    log, gate = PredictionLog(log, limits.log_max), Gate(limits)
+    names = [c.name for c in checks]
     about = {k: v for k, v in record.items() if k != "suite"}
     about["features"] = [{"name": c.name, "type": c.kind, "nullable": c.nullable} for c in checks]
+    app.add_middleware(Guard)
 
-    @app.exception_handler(BadRequest)
-    async def refused(request, exc: BadRequest):
-        body = {"error_code": "BAD_REQUEST", "message": str(exc), "errors": exc.errors}
-        return JSONResponse(body, status_code=422)
+    @app.exception_handler(Refused)
+    async def refused(request, exc: Refused):
+        code = {413: "TOO_LARGE", 503: "BUSY", 504: "TIMEOUT", 415: "UNSUPPORTED_MEDIA_TYPE"}
+        body = {"error_code": code.get(exc.status, "BAD_REQUEST"), "message": str(exc)}
+        headers = {**exc.headers, **({"Connection": "close"} if exc.status in CLOSING else {})}
+        return JSONResponse({**body, "errors": exc.errors}, exc.status, headers)
 
-    @app.get("/health")
-    def health() -> dict[str, str]:
+    @app.api_route("/health", methods=["GET", "HEAD"])
+    async def health() -> dict[str, str]:
         return {"status": "ok", "model_version": version}
 
-    @app.get("/metadata")
-    def lineage_of() -> dict[str, Any]:
+    @app.api_route("/metadata", methods=["GET", "HEAD"])
+    async def lineage_of() -> dict[str, Any]:
         return {"model_version": version, **about}
+
+    def score(frame, where: str, request_id: str) -> list[Any]:
+        clean, problems = input_rules.check(frame, checks)
+        if problems:
+            raise refusal(problems, where)
+        try:
+            predictions = predict.score(model, clean, False)["prediction"].tolist()
+        except (ValueError, TypeError) as exc:
+            raise BadRequest(
+                f"the model cannot score these rows: {request_body.cut(exc)}"
+            ) from None
+        inputs = clean.to_json(orient="records") if log.path else "[]"
+        log.write(
+            request_id=request_id,
+            time=datetime.now(UTC).isoformat(),
+            model_version=version,
+            inputs=json.loads(inputs),
+            outputs=predictions,
+        )
+        return predictions
 
     body_schema = {"$ref": "#/components/schemas/Invocation"}
     extra = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}
     }
+    answers = {code: {"model": Refusal} for code in (408, 413, 415, 422, 503, 504)}
 
-    @app.post(
-        "/invocations",
-        openapi_extra=extra,
-        response_model=Predictions,
-        responses={422: {"model": Refusal}},
-    )
+    @app.post("/invocations", openapi_extra=extra, response_model=Predictions, responses=answers)
     async def invocations(request: Request):
-        frame, where = frame_of(await request.body())
-        if frame.empty:
-            raise BadRequest(f"{where} holds no rows to score")
-        clean, problems = input_rules.check(frame, checks)
-        if problems:
-            raise refusal(problems, where)
+        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        gate.admit()
         try:
-            # Scored on the event loop's own thread: a one-row answer takes milliseconds, and
-            # a hop to a worker thread and back cost more than that (BENCHMARKS.md).
-            scored = predict.score(model, clean, False)
-        except (ValueError, TypeError) as exc:
-            raise BadRequest(f"the model cannot score these rows: {exc}") from None
-        predictions = scored["prediction"].tolist()
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        log.write(
-            request_id=request_id,
-            time=datetime.now(UTC).isoformat(),
-            model_version=version,
-            inputs=json.loads(frame.to_json(orient="records")),
-            outputs=predictions,
-        )
+            body = await request_body.read(request, limits.max_body, limits.body_timeout_s)
+        except BaseException:
+            gate.leave()
+            raise
+        if len(body) <= INLINE_BYTES:
+            try:
+                frame, where = request_body.frame_of(body, names, limits.max_rows)
+            except BaseException:
+                gate.leave()
+                raise
+            threaded = len(frame) > INLINE_ROWS
+            predictions = await gate.run(lambda: score(frame, where, request_id), threaded)
+        else:
+            parsed = lambda: request_body.frame_of(body, names, limits.max_rows)  # noqa: E731
+            predictions = await gate.run(lambda: score(*parsed(), request_id), True)
         return JSONResponse({"predictions": predictions}, headers={"x-request-id": request_id})
 
     def openapi() -> dict[str, Any]:

@@ -1,0 +1,109 @@
+"""Property-based fuzzing of the real service: whatever a client sends, the answer is 200,
+413, 415 or 422, short JSON, never a 500; and the service answers /health afterwards. A
+bounded number of examples in the fast tier, many more in the slow one."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .test_service import get
+
+COLUMNS = ["size", "visits", "colour", "member"]
+ALLOWED = {200, 413, 415, 422}
+SHORT = 4096  # bytes of an answer, at most
+FAST = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+SLOW = settings(FAST, max_examples=3000)
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63, max_value=10**400)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30)
+    | st.sampled_from(["red", "green", "blue", "true", "False", "1e999", "NaN", "x" * 500])
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+names = st.sampled_from([*COLUMNS, "extra", ""]) | st.text(max_size=10)
+rows = st.dictionaries(names, values, max_size=6)
+records = st.builds(lambda r: {"dataframe_records": r}, st.lists(rows, max_size=5))
+split = st.builds(
+    lambda cols, data, width: {
+        "dataframe_split": {"columns": cols, "data": [d[:width] for d in data]}
+    },
+    st.lists(names, max_size=6),
+    st.lists(st.lists(values, max_size=6), max_size=5),
+    st.integers(0, 6),
+)
+well_formed_columns = st.builds(
+    lambda data: {"dataframe_split": {"columns": COLUMNS, "data": data}},
+    st.lists(st.lists(values, min_size=4, max_size=4), min_size=1, max_size=5),
+)
+bodies = (
+    records
+    | split
+    | well_formed_columns
+    | values.map(lambda v: {"dataframe_records": v})
+    | values.map(lambda v: {"dataframe_split": v})
+    | values
+).map(lambda body: json.dumps(body).encode())
+raw = st.binary(max_size=300) | st.sampled_from(
+    [b"[" * 100_000, b'{"dataframe_records": [' + b"{}," * 50_000 + b"{}]}", b"\xff\xfe{"]
+)
+
+
+def ask(url: str, body: bytes) -> tuple[int, str, bytes]:
+    request = urllib.request.Request(url + "/invocations", data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read()
+
+
+def check(url: str, body: bytes) -> None:
+    status, kind, answer = ask(url, body)
+    assert status in ALLOWED, (status, answer[:300])
+    assert kind == "application/json"
+    found = json.loads(answer)
+    if status != 200:
+        assert len(answer) < SHORT, answer[:300]
+        assert "\n" not in found["message"]
+
+
+def fuzz(service, body: bytes) -> None:
+    check(service.url, body)
+
+
+@FAST
+@given(body=bodies | raw)
+def test_any_body_gets_a_4xx_or_200_never_a_500(service, body):
+    fuzz(service, body)
+
+
+@pytest.mark.slow
+@SLOW
+@given(body=bodies | raw)
+def test_many_more_bodies_never_get_a_500(service, body):
+    fuzz(service, body)
+
+
+def test_the_service_still_answers_after_the_fuzzing(service):
+    assert get(service.url, "/health")["status"] == "ok"
