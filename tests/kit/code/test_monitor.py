@@ -211,3 +211,145 @@ def test_regression_predictions_and_metrics_are_judged(workdir, params, set_para
     assert row["degraded"]
     assert row["batch"] < 0.2
     assert not any(c["drift"] for c in report(workdir)["columns"])  # the features did not move
+
+
+# A failing check exits 2 with one line, removes the report of an earlier check (nothing stale
+# can be read as this one's) and leaves every other file as it was.
+
+
+def files(folder) -> dict:
+    """Every file under ``folder`` (the batch, the model, the profile...) with its bytes."""
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def fails(project, capsys, damage, says: str) -> str:
+    """After a healthy check wrote its report, ``damage()``; the next check must fail."""
+    assert run(frame(300, 3)) == 0
+    assert (project / "out" / "monitor.json").is_file()
+    damage()
+    before = {p: b for p, b in files(project).items() if p.parent != project / "out"}
+    capsys.readouterr()
+    assert monitor.main(["--current", "batch.csv", "--out", "out"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: ")
+    assert captured.err.count("\n") == 1, captured.err
+    assert says in captured.err
+    assert files(project) == before  # the report gone, nothing else changed or added
+    return captured.err
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda path: path.write_bytes(np.random.default_rng(0).bytes(4096)), "cannot load"),
+        (lambda path: path.write_bytes(path.read_bytes()[:5000]), "cannot load the model"),
+        (lambda path: joblib.dump({"not": "a model"}, path), "holds a dict, not a model"),
+    ],
+    ids=["random-bytes", "truncated", "not-a-model"],
+)
+def test_a_model_that_cannot_be_read_exits_2_not_1(project, capsys, damage, says):
+    error = fails(project, capsys, lambda: damage(project / "models" / "model.joblib"), says)
+    assert "models/model.joblib" in error
+
+
+def drop(*keys):
+    def change(built):
+        found = built
+        for key in keys[:-1]:
+            found = found[key]
+        del found[keys[-1]]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (drop("features"), "reports/profile.json has no 'features'"),
+        (drop("target"), "reports/profile.json has no 'target'"),
+        (drop("features", "size", "quantiles"), "feature 'size' has no 'quantiles'"),
+        (drop("features", "colour", "shares"), "feature 'colour' has no 'shares'"),
+        (drop("prediction", "kind"), "prediction has no 'kind'"),
+        (lambda b: b["features"]["size"].update(missing="none"), "'missing' is not int or float"),
+        (lambda b: b.update(features={}), "describes no feature"),
+        (lambda b: b.update(format=2), "is not a profile"),
+    ],
+    ids=["features", "target", "quantiles", "shares", "kind", "type", "empty", "format"],
+)
+def test_a_profile_with_keys_missing_exits_2_naming_the_key(project, capsys, change, says):
+    path = project / "reports" / "profile.json"
+
+    def damage():
+        built = json.loads(path.read_text(encoding="utf-8"))
+        change(built)
+        path.write_text(json.dumps(built), encoding="utf-8")
+
+    fails(project, capsys, damage, says)
+
+
+def test_an_unexpected_failure_is_one_line_exit_2_from_the_command(project):
+    """Quantiles of text pass the key checks and fail inside the statistics: the command
+    exits 2 (never 1, which the workflow reads as drift) with one line, no traceback."""
+    assert run(frame(300, 3)) == 0
+    path = project / "reports" / "profile.json"
+    built = json.loads(path.read_text(encoding="utf-8"))
+    built["features"]["size"]["quantiles"] = ["x"] * 100
+    path.write_text(json.dumps(built), encoding="utf-8")
+    before = {p: b for p, b in files(project).items() if p.parent != project / "out"}
+    command = [sys.executable, "-m", "mlops_kit.monitoring.monitor"]
+    done = subprocess.run(
+        [*command, "--current", "batch.csv", "--out", "out"], capture_output=True, text=True
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: monitor failed: ")
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert files(project) == before
+
+
+def test_a_report_carries_its_time_and_inputs_and_is_written_whole(project):
+    from datetime import UTC, datetime, timedelta
+
+    assert run(frame(300, 3)) == 0
+    result = report(project)
+    checked = datetime.fromisoformat(result["checked_at"].replace("Z", "+00:00"))
+    assert checked.tzinfo == UTC
+    assert abs(datetime.now(UTC) - checked) < timedelta(minutes=5)
+    assert result["current"] == "batch.csv"
+    assert result["inputs"] == {
+        "model": "models/model.joblib",
+        "profile": "reports/profile.json",
+        "metrics": "reports/metrics.json",
+    }
+    text = (project / "out" / "monitor.md").read_text(encoding="utf-8")
+    assert f"checked {result['checked_at']}." in text
+    assert sorted(p.name for p in (project / "out").iterdir()) == ["monitor.json", "monitor.md"]
+    frame(300, 3).drop(columns="label").to_csv("unlabelled.csv", index=False)
+    assert monitor.main(["--current", "unlabelled.csv", "--out", "out"]) == 0
+    assert report(project)["inputs"]["metrics"] is None  # no target: the metrics not read
+
+
+def test_a_bad_batch_removes_the_earlier_report(project, capsys):
+    batch = frame(100, 7).drop(columns=["colour"])
+    batch.to_csv("bad.csv", index=False)
+    assert run(frame(300, 3)) == 0
+    capsys.readouterr()
+    assert monitor.main(["--current", "bad.csv", "--out", "out"]) == 2
+    assert "lacks 1 of the model's features" in capsys.readouterr().err
+    assert list((project / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["file", "report-folder"])
+def test_an_out_that_cannot_hold_the_report_exits_2(project, capsys, where):
+    if where == "file":
+        (project / "out").write_text("mine\n", encoding="utf-8")
+    else:
+        (project / "out" / "monitor.json").mkdir(parents=True)
+    frame(300, 3).to_csv("batch.csv", index=False)
+    before = files(project)
+    assert monitor.main(["--current", "batch.csv", "--out", "out"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert ("is a file" if where == "file" else "is a folder") in error
+    assert files(project) == before

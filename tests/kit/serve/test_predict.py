@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from mlops_kit import common
 from mlops_kit.serving import input_rules, predict
@@ -199,3 +200,234 @@ def test_score_predicts_as_the_model_does_for_each_kind_of_classifier(estimator)
     assert predict.argmax_predicts(model) == (estimator != "LogisticRegression")
     scored = predict.score(model, features)
     assert scored["prediction"].tolist() == model.predict(features).tolist()
+
+
+# Every refusal below: exit 2, one line on stderr, the input's bytes as they were and no new
+# file (no output, no partial file, no folder) anywhere under the test's folder.
+
+
+def files(folder) -> dict:
+    """Every path under ``folder`` with its bytes (None for a folder)."""
+    return {p: (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+def refused(small_project, folder, capsys, *args: str) -> str:
+    before = files(folder)
+    assert run(small_project, *args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: ")
+    assert captured.err.count("\n") == 1, captured.err
+    assert "Traceback" not in captured.err
+    assert files(folder) == before
+    return captured.err
+
+
+@pytest.mark.parametrize(
+    ("out", "rejected", "says"),
+    [
+        ("new.csv", None, "--out {tmp}/new.csv is the input"),
+        ("sub/../new.csv", None, "--out {tmp}/sub/../new.csv is the input"),
+        ("link.csv", None, "--out {tmp}/link.csv is the input"),
+        ("hard.csv", None, "--out {tmp}/hard.csv is the input"),
+        ("out.csv", "new.csv", "--rejected {tmp}/new.csv is the input"),
+        ("out.csv", "link.csv", "--rejected {tmp}/link.csv is the input"),
+        ("out.csv", "out.csv", "--out and --rejected are one file"),
+        ("new.rejected.csv", "", "--rejected {tmp}/new.rejected.csv is the input"),
+    ],
+    ids=["same", "dotdot", "symlink", "hardlink", "rejected", "rejected-link", "both", "default"],
+)
+def test_an_output_that_is_the_input_is_refused_before_reading(
+    small_project, tmp_path, inputs, capsys, out, rejected, says
+):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.csv").symlink_to(tmp_path / "new.csv")
+    (tmp_path / "hard.csv").hardlink_to(tmp_path / "new.csv")
+    source = tmp_path / "new.csv"
+    if out == "new.rejected.csv":  # the default rejected file of --out new.csv is the input
+        source = source.rename(tmp_path / out)
+        out = "new.csv"
+    args = ["--input", str(source), "--out", str(tmp_path / out), "--on-error", "skip"]
+    if rejected:
+        args += ["--rejected", str(tmp_path / rejected)]
+    error = refused(small_project, tmp_path, capsys, *args)
+    assert says.format(tmp=tmp_path) in error
+
+
+def test_an_output_that_is_a_partial_file_of_the_input_is_refused(
+    small_project, tmp_path, inputs, capsys
+):
+    source = (tmp_path / "new.csv").rename(tmp_path / ".out.csv.partial")
+    args = ["--input", str(source), "--out", str(tmp_path / "out.csv")]
+    assert "is the input" in refused(small_project, tmp_path, capsys, *args)
+
+
+def read_only(folder):
+    """Make ``folder`` unwritable: its mode as a user; immutable (chattr +i) as root, whom
+    modes do not stop. Undone after the test."""
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return lambda: folder.chmod(0o755)
+    done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"root, and chattr +i does not work here: {done.stderr!r}")
+    return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("where", ["folder", "under-file", "read-only", "read-only-new-sub"])
+def test_an_output_that_cannot_be_written_is_refused_before_reading(
+    small_project, tmp_path, inputs, capsys, where
+):
+    (tmp_path / "existing.csv").mkdir()
+    (tmp_path / "locked").mkdir()
+    out = {
+        "folder": tmp_path / "existing.csv",
+        "under-file": tmp_path / "new.csv" / "deeper" / "out.csv",
+        "read-only": tmp_path / "locked" / "out.parquet",
+        "read-only-new-sub": tmp_path / "locked" / "sub" / "out.csv",
+    }[where]
+    says = {
+        "folder": "is a folder; give a file name",
+        "under-file": f"{tmp_path / 'new.csv'} is a file, not a folder",
+        "read-only": f"the folder {tmp_path / 'locked'} cannot be written",
+        "read-only-new-sub": f"the folder {tmp_path / 'locked'} cannot be written",
+    }[where]
+    undo = read_only(tmp_path / "locked")
+    try:
+        args = ["--input", str(tmp_path / "new.csv"), "--out", str(out)]
+        assert says in refused(small_project, tmp_path, capsys, *args)
+    finally:
+        undo()
+
+
+def write_limited(small_project, folder, out, limit: int, *extra: str):
+    """`python -m mlops_kit.serving.predict` with files limited to ``limit`` bytes
+    (RLIMIT_FSIZE, which binds root too): the writer fails in the middle of the run."""
+    import resource
+    import subprocess
+    import sys
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    command = [sys.executable, "-m", "mlops_kit.serving.predict", "--model"]
+    command += [str(small_project / MODEL), "--suite", str(small_project / SUITE)]
+    command += ["--input", str(folder / "big.csv"), "--out", str(out), "--batch-rows", "40"]
+    return subprocess.run(
+        [*command, *extra], capture_output=True, text=True, preexec_fn=limited, timeout=120
+    )
+
+
+@pytest.mark.parametrize("name", ["out.csv", "made/for/it/out.parquet"])
+def test_a_write_failing_mid_run_is_one_line_and_leaves_nothing(
+    small_project, tmp_path, inputs, name
+):
+    pd.concat([inputs] * 50, ignore_index=True).to_csv(tmp_path / "big.csv", index=False)
+    (tmp_path / "new.csv").unlink()
+    before = files(tmp_path)
+    done = write_limited(small_project, tmp_path, tmp_path / name, 4096)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: cannot write {tmp_path / name}: ")
+    assert "File too large" in done.stderr
+    assert files(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pa.list_(pa.float64()),
+        pa.struct([("x", pa.float64())]),
+        pa.map_(pa.string(), pa.float64()),
+    ],
+    ids=["list", "struct", "map"],
+)
+def test_a_parquet_column_of_lists_or_nested_values_is_one_line(
+    small_project, tmp_path, inputs, capsys, kind
+):
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(inputs, preserve_index=False)
+    values = {
+        "list": [[1.0, 2.0]] * len(inputs),
+        "struct": [{"x": 1.0}] * len(inputs),
+        "map": [[("a", 1.0)]] * len(inputs),
+    }
+    column = pa.array(values[next(k for k in values if k in str(kind))], kind)
+    table = table.set_column(table.schema.get_field_index("size"), "size", column)
+    pq.write_table(table, tmp_path / "nested.parquet")
+    args = ["--input", str(tmp_path / "nested.parquet"), "--out", str(tmp_path / "o.parquet")]
+    error = refused(small_project, tmp_path, capsys, *args)
+    assert "column 'size' holds lists or nested values" in error
+
+
+def test_a_list_column_the_model_does_not_take_is_copied_or_ignored(
+    small_project, tmp_path, inputs, model
+):
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(inputs.assign(tags=[["a", "b"]] * len(inputs)))
+    pq.write_table(table, tmp_path / "tags.parquet")
+    args = ["--input", str(tmp_path / "tags.parquet"), "--out", str(tmp_path / "o.csv")]
+    assert run(small_project, *args) == 0
+    scored = pd.read_csv(tmp_path / "o.csv")
+    assert scored["prediction"].tolist() == model.predict(inputs.drop(columns="id")).tolist()
+
+
+@pytest.mark.parametrize(("suffix", "flag"), [(".csv", None), (".parquet", None), (".csv", "key")])
+def test_an_empty_input_keeps_the_id_column_in_the_header(
+    small_project, tmp_path, inputs, suffix, flag
+):
+    header = inputs.iloc[:0].rename(columns={"id": flag or "id"})
+    source = tmp_path / f"empty{suffix}"
+    if suffix == ".csv":
+        header.to_csv(source, index=False)
+    else:
+        header.to_parquet(source, index=False)
+    out = tmp_path / f"out{suffix}"
+    args = ["--input", str(source), "--out", str(out), *(["--id", flag] if flag else [])]
+    assert run(small_project, *args) == 0
+    written = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert len(written) == 0
+    assert list(written.columns) == [
+        flag or "id",
+        "prediction",
+        "probability_high",
+        "probability_low",
+    ]
+
+
+def test_an_id_column_the_input_lacks_is_refused_before_scoring(
+    small_project, tmp_path, inputs, capsys
+):
+    args = ["--input", str(tmp_path / "new.csv"), "--out", str(tmp_path / "o.csv"), "--id", "key"]
+    assert "has no id column 'key' (--id)" in refused(small_project, tmp_path, capsys, *args)
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_2_from_the_command(
+    small_project, tmp_path, inputs
+):
+    import subprocess
+    import sys
+
+    import joblib
+    from sklearn.tree import DecisionTreeClassifier
+
+    broken = DecisionTreeClassifier().fit(inputs[["visits"]], inputs["visits"] > 2)
+    broken.tree_ = None  # loads, has its columns, and fails inside scikit-learn when scoring
+    joblib.dump(broken, tmp_path / "broken.joblib")
+    before = files(tmp_path)
+    command = [sys.executable, "-m", "mlops_kit.serving.predict"]
+    command += ["--model", str(tmp_path / "broken.joblib"), "--suite", str(small_project / SUITE)]
+    command += ["--input", str(tmp_path / "new.csv"), "--out", str(tmp_path / "o.csv")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: predict failed: AttributeError: ")
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert files(tmp_path) == before

@@ -8,9 +8,11 @@
   target, metrics.
 - ``performance``: the model's metrics on a labelled batch, judged with the `compare.metrics`
   rules.
+- ``reference``: what the monitor compares a batch with, read and checked: the profile and the
+  model.
 - ``report``: the monitoring report in GitHub Markdown, with Mermaid charts of the worst
   columns.
 
 ``python -m mlops_kit.monitoring.monitor --current FILE`` checks a batch (exit 0 healthy, 1 drift,
-2 bad input); ``python -m mlops_kit.monitoring.issue`` keeps the one monitoring issue.
+2 anything else); ``python -m mlops_kit.monitoring.issue`` keeps the one monitoring issue.
 """

@@ -3,21 +3,26 @@
     python -m mlops_kit.monitoring.monitor --current data/monitor/current.csv \\
         [--out reports/monitor]
 
-Writes monitor.json and monitor.md to --out. Exits 0 when healthy (or when the batch is too
-small to judge: it says so), 1 when a column or the predictions drifted or a metric got worse
-beyond its `compare:` tolerance, 2 on bad input. Thresholds are under `monitor:` in
-params.yaml; the statistics are in drift.py, the report in watch.py.
+Writes monitor.json (with the time of the check, `checked_at`, and the inputs' paths) and
+monitor.md to --out, only when the check finished; a check that fails removes those of an
+earlier one first. Exits 0 when healthy (or when the batch is too small to judge: it says
+so), 1 when a column or the predictions drifted or a metric got worse beyond its `compare:`
+tolerance, and 2 for anything else: bad input, a model or profile that cannot be read, or any
+unexpected failure (one line). Thresholds are under `monitor:` in params.yaml; the statistics
+are in drift.py, the profile and model checks in reference.py, the report in report.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
 from mlops_kit.evaluation import predictions, profile
-from mlops_kit.monitoring import drift, report
+from mlops_kit.monitoring import drift, reference, report
 
 SETTINGS = ("alpha", "min_rows", "min_effect", "max_missing_change", "max_unseen")
 
@@ -114,6 +119,25 @@ def check(batch, ref: dict, model, settings: dict, params: dict, metrics: dict |
     return result
 
 
+def run(args) -> dict[str, Any]:
+    """Check the batch as ``args`` say and write the report; return what monitor.json holds."""
+    params = common.read_params()
+    settings = settings_of(params)
+    ref = reference.read_profile(args.profile)
+    batch = common.read_table(args.current)
+    model = reference.load_model(args.model)
+    has_metrics = ref["target"] in batch.columns and Path(args.metrics).is_file()
+    metrics = common.read_json(args.metrics) if has_metrics else None
+    result = check(batch, ref, model, settings, params, metrics)
+    checked_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    inputs = {"model": args.model, "profile": args.profile, "metrics": None}
+    if metrics is not None:
+        inputs["metrics"] = args.metrics
+    document = {"current": args.current, "checked_at": checked_at, "inputs": inputs, **result}
+    report.write(args.out, document, args.current)
+    return document
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--current", required=True, help="the batch: a CSV or Parquet file")
@@ -123,25 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--metrics", default="reports/metrics.json")
     args = parser.parse_args(argv)
     try:
-        params = common.read_params()
-        settings = settings_of(params)
-        ref = common.read_json(args.profile)
-        if not isinstance(ref, dict) or ref.get("format") != profile.FORMAT:
-            raise common.UserError(f"{args.profile} is not a profile; run `dvc repro evaluate`")
-        batch = common.read_table(args.current)
-        if not Path(args.model).is_file():
-            raise common.UserError(f"{args.model} not found; run `dvc repro` or `dvc pull`")
-        import joblib
-
-        model = joblib.load(args.model)
-        has_metrics = ref["target"] in batch.columns and Path(args.metrics).is_file()
-        metrics = common.read_json(args.metrics) if has_metrics else None
-        result = check(batch, ref, model, settings, params, metrics)
+        report.clear(args.out)  # nothing of an earlier check stays, whatever happens next
+        result = run(args)
     except common.UserError as exc:
         return common.fail(exc)
-    out, text = Path(args.out), report.markdown(result, args.current)
-    common.write_json(out / "monitor.json", {"current": args.current, **result}, sort_keys=False)
-    (out / "monitor.md").write_text(text, encoding="utf-8")
+    except Exception as exc:  # a bug or an unforeseen failure: exit 2, never read as drift
+        with contextlib.suppress(common.UserError):
+            report.clear(args.out)
+        said = " ".join(str(exc).split())[:200]
+        return common.fail(f"monitor failed: {type(exc).__name__}: {said}")
+    out = Path(args.out)
     print(f"monitor: {result['status']}: {result['note']}; wrote {out}/monitor.json, monitor.md")
     return 1 if result["status"] == "unhealthy" else 0
 

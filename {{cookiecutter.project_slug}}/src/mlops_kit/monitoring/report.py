@@ -2,18 +2,23 @@
 
 Every name or value that comes from the data is rendered inert by the same helpers as the
 pipeline report's: a code span (reporting.markdown.code), or a Mermaid label with no markup
-(reporting.mermaid.label).
+(reporting.mermaid.label). Only a check that finished writes monitor.json and monitor.md,
+each whole (``write``); a check that fails removes those of an earlier one (``clear``), so a
+report is never read as this run's when it is not.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+from mlops_kit import common
 from mlops_kit.reporting.markdown import code
 from mlops_kit.reporting.mermaid import label, num
 
 SHOWN = 15
 CHARTED = 10
+FILES = ("monitor.json", "monitor.md")
 ICONS = {"healthy": "✅ healthy", "unhealthy": "❌ unhealthy", "too small": "⚪ too small to judge"}
 
 
@@ -106,9 +111,10 @@ def metrics_section(rows: list[dict]) -> list[str]:
 def markdown(result: dict, current: str) -> str:
     """The whole report."""
     lines = [f"## Model monitoring: {ICONS[result['status']]}\n"]
+    checked = f", checked {result['checked_at']}" if result.get("checked_at") else ""
     lines.append(
         f"Batch {code(current)}: {result['rows']} rows, against a reference of "
-        f"{result['reference_rows']} training rows."
+        f"{result['reference_rows']} training rows{checked}."
     )
     if result["status"] == "too small":
         lines.append(
@@ -129,3 +135,28 @@ def markdown(result: dict, current: str) -> str:
     if result["metrics"]:
         lines += ["", *metrics_section(result["metrics"])]
     return "\n".join(lines) + "\n"
+
+
+def clear(out: str | Path) -> None:
+    """Remove the report files of an earlier check from ``out``."""
+    if Path(out).exists() and not Path(out).is_dir():
+        raise common.UserError(f"--out {out} is a file; give a folder for the report")
+    for name in FILES:
+        path = Path(out) / name
+        if path.is_dir():
+            raise common.UserError(f"{path} is a folder; remove it or give another --out")
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise common.UserError(f"cannot remove the old report {path}: {exc.strerror}") from None
+
+
+def write(out: str | Path, document: dict, current: str) -> None:
+    """Write monitor.md and monitor.json (``document``) to ``out``, each in one rename."""
+    out = Path(out)
+    try:
+        common.write_text(out / "monitor.md", markdown(document, current))
+        common.write_json(out / "monitor.json", document, sort_keys=False)
+    except OSError as exc:
+        clear(out)
+        raise common.UserError(f"cannot write the report to {out}: {exc.strerror or exc}") from None

@@ -4,12 +4,16 @@
         --out scored.parquet
 
 Each row is first checked against the expectation suite's rules for the model's input
-columns (rules.py); the first row that breaks one stops the run with one line naming the
+columns (input_rules.py); the first row that breaks one stops the run with one line naming the
 row, the column and the rule, and nothing is written. With `--on-error skip` such rows go
 to a file of their own with their reasons instead (`--rejected`, default `<out>.rejected.csv`)
 and the others are scored. The output has, per row: the id column (`--id`; by default a
 column named `id` when the input has one), `prediction`, and for a classifier one
 `probability_<class>` column per class. Input and output types go by the file suffix.
+
+Before reading anything, an output (or rejected file) that is the input, or both the same file,
+or one that cannot be written there (a folder, a path under a file, a read-only folder) is
+refused. Every failure is one line and exit code 2, and leaves no partial file behind.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 
 from mlops_kit import common
 from mlops_kit.serving import input_rules
-from mlops_kit.serving.batch_io import Writer, batches
+from mlops_kit.serving.batch_io import batches, header, writers
 
 SUITE = "expectations/suite.json"
 BATCH_ROWS = 10_000
@@ -90,6 +94,20 @@ def rejected_rows(frame, problems: list[input_rules.Problem], offset: int):
     return out
 
 
+def id_of(source: Path, id_column, features: list[str]) -> str | None:
+    """The id column to copy (``id_column``, else ``id`` when the input has one), once the
+    input's header has it and holds no lists or nested values among the model's columns."""
+    names, deep = header(source)
+    for name in (n for n in features if n in deep):
+        raise common.UserError(
+            f"{source}: column {name!r} holds lists or nested values; the model takes one value "
+            "per cell (flatten it first)"
+        )
+    if id_column is not None and id_column not in names:
+        raise common.UserError(f"{source} has no id column {id_column!r} (--id)")
+    return id_column or ("id" if "id" in names else None)
+
+
 def predict(
     model_path,
     input_path,
@@ -102,16 +120,16 @@ def predict(
     rows=BATCH_ROWS,
 ) -> tuple[int, int]:
     """Score ``input_path`` into ``out_path``; return (rows scored, rows rejected)."""
+    import pandas as pd
+
+    source = Path(input_path)
+    out, bad = writers(source, out_path, rejected, skip)
     model, features = load_model(model_path)
     checks = load_rules(suite, features)
-    source, out = Path(input_path), Writer(out_path)
-    bad = Writer(rejected or Path(out_path).with_suffix(".rejected.csv")) if skip else None
+    ids = id_of(source, id_column, features)
     offset, done = 0, False
     try:
         for frame in batches(source, [c.name for c in checks if c.kind == "text"], rows):
-            ids = id_column or ("id" if "id" in frame.columns else None)
-            if ids is not None and ids not in frame.columns:
-                raise common.UserError(f"{source} has no id column {ids!r} (--id)")
             clean, problems = input_rules.check(frame, checks)
             if clean is None or (problems and not skip):
                 where = f"row {offset + problems[0].row + 1}" if problems[0].row is not None else ""
@@ -125,14 +143,18 @@ def predict(
                     scored.insert(0, ids, frame[ids].reset_index(drop=True)[clean.index])
                 out.write(scored)
             offset += len(frame)
+        names = ["prediction"] + [f"probability_{c}" for c in getattr(model, "classes_", [])]
+        out.finish(pd.DataFrame(columns=([ids] if ids else []) + names))
+        if bad is not None:
+            bad.finish(pd.DataFrame(columns=["row", "reason"]))
+            bad.commit()
+        out.commit()
         done = True
     finally:
-        import pandas as pd
-
-        names = ["prediction"] + [f"probability_{c}" for c in getattr(model, "classes_", [])]
-        out.close(done, pd.DataFrame(columns=([id_column] if id_column else []) + names))
-        if bad is not None:
-            bad.close(done, pd.DataFrame(columns=["row", "reason"]))
+        if not done:
+            for writer in (out, bad):
+                if writer is not None:
+                    writer.discard()
     return out.rows, bad.rows if bad is not None else 0
 
 
@@ -162,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     except common.UserError as exc:
         return common.fail(exc)
+    except Exception as exc:  # a bug or an unforeseen failure: still one line, exit 2
+        return common.fail(f"predict failed: {type(exc).__name__}: {str(exc)[:200]}")
     print(f"predict: {scored} rows scored -> {args.out}")
     if args.on_error == "skip":
         rejected = args.rejected or Path(args.out).with_suffix(".rejected.csv")
