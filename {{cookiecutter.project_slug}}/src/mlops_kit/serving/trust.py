@@ -32,7 +32,7 @@ def tag_commit(tag: str) -> str:
             f"{tag}: not in a git checkout, so the model cannot be checked against git; run it "
             "from the project's clone (`git fetch --tags`)"
         )
-    found = _git("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}")
+    found = _git("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}" + "^{commit}")
     if found.returncode or not SHA.fullmatch(found.stdout.strip()):
         raise common.UserError(
             f"tag {tag} is not in this checkout, so its model cannot be checked against git; "
