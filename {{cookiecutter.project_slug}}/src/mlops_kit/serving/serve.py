@@ -5,8 +5,9 @@
     python -m mlops_kit.serving.serve --stage production        # the version promoted there
 
 With `--model`, the lineage comes from this project (git, dvc.lock, reports/) and the rules
-from `--suite`; with `--release`, the published model is downloaded from GitHub, its sha256
-checked against the published digest, and its lineage.json gives both; with `--stage`, the
+from `--suite`; with `--release`, the published model is downloaded from GitHub and checked,
+before it is loaded (loading a model file runs its code), against the md5 dvc.lock records at
+the release's tag in this checkout (trust.py), and its lineage.json gives both; with `--stage`, the
 release is the one the stage's latest `model#<stage>#N` tag in this checkout names (the
 Promote workflow writes them; `git fetch --tags` first). `--port 0` picks a
 free port; the first line printed names the address. See service.py for the endpoints.
