@@ -9,7 +9,8 @@
 - ``grouping``: groups of correlated columns for explain.py: numeric columns clustered
   hierarchically by 1 - |Spearman ρ| and cut at a distance; any other column is a group of its
   own.
-- ``predictions``: the model's outputs on a split, made once and shared by what scores them.
+- ``predictions``: the model's outputs on a split, made once and shared by what scores them;
+  the model file loaded and checked.
 - ``profile``: the reference profile of the training data and of the model's predictions on the
   test split, written by the evaluate stage for `python -m mlops_kit.monitoring.monitor` to
   compare batches with.

@@ -4,11 +4,17 @@ evaluate's metrics and plots, the metrics by slice with their bootstrap resample
 reference profile, and the monitor's drift and metrics of a labelled batch all read the same
 ``Predictions``: one ``predict`` and one ``predict_proba`` per split, where each used to
 make its own. Only the permutation importances need the model itself.
+
+``load_model``: the model file, loaded and checked (batch prediction, the service, the monitor).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+
+from mlops_kit import common
 
 
 class Predictions:
@@ -38,3 +44,22 @@ def of(model, features, task: str, proba: bool = True) -> Predictions:
         chances = model.predict_proba(features) if proba else None
         return Predictions(predicted, chances, getattr(model, "classes_", None))
     return Predictions(predicted.astype(float))
+
+
+def load_model(path: str | Path):
+    """The model at ``path``: a joblib file that loads, of an estimator that predicts."""
+    path = Path(path)
+    if not path.is_file():
+        raise common.UserError(f"{path} not found; run `dvc repro` (or `dvc pull`) first")
+    import joblib
+
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # unpickling runs arbitrary code: any exception is possible
+        said = " ".join(f"{type(exc).__name__} {exc}".split())[:120]
+        raise common.UserError(
+            f"cannot load the model {path} ({said}); run `dvc pull` (or `dvc repro`) again"
+        ) from None
+    if not hasattr(model, "predict"):
+        raise common.UserError(f"{path} holds a {type(model).__name__}, not a model that predicts")
+    return model

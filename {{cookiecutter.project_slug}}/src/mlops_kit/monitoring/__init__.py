@@ -8,8 +8,7 @@
   target, metrics.
 - ``performance``: the model's metrics on a labelled batch, judged with the `compare.metrics`
   rules.
-- ``reference``: what the monitor compares a batch with, read and checked: the profile and the
-  model.
+- ``reference``: what the monitor compares a batch with, read and checked: the profile.
 - ``report``: the monitoring report in GitHub Markdown, with Mermaid charts of the worst
   columns.
 

@@ -9,7 +9,7 @@ earlier one first. Exits 0 when healthy (or when the batch is too small to judge
 so), 1 when a column or the predictions drifted or a metric got worse beyond its `compare:`
 tolerance, and 2 for anything else: bad input, a model or profile that cannot be read, or any
 unexpected failure (one line). Thresholds are under `monitor:` in params.yaml; the statistics
-are in drift.py, the profile and model checks in reference.py, the report in report.py.
+are in drift.py, the profile checks in reference.py, the report in report.py.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def run(args) -> dict[str, Any]:
     settings = settings_of(params)
     ref = reference.read_profile(args.profile)
     batch = common.read_table(args.current)
-    model = reference.load_model(args.model)
+    model = predictions.load_model(args.model)
     has_metrics = ref["target"] in batch.columns and Path(args.metrics).is_file()
     metrics = common.read_json(args.metrics) if has_metrics else None
     result = check(batch, ref, model, settings, params, metrics)

@@ -1,8 +1,7 @@
-"""What the monitor compares a batch with, read and checked: the profile and the model.
+"""What the monitor compares a batch with, read and checked: the profile.
 
-A profile with a key missing or of the wrong type, or a model file that does not load (random
-bytes, a truncated joblib) or does not predict, is a UserError naming the file and the key,
-never a traceback in the middle of the tests.
+A profile with a key missing or of the wrong type is a UserError naming the file and the key,
+never a traceback in the middle of the tests. The model is read by predictions.load_model.
 """
 
 from __future__ import annotations
@@ -59,22 +58,3 @@ def read_profile(path: str | Path) -> dict[str, Any]:
         column(f"{path}: feature {name[:40]!r}", found)
     column(f"{path}: prediction", ref["prediction"])
     return ref
-
-
-def load_model(path: str | Path):
-    """The model at ``path``: a joblib file that loads, of an estimator that predicts."""
-    path = Path(path)
-    if not path.is_file():
-        raise common.UserError(f"{path} not found; run `dvc repro` or `dvc pull`")
-    import joblib
-
-    try:
-        model = joblib.load(path)
-    except Exception as exc:  # unpickling runs arbitrary code: any exception is possible
-        said = " ".join(f"{type(exc).__name__} {exc}".split())[:120]
-        raise common.UserError(
-            f"cannot load the model {path} ({said}); run `dvc pull` (or `dvc repro`) again"
-        ) from None
-    if not hasattr(model, "predict"):
-        raise common.UserError(f"{path} holds a {type(model).__name__}, not a model that predicts")
-    return model

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
+from mlops_kit.evaluation import predictions
 from mlops_kit.serving import input_rules
 from mlops_kit.serving.batch_io import batches, header, writers
 
@@ -31,18 +32,11 @@ BATCH_ROWS = 10_000
 
 
 def load_model(path: str | Path):
-    """The joblib model at ``path`` and its input columns (the frame it was fitted on)."""
-    path = Path(path)
-    if not path.is_file():
-        raise common.UserError(f"{path} not found; run `dvc repro` (or `dvc pull`) first")
-    import joblib
-
-    try:
-        model = joblib.load(path)
-    except Exception as exc:
-        raise common.UserError(f"cannot load the model {path}: {exc}") from exc
+    """The model at ``path`` (predictions.load_model) and its input columns (the frame it was
+    fitted on)."""
+    model = predictions.load_model(path)
     names = getattr(model, "feature_names_in_", None)
-    if names is None or not hasattr(model, "predict"):
+    if names is None:
         raise common.UserError(f"{path} is not a model fitted on named columns")
     return model, [str(name) for name in names]
 
