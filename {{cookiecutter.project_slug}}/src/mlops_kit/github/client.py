@@ -1,16 +1,14 @@
 """A small GitHub REST client on the standard library, for CI and for runs by hand.
 
-Settings come from the environment GitHub Actions provides: GITHUB_API_URL (default
-https://api.github.com), GITHUB_TOKEN and GITHUB_REPOSITORY (else taken from the `origin`
-remote).
+Settings from the environment GitHub Actions provides: GITHUB_API_URL (default
+https://api.github.com), GITHUB_TOKEN and GITHUB_REPOSITORY (else the `origin` remote's).
 
 Retries, four attempts at most and GITHUB_API_MAX_WAIT seconds of waiting in all (default
 120): rate limits (429, or 403 with `x-ratelimit-remaining: 0` or a secondary-rate-limit
 message) after the wait the server asks for (`Retry-After`, else `x-ratelimit-reset`);
 server errors (5xx) and dropped connections after GITHUB_API_RETRY_DELAY seconds (default 2),
 twice as long each time. A POST is not sent again after a 5xx or a dropped connection, as it
-may have been applied: the error says so (``unknown``), and the caller looks before creating
-again (releasing.create_once).
+may have been applied: the error says so (``unknown``); the caller looks before creating again.
 
 A body cut short is asked for again like a dropped connection; non-JSON (a portal's HTML),
 redirect loops, an API call redirected off its host, and pages that repeat or pass MAX_PAGES
@@ -173,13 +171,7 @@ class GitHub:
         items: list[Any] = []
         url, seen = self.url(path), set()
         while url:
-            problem = None
-            if url in seen:
-                problem = "the next page is one already read (the API ignores `page`?); stopped"
-            elif len(seen) == MAX_PAGES:
-                problem = f"more than {MAX_PAGES} pages"
-            elif urls.origin(url) != urls.origin(self.api):
-                problem = f"the next page is on another host ({urls.origin(url)[1][:40]})"
+            problem = urls.next_page_problem(url, seen, self.api, MAX_PAGES)
             if problem:
                 raise self.error(None, f"GET {self.url(path)}: {problem}; not asking for it")
             seen.add(url)

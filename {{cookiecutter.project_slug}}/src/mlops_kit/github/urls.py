@@ -3,6 +3,7 @@
 - ``mask``: a credential in a URL (`https://user:token@host`, `?access_token=...`, a signed
   storage URL's signature) becomes `***` in any text, so that no message repeats it.
 - ``api_root``: GITHUB_API_URL checked: http(s), a host, no credential, query or fragment.
+- ``next_page_problem``: why a list's next page is not asked for (repeated, too many, elsewhere).
 - ``Redirects``: the redirects one request follows: at most MAX_REDIRECTS, over http(s) and
   never from https down to http; to another host only when ``other_hosts`` (asset downloads,
   which GitHub sends to its storage host). The Authorization header is never sent on (the
@@ -84,3 +85,15 @@ class Redirects(urllib.request.HTTPRedirectHandler):
             fp.close()
             raise self.error(code, f"{start}: HTTP {code} {problem}")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def next_page_problem(url: str, seen: set[str], api: str, limit: int) -> str | None:
+    """Why a list's next page ``url`` is not asked for: read already (an API that ignores
+    `page`), past ``limit`` pages, or on another host than ``api``; None when it may be."""
+    if url in seen:
+        return "the next page is one already read (the API ignores `page`?); stopped"
+    if len(seen) == limit:
+        return f"more than {limit} pages"
+    if origin(url) != origin(api):
+        return f"the next page is on another host ({origin(url)[1][:40]})"
+    return None
