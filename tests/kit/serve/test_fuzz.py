@@ -11,8 +11,10 @@ import urllib.request
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mlops_kit.serving import request_body
 
-from .test_service import get
+from .test_service import get, post
+from .test_service import records as as_records
 
 COLUMNS = ["size", "visits", "colour", "member"]
 ALLOWED = {200, 413, 415, 422}
@@ -107,3 +109,36 @@ def test_many_more_bodies_never_get_a_500(service, body):
 
 def test_the_service_still_answers_after_the_fuzzing(service):
     assert get(service.url, "/health")["status"] == "ok"
+
+
+def decoded(text: bytes, piecewise: int):
+    try:
+        return json.dumps(request_body.parse(text, piecewise))  # NaN == NaN once as text
+    except request_body.Refused as exc:
+        return f"refused: {exc}"[:40]
+
+
+texts = st.builds(
+    lambda value, indent, cut, extra: json.dumps(value, indent=indent).encode()[cut:] + extra,
+    values,
+    st.none() | st.integers(0, 3),
+    st.integers(0, 2),
+    st.sampled_from([b"", b" ", b",", b"]", b"}", b" x", b'\n"a"']),
+)
+
+
+@FAST
+@given(text=texts | raw)
+def test_a_large_body_read_a_row_at_a_time_is_what_json_reads(text):
+    # bodies over request_body.PIECEWISE bytes: the same value, or a refusal, as json.loads
+    whole, piecewise = decoded(text, len(text)), decoded(text, 0)
+    assert piecewise == whole or (piecewise + whole).count("refused") == 2, (whole, piecewise)
+
+
+def test_a_body_over_the_piecewise_size_is_scored_the_same(service, rows):
+    few = as_records(rows)
+    many = few * (request_body.PIECEWISE // len(json.dumps(few)) + 1)
+    status, answer = post(service.url, {"dataframe_records": many})
+    assert status == 200
+    expected = post(service.url, {"dataframe_records": few})[1]["predictions"]
+    assert answer["predictions"] == expected * (len(many) // len(few))

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from mlops_kit import common
-from mlops_kit.serving import input_rules, predict
+from mlops_kit.serving import input_checks, input_rules, predict
 
 MODEL, SUITE = "models/model.joblib", "expectations/suite.json"
 
@@ -122,13 +122,13 @@ def test_a_file_larger_than_a_batch_is_read_in_batches(
     else:
         big.to_parquet(source, index=False, row_group_size=50)
     sizes = []
-    checked = input_rules.check
+    checked = input_checks.check
 
     def counting(frame, checks):
         sizes.append(len(frame))
         return checked(frame, checks)
 
-    monkeypatch.setattr(input_rules, "check", counting)
+    monkeypatch.setattr(input_checks, "check", counting)
     scored = predict.predict(
         small_project / MODEL,
         source,

@@ -1,15 +1,14 @@
-"""The expectation suite's rules for the model's input columns, checked on rows at once.
+"""The expectation suite's rules for the model's input columns, and how a broken one is said.
 
-Batch prediction and the service check each row before scoring it, with the rules the suite
-sets for the feature columns: present, of its type, not null, between its bounds, in its set
-of values. Great Expectations is not run here (far too slow per request): this module reads
-those four column expectation types and ignores every other one, and any rule on a column the
-model does not take (the target) or on the whole table (row count, column order).
+Batch prediction and the service check each row before scoring it (input_checks.py), with the
+rules the suite sets for the feature columns: present, of its type, not null, between its
+bounds, in its set of values. This module reads those four column expectation types and
+ignores every other one, and any rule on a column the model does not take (the target) or on
+the whole table (row count, column order).
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -73,105 +72,11 @@ def columns(suite: dict[str, Any], features: list[str]) -> list[Column]:
     return list(found.values())
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """``value`` for a message, cut to a few dozen characters (it may come from a request)."""
     value = value.item() if hasattr(value, "item") else value
     text = repr(int(value) if isinstance(value, float) and value.is_integer() else value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _typed(raw, present, kind: str):
-    """(the values of ``raw``, a numpy array, converted to ``kind``; a mask of the present
-    values that are not of it). An array already of the kind's dtype is taken as it is."""
-    import numpy as np
-
-    wrong = np.zeros(len(raw), dtype=bool)
-    if kind in ("number", "integer"):
-        if raw.dtype.kind in "iuf":
-            numbers = raw.astype("float64")
-        else:
-            numbers = np.full(len(raw), np.nan)
-            for i in np.flatnonzero(present):
-                value = raw[i]
-                with contextlib.suppress(TypeError, ValueError, OverflowError):
-                    numbers[i] = np.nan if isinstance(value, (bool, np.bool_)) else float(value)
-            wrong = present & np.isnan(numbers)
-        if kind == "integer":
-            wrong |= present & ~wrong & (np.mod(numbers, 1) != 0)
-        return numbers, wrong
-    if kind == "boolean" and raw.dtype != bool:
-        words = {"true": True, "false": False}
-        values = np.full(len(raw), np.nan, dtype=object)
-        for i in np.flatnonzero(present):
-            value = raw[i]
-            if isinstance(value, (bool, np.bool_)):
-                values[i] = bool(value)
-            elif isinstance(value, str) and value.lower() in words:
-                values[i] = words[value.lower()]
-            else:
-                wrong[i] = True
-        return values, wrong
-    if kind == "text":
-        values = raw.astype(object)
-        wrong = present & np.fromiter((isinstance(v, str) for v in values), bool, len(values))
-        wrong ^= present
-        values[~present] = np.nan
-        return values, wrong
-    return raw, wrong
-
-
-def check(frame, rules: list[Column]) -> tuple[Any, list[Problem]]:
-    """(the rule columns of ``frame`` in the model's order and types, indexed 0, 1, ...; every
-    problem found, by row). With a column missing, (None, the missing columns)."""
-    import numpy as np
-    import pandas as pd
-
-    missing = [rule.name for rule in rules if rule.name not in frame.columns]
-    if missing:
-        return None, [Problem(None, name, COLUMNS, "the column is missing") for name in missing]
-    problems: list[Problem] = []
-    out = {}
-    for rule in rules:
-        raw = frame[rule.name].to_numpy()
-        present = ~pd.isna(raw)
-        values, wrong = _typed(raw, present, rule.kind)
-        found = [(wrong, TYPE, f"is not {_a(rule.kind)}")]
-        if not rule.nullable:
-            found.append((~present, NOT_NULL, "is missing"))
-        ok = present & ~wrong
-        if values.dtype.kind == "f" and rule.low is not None:
-            low = values <= rule.low if rule.strict[0] else values < rule.low
-            found.append((ok & low, BETWEEN, f"is below the minimum {rule.low:g}"))
-        if values.dtype.kind == "f" and rule.high is not None:
-            high = values >= rule.high if rule.strict[1] else values > rule.high
-            found.append((ok & high, BETWEEN, f"is above the maximum {rule.high:g}"))
-        if rule.allowed is not None:
-            allowed = set(rule.allowed)
-            seen = np.fromiter((v in allowed for v in values), bool, len(values))
-            listed = ", ".join(map(_shown, rule.allowed[:10]))
-            listed += ", ..." if len(rule.allowed) > 10 else ""
-            found.append(
-                (ok & ~seen, IN_SET, f"is not one of the values seen in training: {listed}")
-            )
-        for mask, kind, says in found:
-            problems += [
-                Problem(int(i), rule.name, kind, f"{_said(raw[i])} {says}")
-                for i in np.flatnonzero(mask)
-            ]
-        out[rule.name] = values
-    problems.sort(key=lambda p: p.row)
-    return pd.DataFrame(out), problems
-
-
-def _said(value: Any) -> str:
-    import pandas as pd
-
-    return "the value" if pd.isna(value) else _shown(value)
-
-
-def _a(kind: str) -> str:
-    words = {"integer": "a whole number", "boolean": "true or false", "text": "text"}
-    return words.get(kind, "a number")
 
 
 def describe(problem: Problem, where: str) -> str:

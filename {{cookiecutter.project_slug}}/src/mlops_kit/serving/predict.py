@@ -24,7 +24,7 @@ from typing import Any
 
 from mlops_kit import common
 from mlops_kit.evaluation import predictions
-from mlops_kit.serving import input_rules
+from mlops_kit.serving import input_checks, input_rules
 from mlops_kit.serving.batch_io import batches, header, writers
 
 SUITE = "expectations/suite.json"
@@ -124,7 +124,7 @@ def predict(
     offset, done = 0, False
     try:
         for frame in batches(source, [c.name for c in checks if c.kind == "text"], rows):
-            clean, problems = input_rules.check(frame, checks)
+            clean, problems = input_checks.check(frame, checks)
             if clean is None or (problems and not skip):
                 where = f"row {offset + problems[0].row + 1}" if problems[0].row is not None else ""
                 raise common.UserError(f"{source}: {input_rules.headline(problems, where)}")

@@ -28,7 +28,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from mlops_kit.serving import input_rules, predict, request_body, request_schema
+from mlops_kit.serving import input_checks, input_rules, predict, request_body, request_schema
 from mlops_kit.serving.limits import Limits
 from mlops_kit.serving.prediction_log import PredictionLog
 from mlops_kit.serving.protocol import Guard
@@ -140,7 +140,7 @@ def create_app(model, checks, record: dict[str, Any], log=None, limits=None, doc
         return {"model_version": version, **about}
 
     def score(frame, where: str, request_id: str) -> list[Any]:
-        clean, problems = input_rules.check(frame, checks)
+        clean, problems = input_checks.check(frame, checks)
         if problems:
             raise refusal(problems, where)
         try:
