@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import joblib
@@ -289,3 +291,49 @@ def test_params_yaml_serve_section_sets_the_limits(small_project, tmp_path, rows
         2,
         ["error: params.yaml serve: max_rows must be a whole number above 0, not lots"],
     )
+
+
+def workers_of(pid: int) -> set[int]:
+    """The worker processes of the service ``pid``: its children that run multiprocessing's
+    spawned main (not its resource tracker)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid and b"spawn_main" in command:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def settle(pid: int, count: int, unlike: set[int] = frozenset()) -> set[int]:
+    for _ in range(300):
+        found = workers_of(pid)
+        if len(found) == count and not found & unlike:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"workers of {pid}: {workers_of(pid)}, wanted {count} new")
+
+
+def test_workers_serve_from_that_many_processes_with_the_limits_in_each(start_service, rows):
+    running = start_service(
+        "--model", "models/model.joblib", "--port", "0", "--workers", "2", "--max-rows", "5"
+    )
+    pid = running.process.pid
+    first = settle(pid, 2)
+    body = {"dataframe_records": records(rows.head(5))}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: post(running.url, body), range(40)))
+    assert {status for status, _ in answers} == {200}
+    assert len({json.dumps(answer) for _, answer in answers}) == 1
+    too_many = {"dataframe_records": records(rows.head(6))}
+    assert {post(running.url, too_many)[0] for _ in range(10)} == {413}
+    os.kill(min(first), signal.SIGKILL)  # a worker that dies is replaced by the parent
+    second = settle(pid, 2, {min(first)})
+    assert max(first) in second
+    assert post(running.url, body) == answers[0]
+    running.stop()
+    assert running.process.returncode == 0
+    assert not any(Path(f"/proc/{worker}").exists() for worker in second)
