@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mlops_kit.serving import request_body
+from mlops_kit.serving.service import request_body
 
 from .test_service import get, post
 from .test_service import records as as_records

@@ -68,7 +68,7 @@ def asset(gh: GitHub, release: dict[str, Any], name: str) -> tuple[bytes, str | 
 
 
 def for_stage(stage: str, name: str = "model") -> str:
-    """The version tag ``stage`` holds, from the stage tags in this checkout (stages.py)."""
+    """The version tag ``stage`` holds, from the stage tags in this checkout (stage_tags)."""
     try:
         found = stage_tags.resolve(stage, name)
     except OSError as exc:

@@ -10,11 +10,12 @@ before it is loaded (loading a model file runs its code), against the md5 dvc.lo
 the release's tag in this checkout (trust.py), and its lineage.json gives both; with `--stage`, the
 release is the one the stage's latest `model#<stage>#N` tag in this checkout names (the
 Promote workflow writes them; `git fetch --tags` first). `--port 0` picks a
-free port; the first line printed names the address. See service.py for the endpoints.
+free port; the first line printed names the address. See service/app.py for the endpoints.
 
 The limits (body size, rows, timeouts, requests scored and waiting, the log's size) come from
 params.yaml's `serve:` section when there is one, each overridden by its flag (`--max-body-mb`
-...; limits.py has the defaults); `--workers N` serves from N processes (protocol.py).
+...; service/limits.py has the defaults); `--workers N` serves from N processes
+(service/protocol.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import sys
 from typing import Any
 
 from mlops_kit import common
-from mlops_kit.serving import download, input_rules, limits, lineage, predict
+from mlops_kit.serving import download, input_rules, lineage, predict
+from mlops_kit.serving.service import limits
 
 
 def local(model_path: str, suite: str) -> tuple[Any, list[input_rules.Column], dict[str, Any]]:
@@ -121,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         return common.fail(
             "FastAPI and uvicorn are missing: install the serve extra (`uv sync --extra serve`)"
         )
-    from mlops_kit.serving import protocol
-    from mlops_kit.serving.prediction_log import PredictionLog
+    from mlops_kit.serving.service import protocol
+    from mlops_kit.serving.service.prediction_log import PredictionLog
 
     try:
         allowed = limits.resolve(args, args.params)

@@ -5,7 +5,7 @@ for a request head: a client that connects and sends nothing, or a header a byte
 would hold its connection for ever. ``Protocol`` (uvicorn's h11 protocol) closes a connection
 whose request head is not complete within `header_timeout_s` of its first byte, or of the
 connection. There is no limit on connections: requests, not connections, wait for a scoring
-slot (service.py).
+slot (app.py).
 
 With `--workers N` uvicorn's Multiprocess supervisor starts N processes on the socket bound
 here; each builds the application from the state the parent wrote (``worker_app``).
@@ -87,7 +87,7 @@ def run(state: dict[str, Any], sock, workers: int) -> None:
     processes."""
     import uvicorn
 
-    from mlops_kit.serving import service
+    from mlops_kit.serving.service import app as service
 
     if workers == 1:
         app = service.create_app(**state)
@@ -108,7 +108,7 @@ def run(state: dict[str, Any], sock, workers: int) -> None:
 
 def worker_app():
     """The application of one worker process, from the state its parent wrote."""
-    from mlops_kit.serving import service
+    from mlops_kit.serving.service import app as service
 
     state = pickle.loads(Path(os.environ[STATE]).read_bytes())
     return service.create_app(**state)

@@ -2,8 +2,8 @@
 
 POST /invocations takes `{"dataframe_records": [{column: value, ...}, ...]}` or
 `{"dataframe_split": {"columns": [...], "data": [[...], ...]}}` as application/json and
-answers `{"predictions": [...]}`; rows that break the suite's rules (input_rules.py) get a 422
-naming the row, the column and the rule; the body's own limits are in request_body.py. GET
+answers `{"predictions": [...]}`; rows that break the suite's rules (../input_checks.py) get a
+422 naming the row, the column and the rule; the body's own limits are in request_body.py. GET
 (or HEAD) /health, and /metadata: the model's lineage. /openapi.json describes the body;
 /docs (its page loads scripts from a CDN) only with `--docs`.
 
@@ -28,11 +28,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from mlops_kit.serving import input_checks, input_rules, predict, request_body, request_schema
-from mlops_kit.serving.limits import Limits
-from mlops_kit.serving.prediction_log import PredictionLog
-from mlops_kit.serving.protocol import Guard
-from mlops_kit.serving.request_body import BadRequest, Refused
+from mlops_kit.serving import input_checks, input_rules, predict
+from mlops_kit.serving.service import request_body, request_schema
+from mlops_kit.serving.service.limits import Limits
+from mlops_kit.serving.service.prediction_log import PredictionLog
+from mlops_kit.serving.service.protocol import Guard
+from mlops_kit.serving.service.request_body import BadRequest, Refused
 
 MAX_ERRORS = 10
 INLINE_ROWS, INLINE_BYTES = 100, 64 * 1024
