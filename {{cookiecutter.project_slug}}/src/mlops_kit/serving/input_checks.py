@@ -62,27 +62,40 @@ def _numbers(frame, rules: list[Column], numbers: list[int], found: list):
     names = [rule.name for rule in rules]
     frame = frame if list(frame.columns) == names else frame[names]
     values = frame.to_numpy(dtype="float64", na_value=np.nan)
-    present = ~np.isnan(values)
-    bound = np.array([[np.nan if r.low is None else r.low for r in rules],
-                      [np.nan if r.high is None else r.high for r in rules]])  # fmt: skip
-    strict = np.array([r.strict for r in rules]).T
-    integer = np.array([r.kind == "integer" for r in rules])
-    wrong = present & integer & (np.mod(np.nan_to_num(values), 1) != 0)
-    ok = present & ~wrong
+    present = ok = ~np.isnan(values)
+
+    def which(test) -> list[int]:
+        return [j for j, rule in enumerate(rules) if test(rule)]
+
+    def part(matrix, columns: list[int]):
+        return matrix if len(columns) == len(rules) else matrix[:, columns]
+
+    def report(columns: list[int], mask, order: int, kind: str, says) -> None:
+        for i, k in zip(*np.nonzero(mask), strict=True) if mask.any() else ():
+            j, row = columns[k], int(i)
+            problem = Problem(row, names[j], kind, f"{_said(frame.iloc[row, j])} {says(rules[j])}")
+            found.append((row, numbers[j], order, problem))
+
     with np.errstate(invalid="ignore"):
-        low = np.where(strict[0], values <= bound[0], values < bound[0])
-        high = np.where(strict[1], values >= bound[1], values > bound[1])
-    masks = [
-        (wrong, TYPE, lambda r: f"is not {_a(r.kind)}"),
-        (~present & ~np.array([r.nullable for r in rules]), NOT_NULL, lambda r: "is missing"),
-        (ok & low, BETWEEN, lambda r: f"is below the minimum {r.low:g}"),
-        (ok & high, BETWEEN, lambda r: f"is above the maximum {r.high:g}"),
-    ]
-    for kind_number, (mask, kind, says) in enumerate(masks):
-        for i, j in zip(*np.nonzero(mask), strict=True):
-            rule, raw = rules[j], frame.iloc[i, j]
-            problem = Problem(int(i), rule.name, kind, f"{_said(raw)} {says(rule)}")
-            found.append((int(i), numbers[j], kind_number, problem))
+        if whole := which(lambda r: r.kind == "integer"):
+            wrong = part(present, whole) & (np.mod(part(values, whole), 1) != 0)
+            ok = present.copy()
+            ok[:, whole] &= ~wrong
+            report(whole, wrong, 0, TYPE, lambda r: f"is not {_a(r.kind)}")
+        if required := which(lambda r: not r.nullable):
+            report(required, ~part(present, required), 1, NOT_NULL, lambda r: "is missing")
+        for side, order, says in ((0, 2, "is below the minimum"), (1, 3, "is above the maximum")):
+            if not (bounded := which(lambda r, s=side: (r.low, r.high)[s] is not None)):
+                continue
+            limit = np.array([(rules[j].low, rules[j].high)[side] for j in bounded], dtype=float)
+            strict = np.array([rules[j].strict[side] for j in bounded])
+            among = part(values, bounded)
+            beyond = among < limit if side == 0 else among > limit
+            if strict.any():
+                edge = among[:, strict] == limit[strict]
+                beyond[:, strict] |= edge
+            report(bounded, part(ok, bounded) & beyond, order, BETWEEN,
+                   lambda r, s=side, w=says: f"{w} {(r.low, r.high)[s]:g}")  # fmt: skip
     return values
 
 
