@@ -353,3 +353,18 @@ def test_an_out_that_cannot_hold_the_report_exits_2(project, capsys, where):
     assert error.count("\n") == 1
     assert ("is a file" if where == "file" else "is a folder") in error
     assert files(project) == before
+
+
+def test_without_current_the_batch_is_params_monitor_current(project, params, set_params, capsys):
+    frame(200, 21).to_csv("chosen.csv", index=False)
+    params["monitor"]["current"] = "chosen.csv"
+    set_params(params)
+    assert monitor.main(["--out", "out"]) == 0
+    assert json.loads((project / "out" / "monitor.json").read_text())["current"] == "chosen.csv"
+    del params["monitor"]["current"]
+    set_params(params)
+    capsys.readouterr()
+    assert monitor.main(["--out", "out"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: no batch to check: pass --current FILE or set monitor.current"
+    ]

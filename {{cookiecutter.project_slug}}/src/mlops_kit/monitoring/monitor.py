@@ -1,7 +1,9 @@
 """Check a batch of new data against the reference profile: drift and, with the target, metrics.
 
-    python -m mlops_kit.monitoring.monitor --current data/monitor/current.csv \\
+    python -m mlops_kit.monitoring.monitor [--current data/monitor/current.csv] \\
         [--out reports/monitor]
+
+Without --current, the batch is params.yaml's monitor.current.
 
 Writes monitor.json (with the time of the check, `checked_at`, and the inputs' paths) and
 monitor.md to --out, only when the check finished; a check that fails removes those of an
@@ -123,8 +125,11 @@ def run(args) -> dict[str, Any]:
     """Check the batch as ``args`` say and write the report; return what monitor.json holds."""
     params = common.read_params()
     settings = settings_of(params)
+    current = args.current or (params.get("monitor") or {}).get("current")
+    if not isinstance(current, str) or not current:
+        raise common.UserError("no batch to check: pass --current FILE or set monitor.current")
     ref = reference.read_profile(args.profile)
-    batch = common.read_table(args.current)
+    batch = common.read_table(current)
     model = predictions.load_model(args.model)
     has_metrics = ref["target"] in batch.columns and Path(args.metrics).is_file()
     metrics = common.read_json(args.metrics) if has_metrics else None
@@ -133,14 +138,16 @@ def run(args) -> dict[str, Any]:
     inputs = {"model": args.model, "profile": args.profile, "metrics": None}
     if metrics is not None:
         inputs["metrics"] = args.metrics
-    document = {"current": args.current, "checked_at": checked_at, "inputs": inputs, **result}
-    report.write(args.out, document, args.current)
+    document = {"current": current, "checked_at": checked_at, "inputs": inputs, **result}
+    report.write(args.out, document, current)
     return document
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--current", required=True, help="the batch: a CSV or Parquet file")
+    parser.add_argument(
+        "--current", help="the batch: a CSV or Parquet file (default: params.yaml monitor.current)"
+    )
     parser.add_argument("--out", default="reports/monitor")
     parser.add_argument("--model", default="models/model.joblib")
     parser.add_argument("--profile", default="reports/profile.json")
