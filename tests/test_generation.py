@@ -221,6 +221,40 @@ def test_exact_file_set(combination):
     assert tracked_files(result.project) == expected_files(result.project, answers), result.stdout
 
 
+def markdown_outside_code(text: str) -> list[str]:
+    """The lines of ``text`` outside fenced code blocks (a fence's own lines are dropped)."""
+    kept, fenced = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            kept.append(line)
+    return kept
+
+
+def test_readme_tables_are_whole_and_quote_only_this_projects_data(combination):
+    result, answers = combination
+    text = (result.project / "README.md").read_text(encoding="utf-8")
+    lines = markdown_outside_code(text)
+    runs, run = [], []
+    for line in [*lines, ""]:
+        if line.startswith("|"):
+            run.append(line)
+        elif run:
+            runs.append(run)
+            run = []
+    assert runs
+    for table in runs:  # a header, its separator, then rows of as many cells
+        assert len(table) >= 2, table
+        assert set(table[1].replace("|", "").replace(":", "").split()) == {"---"}, table[:2]
+        cells = table[1].count("|")
+        assert all(row.count("|") - row.count("\\|") >= cells for row in table), table[0]
+    if answers.get("dataset", "breast_cancer") != "breast_cancer":
+        # the Explanations section's measured numbers are the default data's, shown only there
+        for quoted in ("breast cancer set", "mean area", "0.219", "0.62 to 0.57"):
+            assert quoted not in text, quoted
+
+
 def test_the_kit_is_the_templates_byte_for_byte(combination):
     """Every combination gets the same kit: the template's files as they are, unrendered, so a
     breast_cancer, a wine, a diabetes and a custom project from one commit hold the same bytes."""

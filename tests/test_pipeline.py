@@ -88,6 +88,27 @@ def corrupt(source: Path, target: Path) -> str:
     return numeric
 
 
+def readme_numbers_are_this_run(root, metrics: dict) -> None:
+    """The numbers the README's Explanations section quotes are the ones this run wrote."""
+    text = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    explain = json.loads((root / "reports" / "explain.json").read_text(encoding="utf-8"))
+    top = max(f["importance"] for f in explain["features"])
+    groups = sorted(explain["groups"], key=lambda g: -g["importance"])
+    curve = explain["partial_dependence"][0]
+    quoted = [
+        f"importance was {top:.3f} of accuracy",
+        f"on a model with {metrics['accuracy']:.3f} accuracy",
+        f"the 30 columns made {len(groups)} groups",
+        f"cost {groups[0]['importance']:.3f} ± {groups[0]['std']:.3f} of accuracy",
+        f"{groups[1]['importance']:.3f} ± {groups[1]['std']:.3f}",
+        f"falls from {curve['average'][0]:.2f} to {curve['average'][-1]:.2f}",
+        f"as `{curve['feature']}` goes",
+        f"goes from {curve['grid'][0]:.0f} to {curve['grid'][-1]:.0f}",
+    ]
+    for phrase in quoted:
+        assert phrase in text, phrase
+
+
 @pytest.mark.parametrize("case", list(CASES), ids=str)
 def test_generated_project_end_to_end(tmp_path, case):
     answers = dict(CASES[case])
@@ -115,6 +136,8 @@ def test_generated_project_end_to_end(tmp_path, case):
         assert sex["gaps"]["r2"]["low"] <= sex["gaps"]["r2"]["value"] <= sex["gaps"]["r2"]["high"]
     else:
         assert metrics["balanced_accuracy"] > 0.7
+    if answers.get("dataset", "breast_cancer") == "breast_cancer":
+        readme_numbers_are_this_run(project.root, metrics)
     validation = json.loads((project.root / "reports/validation.json").read_text(encoding="utf-8"))
     assert validation["success"] is True
     shown = project.dvc("metrics", "show", "--json")
