@@ -286,16 +286,18 @@ def check_custom_slices(text: str, dataset: str, path_text: str, target: str) ->
 
 
 def check_suite_bootstrap() -> None:
-    """The expectation suite for a custom file is written from it with pandas."""
-    try:
-        import pandas  # noqa: F401
-    except ImportError as exc:
-        raise AnswerError(
-            "dataset",
-            "custom",
-            "writing the expectation suite from your file needs pandas beside cookiecutter "
-            "(pip install pandas pyarrow)",
-        ) from exc
+    """The expectation suite for a custom file is written from it with pandas, which reads and
+    writes Parquet with pyarrow."""
+    for package in ("pandas", "pyarrow"):
+        try:
+            __import__(package)
+        except ImportError as exc:
+            raise AnswerError(
+                "dataset",
+                "custom",
+                f"writing the expectation suite from your file needs {package} beside "
+                "cookiecutter (pip install pandas pyarrow)",
+            ) from exc
 
 
 def check_remote(kind: str, url: str) -> None:

@@ -922,6 +922,23 @@ def test_bad_answer_fails_with_its_message_and_leaves_nothing(tmp_path, baker, c
     assert list(result.output_dir.iterdir()) == []
 
 
+def test_custom_data_without_pyarrow_beside_cookiecutter_names_it(tmp_path):
+    # an interpreter where `import pyarrow` fails, as when only cookiecutter, dvc and pandas
+    # were installed: one line naming what to install, before anything is generated
+    (tmp_path / "shadow").mkdir()
+    (tmp_path / "shadow" / "pyarrow.py").write_text("raise ImportError('no pyarrow here')\n")
+    env = {**isolated_env(tmp_path / "home"), "PYTHONPATH": str(tmp_path / "shadow")}
+    answers = {"dataset": "custom", "custom_target": "churned"}
+    answers["custom_data_path"] = str(write_churn_csv(tmp_path / "churn.csv"))
+    result = bake(tmp_path / "out", answers, env=env)
+    assert result.returncode != 0
+    assert error_lines(result) == [
+        "error: dataset='custom' is not valid: writing the expectation suite from your file "
+        "needs pyarrow beside cookiecutter (pip install pandas pyarrow)"
+    ]
+    assert list(result.output_dir.iterdir()) == []
+
+
 def test_three_bad_answers_give_three_lines_in_one_run(baker):
     result = baker(
         {
