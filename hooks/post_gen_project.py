@@ -319,15 +319,6 @@ def scanner_requirement(root: Path) -> str:
     return match.group(0)
 
 
-def scan_command(requirement: str) -> str:
-    """What to run by hand when generation could not write the baseline."""
-    files, lines = shlex.quote(SCAN_EXCLUDE_FILES), shlex.quote(SCAN_EXCLUDE_LINES)
-    return (
-        f"uvx --from {requirement} detect-secrets scan --exclude-files {files} "
-        f"--exclude-lines {lines} > {BASELINE}"
-    )
-
-
 def write_secrets_baseline(root: Path) -> bool:
     """Scan the staged files with the pinned detect-secrets (through uv, from the package
     index) and write .secrets.baseline; without uv or the index, a note says how."""
@@ -358,8 +349,8 @@ def write_secrets_baseline(root: Path) -> bool:
             why = "the scan wrote no baseline"
     if why is not None:
         print(
-            f"note: no {BASELINE} yet ({why}); before your first commit with pre-commit "
-            f"installed, run `{scan_command(requirement)}`"
+            f"note: no {BASELINE} yet ({why}); `python3 tasks.py setup` (or any task) "
+            "writes it, before your first commit with pre-commit installed"
         )
         return False
     (root / BASELINE).write_text(result.stdout, encoding="utf-8")

@@ -211,3 +211,46 @@ def test_set_up_without_uv_on_path_then_after_a_python_switch(tmp_path):
     )
     assert venv_version(project).startswith("3.12.")
     assert (bin_dir / "uv").exists()
+
+
+@pytest.mark.slow
+def test_without_uv_beside_cookiecutter_the_first_commit_with_hooks_works(tmp_path):
+    """Generation cannot scan for secrets without uv; set-up writes the baseline, the hooks
+    install with `tasks.py hooks`, and the first commit with them passes."""
+    env = isolated_env(tmp_path / "home")
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(BIN))
+    if subprocess.run(["which", "uv"], env=env, capture_output=True).returncode == 0:
+        pytest.skip("a uv outside the template's venv is on PATH")
+    shadow = tmp_path / "shadow" / "uv"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('no uv beside cookiecutter')\n")
+    result = bake(tmp_path / "out", {}, env={**env, "PYTHONPATH": str(shadow.parent)})
+    assert result.returncode == 0, result.stderr
+    project = result.project
+    assert not (project / ".secrets.baseline").exists()
+    (note,) = [line for line in result.stdout.splitlines() if "secrets.baseline" in line]
+    assert "`python3 tasks.py setup` (or any task) writes it" in note
+
+    hooks = tasks(project, "hooks", env=env)
+    assert hooks.returncode == 0, hooks.stdout + hooks.stderr
+    assert "Setting up .venv" in hooks.stdout
+    assert "Writing .secrets.baseline with detect-secrets==" in hooks.stdout
+    assert "Installing the pre-commit hooks" in hooks.stdout
+    baseline = json.loads((project / ".secrets.baseline").read_text(encoding="utf-8"))
+    spec = importlib.util.spec_from_file_location("post", TEMPLATE / "hooks/post_gen_project.py")
+    post = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(post)  # what generation skips, set-up skips too
+    patterns = [f["pattern"] for f in baseline["filters_used"] if "pattern" in f]
+    assert sorted(patterns) == sorted([[post.SCAN_EXCLUDE_FILES], [post.SCAN_EXCLUDE_LINES]])
+
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nA first change.\n", "utf-8")
+    git = ["git", "-C", str(project)]
+    subprocess.run([*git, "add", "--all"], env=env, check=True)
+    commit = subprocess.run(
+        [*git, "commit", "-m", "A first change"], env=env, capture_output=True, text=True
+    )
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert "no secrets (detect-secrets" in commit.stdout + commit.stderr
+    tracked = subprocess.run([*git, "ls-files"], env=env, capture_output=True, text=True)
+    assert ".secrets.baseline" in tracked.stdout.splitlines()

@@ -27,6 +27,11 @@ PYTHON_VERSION = (ROOT / ".python-version").read_text(encoding="utf-8").strip()
 LOCK = ROOT / "uv.lock"
 METRICS = ROOT / "reports" / "metrics.json"
 VALIDATION = ROOT / "reports" / "validation.json"
+BASELINE = ROOT / ".secrets.baseline"
+# What the secrets scan skips, as at generation: the hashes in lock and .dvc files, and the
+# template commit in .cruft.json.
+SCAN_SKIPS = ("--exclude-files", r"(^|/)(uv|dvc)\.lock$|\.dvc$")
+SCAN_SKIPS += ("--exclude-lines", r'^\s*"_?commit": "[0-9a-f]{40}",?$')
 ENV = {
     **os.environ,
     "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -126,13 +131,48 @@ def setup(*extras: str) -> None:
         # (PYTHONDONTWRITEBYTECODE, as in many containers) each pipeline stage would
         # otherwise compile pandas, scikit-learn and Great Expectations again.
         options = [f"--extra={extra}" for extra in ("dev", *extras)]
+        if stale or not (VENV / "pyvenv.cfg").is_file():
+            print("Setting up .venv with the versions in uv.lock (about a minute the first time)")
         call(uv, "sync", *options, "--quiet", "--compile-bytecode")
+        secrets_baseline(uv)
         if uv.is_relative_to(scratch):
             shutil.copy2(uv, BIN / UV_EXE)  # kept for the next set-up, which needs no pip
     if lock is None:
         print("note: wrote uv.lock, the exact versions installed; commit it (git add uv.lock)")
     elif LOCK.read_bytes() != lock:
         print("note: updated uv.lock to match pyproject.toml; commit it (git add uv.lock)")
+
+
+def secrets_baseline(uv: Path) -> None:
+    """Write .secrets.baseline when generation could not (no uv beside cookiecutter): the
+    committed files scanned by the detect-secrets that the pre-commit hook pins."""
+    config = ROOT / ".pre-commit-config.yaml"
+    if BASELINE.exists() or not (ROOT / ".git").exists() or not config.is_file():
+        return
+    pin = re.search(r"detect-secrets==[\w.]+", config.read_text(encoding="utf-8"))
+    if pin is None:
+        return
+    print(f"Writing .secrets.baseline with {pin.group(0)} (generation could not)", flush=True)
+    scanner = ("tool", "run", "--quiet", "--from", pin.group(0), "detect-secrets", "scan")
+    scan = quiet(uv, *scanner, *SCAN_SKIPS)
+    try:
+        json.loads(scan.stdout)["results"]
+    except (ValueError, KeyError, TypeError):
+        last = (scan.stderr.strip().splitlines() or ["no output"])[-1]
+        print(
+            f"note: .secrets.baseline not written ({last}); pre-commit's secrets hook needs it: "
+            "run `python3 tasks.py setup` again where the package index is reachable"
+        )
+        return
+    BASELINE.write_text(scan.stdout, encoding="utf-8")
+    print("note: wrote .secrets.baseline; commit it (git add .secrets.baseline)")
+
+
+def hooks(args: list[str]) -> None:
+    """pre-commit's hooks in .git/hooks, with their environments installed now."""
+    setup()
+    print("Installing the pre-commit hooks and their environments (a minute or so the first time)")
+    call(BIN / "pre-commit", "install", "--install-hooks", *args)
 
 
 def shown(value: object) -> str:
@@ -243,6 +283,7 @@ COMMANDS = {
     "repro": ("[DVC ARGS]", "run the DVC pipeline; show the metrics and validation verdict", repro),
     "test": ("[PYTEST ARGS]", "run the tests of code, data and model", test),
     "lint": ("[RUFF ARGS]", "ruff check, and ruff format --check", lint),
+    "hooks": ("", "install the pre-commit hooks (once per clone)", hooks),
     "ci-local": ("[EVENT] [ACT ARGS]", "run the GitHub workflows here, under act", ci_local),
     "update": ("[check|diff|ARGS]", "bring in later template changes with cruft (README)", update),
 }
