@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import importlib.util
 import json
@@ -253,6 +254,43 @@ def test_readme_tables_are_whole_and_quote_only_this_projects_data(combination):
         # the Explanations section's measured numbers are the default data's, shown only there
         for quoted in ("breast cancer set", "mean area", "0.219", "0.62 to 0.57"):
             assert quoted not in text, quoted
+
+
+@pytest.mark.parametrize(
+    ("override", "line"),
+    [
+        ("train.seed=43", "  seed: 43  # the estimator's random_state"),
+        (
+            "evaluate.bootstrap.seed=7",
+            "  bootstrap: {resamples: 1000, seed: 7, confidence: 0.95, max_rows: 20000}",
+        ),
+    ],
+    ids=["scalar", "nested"],
+)
+def test_params_yaml_is_as_dvcs_writer_keeps_it(combination, tmp_path, override, line):
+    """`dvc exp run -S` rewrites the whole params.yaml with DVC's YAML writer: every other line
+    stays as generated, so an applied experiment's diff is its one change."""
+    from dvc.utils.hydra import apply_overrides
+
+    result, _ = combination
+    before = (result.project / "params.yaml").read_text(encoding="utf-8")
+    params = tmp_path / "params.yaml"
+    params.write_text(before, encoding="utf-8")
+    apply_overrides(params, [override])
+    after = params.read_text(encoding="utf-8")
+    changed = [
+        d for d in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if d[:1] in "+-" and d[:3] not in ("+++", "---")
+    ]  # fmt: skip
+    assert [d for d in changed if d.startswith("+")] == [f"+{line}"], changed
+    assert len(changed) == 2, changed
+    expected = yaml.safe_load(before)  # and every value reads back the same
+    *path, key = override.split("=")[0].split(".")
+    node = expected
+    for part in path:
+        node = node[part]
+    node[key] = yaml.safe_load(override.split("=", 1)[1])
+    assert yaml.safe_load(after) == expected
 
 
 def test_the_kit_is_the_templates_byte_for_byte(combination):
