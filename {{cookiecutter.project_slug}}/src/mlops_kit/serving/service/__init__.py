@@ -2,6 +2,8 @@
 
 - ``app``: the model as a FastAPI application, speaking the JSON of MLflow's scoring server.
 - ``limits``: the service's limits, from params.yaml's `serve:` section and their flags.
+- ``piecewise_json``: JSON read an outer item at a time, so that other threads run between
+  items (a large request body).
 - ``prediction_log``: the service's `--log`: validated inputs and predictions as JSON lines,
   rotated beyond a size.
 - ``protocol``: how uvicorn runs the service: a timeout on request heads, keep-alive,

@@ -4,8 +4,7 @@ POST /invocations takes `{"dataframe_records": [{column: value, ...}, ...]}` or
 `{"dataframe_split": {"columns": [...], "data": [[...], ...]}}` as application/json and
 answers `{"predictions": [...]}`; rows that break the suite's rules (../input_checks.py) get a
 422 naming the row, the column and the rule; the body's own limits are in request_body.py. GET
-(or HEAD) /health, and /metadata: the model's lineage. /openapi.json describes the body;
-/docs (its page loads scripts from a CDN) only with `--docs`.
+(or HEAD) /health, /metadata (the model's lineage), /openapi.json; /docs only with `--docs`.
 
 At most `max_concurrent` requests are scored at once and `max_queue` more wait for a slot; a
 request beyond them gets 503 with Retry-After, and one not answered within `timeout_s` 504

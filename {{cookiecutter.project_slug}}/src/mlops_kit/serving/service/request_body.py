@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from typing import Any
+
+from mlops_kit.serving.service import piecewise_json
 
 SHOWN = 40  # characters of a request's value shown in a message
 SCALARS = (str, float, bool, type(None))
 WIDEST = 2**63  # whole numbers beyond int64 are refused
 PIECEWISE = 2**20  # bodies over this many bytes are parsed a row at a time
-_decoder, _space = json.JSONDecoder(), re.compile(r"[ \t\n\r]*")
 
 
 class Refused(Exception):
@@ -95,47 +95,13 @@ def parse(body: bytes, piecewise: int = PIECEWISE) -> Any:
         text = body.decode("utf-8")
         if len(body) <= piecewise:
             return json.loads(text)
-        found, end = _value(text, 0, 2)
-        if (end := _space.match(text, end).end()) != len(text):
-            raise json.JSONDecodeError("Extra data", text, end)
-        return found
+        return piecewise_json.loads(text)
     except UnicodeDecodeError:
         raise BadRequest("the request body is not UTF-8") from None
     except RecursionError:
         raise BadRequest("the request body is JSON nested too deeply") from None
     except ValueError as exc:
         raise BadRequest(f"the request body is not JSON: {cut(exc)}") from None
-
-
-def _value(text: str, at: int, depth: int) -> tuple[Any, int]:
-    """(the JSON value at ``at``, where it ends). At ``depth`` above 0 an object is read a
-    member at a time and an array an item at a time, each item whole (json's own decoder)."""
-    at = _space.match(text, at).end()
-    opening = text[at : at + 1]
-    if depth == 0 or opening not in ("{", "["):
-        return _decoder.raw_decode(text, at)
-    closing, found = ("}", {}) if opening == "{" else ("]", [])
-    at = _space.match(text, at + 1).end()
-    if text[at : at + 1] == closing:
-        return found, at + 1
-    while True:
-        if opening == "[":
-            item, at = _value(text, at, 0)
-            found.append(item)
-        elif text[at : at + 1] == '"':
-            key, at = json.decoder.scanstring(text, at + 1)
-            at = _space.match(text, at).end()
-            if text[at : at + 1] != ":":
-                raise json.JSONDecodeError("Expecting ':' delimiter", text, at)
-            found[key], at = _value(text, at + 1, depth - 1)
-        else:
-            raise json.JSONDecodeError("Expecting property name in double quotes", text, at)
-        at = _space.match(text, at).end()
-        if text[at : at + 1] == closing:
-            return found, at + 1
-        if text[at : at + 1] != ",":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
-        at = _space.match(text, at + 1).end()
 
 
 def scalars(values: list[Any], column: str, where: str) -> list[Any]:
