@@ -198,9 +198,24 @@ def summary() -> None:
 
 def repro(args: list[str]) -> None:
     setup()
+    print(
+        "Running the pipeline (ingest, validate, prepare, train, evaluate); a stage whose "
+        "inputs have not changed is skipped, and each says what it wrote",
+        flush=True,
+    )
     call(BIN / "dvc", "repro", *args)
     summary()
     print("Plots: `source .venv/bin/activate && dvc plots show`, then open dvc_plots/index.html")
+
+
+def experiments(args: list[str]) -> None:
+    """The experiments of HEAD (or those named) against the baseline, with the gate's verdict."""
+    setup()
+    code = subprocess.call(
+        [str(BIN / "python"), "-m", "mlops_kit.comparison.experiments", *args], cwd=ROOT, env=ENV
+    )
+    if code:
+        raise SystemExit(code)
 
 
 def test(args: list[str]) -> None:
@@ -281,6 +296,11 @@ def ci_local(args: list[str]) -> None:
 COMMANDS = {
     "setup": ("", "create or refresh .venv, nothing else", lambda args: setup()),
     "repro": ("[DVC ARGS]", "run the DVC pipeline; show the metrics and validation verdict", repro),
+    "experiments": (
+        "[NAMES] [--all] [--markdown F]",
+        "DVC experiments against the baseline, with the gate's verdict, as a pull request",
+        experiments,
+    ),
     "test": ("[PYTEST ARGS]", "run the tests of code, data and model", test),
     "lint": ("[RUFF ARGS]", "ruff check, and ruff format --check", lint),
     "hooks": ("", "install the pre-commit hooks (once per clone)", hooks),

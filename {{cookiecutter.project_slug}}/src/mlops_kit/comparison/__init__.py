@@ -4,6 +4,8 @@
   compare.py.
 - ``compare``: compare the workspace metrics and params with those of the baseline.
 - ``diffs``: what DVC says changed between a baseline git revision and the workspace.
+- ``experiments``: experiments judged as their pull request would be: metrics against the
+  baseline, the parameters that differ, and the gate's verdict, in the terminal and as Markdown.
 - ``gate``: the gate: judge new metrics against a baseline's with the rules under
   `compare.metrics`.
 - ``importance``: the explanations section of the pipeline report: the groups of correlated
@@ -14,4 +16,6 @@
 
 Run by the Pipeline workflow as ``python -m mlops_kit.comparison.baseline`` and
 ``python -m mlops_kit.comparison.compare``; reads only what the pipeline wrote.
+``python -m mlops_kit.comparison.experiments`` (``python3 tasks.py experiments``) judges the
+DVC experiments of a clone the same way.
 """

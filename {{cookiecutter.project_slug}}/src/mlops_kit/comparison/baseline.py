@@ -90,28 +90,37 @@ def model_name(path: str = "dvc.yaml") -> str:
     return str(next(iter(artifacts)))
 
 
-def find(event: str, base: str | None, model: str, metrics: str = METRICS) -> dict[str, Any]:
+def find(
+    event: str, base: str | None, model: str, metrics: str = METRICS, change: str = "HEAD"
+) -> dict[str, Any]:
     """{kind: commit | release | none, sha, tag, base, reason[, metrics]}; ``sha`` is the
-    commit parameters are diffed against, even when it has no metrics."""
+    commit parameters are diffed against, even when it has no metrics. ``change`` is the
+    commit judged: HEAD, or an experiment's."""
     if event == "pull_request":
         if not base:
             raise common.UserError("--base is required for a pull request (the base branch)")
         head = commit(f"origin/{base}") or commit(base)
         if head is None:
             raise common.UserError(f"base branch {base} is not in this clone; fetch it first")
-        start = git("merge-base", "HEAD", head)
+        start = git("merge-base", change, head)
         where = f"the merge-base with {base}"
     else:
         head = start = commit("HEAD~1")
         base, where = None, "the previous commit"
-    found = {"kind": "none", "sha": start, "tag": None, "base": base, "reason": None}
     if start is None:
-        found["reason"] = (
-            f"HEAD and {base} have no commit in common"
+        reason = (
+            f"{change[:12]} and {base} have no commit in common"
             if base
             else "there is no previous commit (a first commit?)"
         )
-        return found
+        return {"kind": "none", "sha": None, "tag": None, "base": base, "reason": reason}
+    return at_commit(start, head, base, model, metrics, where)
+
+
+def at_commit(start: str, head: str, base: str | None, model: str, metrics: str, where: str):
+    """The baseline when the change starts from ``start``: the metrics committed there, else
+    the newest release made from an ancestor of ``head``, else none with the reason."""
+    found = {"kind": "none", "sha": start, "tag": None, "base": base, "reason": None}
     if committed(start, metrics):
         return {**found, "kind": "commit"}
     release, why = published(model, head)

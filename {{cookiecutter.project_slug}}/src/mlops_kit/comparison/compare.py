@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import yaml
-
 from mlops_kit import common
 from mlops_kit.comparison import diffs, gate, slice_gaps
 from mlops_kit.reporting import tables
@@ -30,12 +28,7 @@ from mlops_kit.reporting import tables
 
 def rules_at(sha: str, params_path: str, key="metrics", check=gate.check_rules) -> dict[str, Any]:
     """`compare.<key>` in params.yaml at ``sha`` ({} when the file or the section is absent)."""
-    text = diffs.file_at(sha, params_path)
-    try:
-        params = yaml.safe_load(text) if text else {}
-    except yaml.YAMLError as exc:
-        raise common.UserError(f"{params_path} at {sha[:7]} is not valid YAML: {exc}") from None
-    section = params.get("compare") if isinstance(params, dict) else None
+    section = diffs.yaml_at(sha, params_path).get("compare")
     try:
         return check(section.get(key, {}) if isinstance(section, dict) else {})
     except common.UserError as exc:
@@ -43,13 +36,22 @@ def rules_at(sha: str, params_path: str, key="metrics", check=gate.check_rules) 
 
 
 def compare(
-    found: dict[str, Any], metrics_path: str, params_path: str, slices_path: str = slice_gaps.SLICES
+    found: dict[str, Any],
+    metrics_path: str,
+    params_path: str,
+    slices_path: str = slice_gaps.SLICES,
+    at: str | None = None,
 ) -> dict:
-    """The content of compare.json against the baseline ``found`` (see baseline.py)."""
-    section = common.load_params("compare", params_path)
+    """The content of compare.json against the baseline ``found`` (see baseline.py), for
+    the workspace, or with ``at`` for the files of that commit (an experiment's)."""
+    if at is None:
+        section, new = common.load_params("compare", params_path), common.read_json(metrics_path)
+        slices = slice_gaps.read(slices_path)
+    else:
+        section = diffs.yaml_at(at, params_path).get("compare") or {}
+        new, slices = diffs.json_at(at, metrics_path), diffs.json_at(at, slices_path)
     proposed = gate.check_rules(section.get("metrics", {}))
     proposed_slices = slice_gaps.check_rules(section.get("slices", {}))
-    new = common.read_json(metrics_path)
     if not isinstance(new, dict):
         raise common.UserError(f"{metrics_path} does not hold a JSON object of metrics")
     new, old, rules, params = diffs.flatten(new), None, {}, None
@@ -57,9 +59,14 @@ def compare(
     sha = found.get("sha")
     if sha and diffs.known(sha):
         slice_rules, rules_from = rules_at(sha, params_path, "slices", slice_gaps.check_rules), sha
-        params = diffs.params(sha, params_path)
-        if found["kind"] == "commit":
+        if at is None:
+            params = diffs.params(sha, params_path)
+        else:
+            params = diffs.params_between(sha, at, params_path)
+        if found["kind"] == "commit" and at is None:
             new, old = diffs.metrics(sha, metrics_path)
+        elif found["kind"] == "commit":
+            new, old = diffs.metrics_between(sha, at, metrics_path)
         elif found["kind"] == "release":
             old = diffs.flatten(found["metrics"])
         if old is not None:
@@ -79,7 +86,7 @@ def compare(
     result.update(baseline=sha, baseline_info={k: v for k, v in found.items() if k != "metrics"})
     result.update(rules=rules, proposed_rules=proposed if old and proposed != rules else None)
     result.update(params=params or [], params_compared=params is not None, params_against=sha)
-    result["slices"] = slice_gaps.judge(slice_gaps.read(slices_path), slice_rules)
+    result["slices"] = slice_gaps.judge(slices if isinstance(slices, dict) else None, slice_rules)
     changed = rules_from and proposed_slices != slice_rules
     result["slices"].update(
         rules_from=rules_from, proposed_rules=proposed_slices if changed else None

@@ -3,6 +3,8 @@
 `dvc metrics diff` and `dvc params diff` read both revisions from git, parse the files and
 flatten nested keys (`train.random_forest.n_estimators`); this module runs each of them once
 and reshapes their JSON. DVC reports an absent key and a null value alike, as null (None).
+Between two commits (an experiment and its baseline), the same rows come from the files git
+holds at each (`*_between`): no DVC process, so a sweep of many experiments is read at once.
 """
 
 from __future__ import annotations
@@ -89,3 +91,40 @@ def file_at(rev: str, path: str | Path) -> str | None:
     command = ["git", "show", f"{rev}:./{Path(path).as_posix()}"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     return result.stdout if result.returncode == 0 else None
+
+
+def json_at(rev: str, path: str | Path) -> Any:
+    """The JSON in ``path`` at ``rev``; None when that commit has no such file."""
+    text = file_at(rev, path)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise common.UserError(f"{path} at {rev[:7]} is not valid JSON") from None
+
+
+def yaml_at(rev: str, path: str | Path) -> dict[str, Any]:
+    """The mapping in the YAML file ``path`` at ``rev`` ({} when absent or not a mapping)."""
+    import yaml
+
+    text = file_at(rev, path)
+    try:
+        found = yaml.safe_load(text) if text else {}
+    except yaml.YAMLError as exc:
+        raise common.UserError(f"{path} at {rev[:7]} is not valid YAML: {exc}") from None
+    return found if isinstance(found, dict) else {}
+
+
+def metrics_between(old_rev: str, new_rev: str, path: str | Path) -> tuple[dict, dict | None]:
+    """As metrics(), with the file at ``new_rev`` in place of the workspace's."""
+    new, old = json_at(new_rev, path), json_at(old_rev, path)
+    new = flatten(new) if isinstance(new, dict) else {}
+    return new, (flatten(old) or None) if isinstance(old, dict) else None
+
+
+def params_between(old_rev: str, new_rev: str, path: str | Path) -> list[dict[str, Any]]:
+    """As params(), with the file at ``new_rev`` in place of the workspace's."""
+    old, new = flatten(yaml_at(old_rev, path)), flatten(yaml_at(new_rev, path))
+    keys = sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
+    return [{"key": key, "old": old.get(key), "new": new.get(key)} for key in keys]

@@ -3,6 +3,10 @@
 - ``charts``: the evaluate stage's plot files as Mermaid charts (mermaid.py) and Markdown
   tables, so the CI report shows the plots without images; curves are resampled to keep the
   comment small.
+- ``experiments_table``: the experiments report (comparison/experiments.py): one row per
+  experiment with the gate's verdict, each gated metric against the baseline and the parameters
+  that differ, as a terminal table and as GitHub Markdown, where each experiment also gets the
+  pull request's own metrics and parameters tables (tables.py).
 - ``markdown``: make text from data, parameters, metrics or the event inert in GitHub Markdown.
 - ``mermaid``: mermaid `xychart-beta` blocks, which GitHub draws inside comments and job
   summaries.
