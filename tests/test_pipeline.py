@@ -89,7 +89,8 @@ def corrupt(source: Path, target: Path) -> str:
 
 
 def readme_numbers_are_this_run(root, metrics: dict) -> None:
-    """The numbers the README's Explanations section quotes are the ones this run wrote."""
+    """The numbers the README's Explanations and Experiments sections quote are the ones this
+    run wrote."""
     text = " ".join((root / "README.md").read_text(encoding="utf-8").split())
     explain = json.loads((root / "reports" / "explain.json").read_text(encoding="utf-8"))
     top = max(f["importance"] for f in explain["features"])
@@ -104,6 +105,10 @@ def readme_numbers_are_this_run(root, metrics: dict) -> None:
         f"falls from {curve['average'][0]:.2f} to {curve['average'][-1]:.2f}",
         f"as `{curve['feature']}` goes",
         f"goes from {curve['grid'][0]:.0f} to {curve['grid'][-1]:.0f}",
+        # the Experiments section's sweep: its baseline row is this run's gated metrics
+        "(baseline) "
+        + " ".join(f"{metrics[m]:.4g}" for m in ("balanced_accuracy", "f1_macro", "roc_auc"))
+        + f" {metrics['log_loss']:.4g}",
     ]
     for phrase in quoted:
         assert phrase in text, phrase

@@ -89,13 +89,25 @@ def test_pull_request_cannot_switch_off_the_gate_it_is_judged_by(baseline_projec
     assert "| `balanced_accuracy` | `higher`, tolerance 0.02 | — |" in rules
 
 
-def test_failed_validation_turns_the_same_comment_red(baseline_project):
+def test_an_experiments_pull_request_then_bad_data_turn_the_same_comment_red(baseline_project):
+    """The README's way to keep an experiment: `dvc exp branch`, push, pull request. Its
+    comment is the one every pull request gets; a bad delivery then turns that comment red."""
     ci = baseline_project
-    ci.branch_with_params("delivery", "Larger leaves", train__random_forest__min_samples_leaf=2)
-    first = pull_request(ci, 6, "delivery", label="pull request, passing")
+    readme = (  # as the project's README says, in its environment
+        "source .venv/bin/activate"
+        " && dvc exp run --temp -n leaves -S train.random_forest.min_samples_leaf=2"
+        " && dvc exp branch leaves delivery"
+    )
+    ran = ci.run("bash", "-c", readme, label="dvc exp run, exp branch")
+    assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
+    ci.git("checkout", "-q", "delivery")
+    ci.push("delivery")
+    first = pull_request(ci, 6, "delivery", label="pull request of an experiment, passing")
     assert first.returncode == 0, report(first)
     (passing,) = bot_comments(ci, 6)
     assert "✅ pass" in passing["body"].splitlines()[1]
+    assert "| `train.random_forest.min_samples_leaf` | 1 | 2 |" in passing["body"]
+    assert "Baseline: metrics committed at" in passing["body"]
 
     ci.commit_corrupted_data()
     ci.push("delivery")

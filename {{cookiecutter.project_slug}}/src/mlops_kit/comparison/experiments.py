@@ -66,18 +66,27 @@ def natural(name: str) -> list:
     ]
 
 
-def select(found: list[Experiment], names: list[str], everywhere: bool, head: str | None):
+def matches(name: str, pattern: str) -> bool:
+    """Whether ``name`` is ``pattern``, matches it as a glob, or is of the sweep it names."""
+    sweep = re.fullmatch(re.escape(pattern) + r"-\d+", name)
+    return name == pattern or fnmatch.fnmatchcase(name, pattern) or sweep is not None
+
+
+def select(found: list[Experiment], names: list[str], everywhere: bool, head, waiting=()):
     """The experiments asked for: by name, glob or sweep prefix (``name-N``); else those of
-    HEAD, or with ``everywhere`` all of them."""
+    HEAD, or with ``everywhere`` all of them. ``waiting``: the queue's unfinished runs."""
     if not names:
         return found if everywhere else [e for e in found if e.baseline == head]
     chosen: list[Experiment] = []
     for name in names:
-        hits = (
-            [e for e in found if e.name == name]
-            or [e for e in found if fnmatch.fnmatchcase(e.name, name)]
-            or [e for e in found if re.fullmatch(re.escape(name) + r"-\d+", e.name)]
-        )
+        hits = [e for e in found if e.name == name] or [e for e in found if matches(e.name, name)]
+        queued = [w for w in waiting if matches(w["name"], name)]
+        if not hits and queued:
+            state = ", ".join(f"{w['name']} {w['status'].lower()}" for w in queued[:5])
+            raise common.UserError(
+                f"{name!r} has not finished in the queue ({state}): `dvc queue status`, "
+                f"`dvc queue logs {queued[0]['name']}`"
+            )
         if not hits:
             raise common.UserError(
                 f"no finished experiment is named {name!r}: `dvc exp list --all` lists them, "
@@ -123,10 +132,10 @@ def queue() -> list[dict[str, str]]:
     ]
 
 
-def run(args) -> list[dict[str, Any]]:
+def run(args, waiting: list[dict[str, str]]) -> list[dict[str, Any]]:
     head = baseline.commit("HEAD")
     found = listed()
-    chosen = select(found, args.names, args.all, head)
+    chosen = select(found, args.names, args.all, head, waiting)
     if not chosen:
         others = len({e.baseline for e in found})
         where = f"; --all shows the {len(found)} of {others} other commits" if found else ""
@@ -150,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write every comparison as JSON to this file")
     args = parser.parse_args(argv)
     try:
-        rows = run(args)
         waiting, head = queue(), baseline.commit("HEAD")
+        rows = run(args, waiting)
+        if args.names:  # only the queue's runs of the experiments asked for
+            waiting = [w for w in waiting if any(matches(w["name"], n) for n in args.names)]
         print(experiments_table.terminal(rows, waiting, head))
         if args.markdown:
             text = experiments_table.markdown(rows, waiting, head)
