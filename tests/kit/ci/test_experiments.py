@@ -162,3 +162,16 @@ def test_names_and_values_stay_inert(project, capsys):
     assert tables.fmt(value) in row
     outside = re.sub(r"(`+).*?\1", "", text)
     assert [m for m in ("<img", "@team", "](http", "\x1b") if m in outside] == []
+
+
+def test_compare_takes_an_experiment_by_name_as_its_baseline(project, capsys):
+    sha = project("strong", {"f1": 0.95, "loss": 0.2, "accuracy": 0.9}, seed=2)
+    ref = f"refs/exps/{project.base[:2]}/{project.base[2:]}/strong"
+    out = ["--metrics", "reports/metrics.json", "--out", "c.json"]
+    assert compare.main(["--baseline", "strong", *out]) == 1  # the workspace is worse than it
+    said = capsys.readouterr().out
+    assert f"compare: the baseline is experiment strong, commit {sha[:7]}" in said
+    assert common.read_json("c.json")["regressions"] == ["f1", "loss"]
+    assert compare.main(["--baseline", ref, *out]) == 1
+    capsys.readouterr()
+    assert tables.baseline_label(common.read_json("c.json")) == f"metrics committed at {ref}"

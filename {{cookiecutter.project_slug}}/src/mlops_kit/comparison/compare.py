@@ -102,6 +102,22 @@ def by_hand(rev: str | None) -> dict[str, Any]:
     return {"kind": "commit" if rev else "none", "sha": rev, "tag": None, "base": None}
 
 
+def experiment(rev: str) -> str:
+    """``rev``, or the commit of the experiment of that name when git knows no such revision."""
+    if diffs.known(rev):
+        return rev
+    from mlops_kit.comparison.experiments import listed  # it imports this module
+
+    try:
+        named = [e for e in listed() if e.name == rev]
+    except common.UserError:  # not in a git checkout: the comparison says what is missing
+        return rev
+    if len(named) != 1:
+        return rev
+    print(f"compare: the baseline is experiment {rev}, commit {named[0].sha[:7]}")
+    return named[0].sha
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     which = parser.add_mutually_exclusive_group(required=True)
@@ -117,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             found = common.read_json(args.baseline_file)
         else:
             rev = args.baseline.strip()
-            found = by_hand(None if rev.lower() in ("", "none") else rev)
+            found = by_hand(None if rev.lower() in ("", "none") else experiment(rev))
         result = compare(found, args.metrics, args.params, args.slices)
     except common.UserError as exc:
         return common.fail(exc)

@@ -28,7 +28,8 @@ def fmt(value: Any, signed: bool = False, null: str = "—") -> str:
 def baseline_label(compare: dict, quote=str) -> str:
     """What the numbers were compared with: "published model@v0.1.0 at abc1234", ..."""
     found = compare.get("baseline_info") or {}
-    sha = (found.get("sha") or compare.get("baseline") or "")[:7]
+    sha = found.get("sha") or compare.get("baseline") or ""
+    sha = sha[:7] if SHA.fullmatch(sha) else sha  # a branch or a ref is shown whole
     if found.get("kind") == "release":
         return f"published {quote(found.get('tag'))} at {quote(sha)}"
     if found.get("kind") == "commit":
