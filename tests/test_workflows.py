@@ -278,6 +278,7 @@ def test_push_to_main_tests_trains_and_publishes(tmp_path, s3_server):
             "MODEL_CARD.md",
             "model_card.json",
             "lineage.json",
+            "profile.json",
         }
         metrics = json.loads(assets["metrics.json"])
         assert metrics["balanced_accuracy"] > 0.8

@@ -18,7 +18,14 @@ from test_workflows import CiProject, released_assets, report, succeeded
 
 pytestmark = pytest.mark.slow
 
-NAMES = ["MODEL_CARD.md", "lineage.json", "metrics.json", "model.joblib", "model_card.json"]
+NAMES = [
+    "MODEL_CARD.md",
+    "lineage.json",
+    "metrics.json",
+    "model.joblib",
+    "model_card.json",
+    "profile.json",
+]
 PUBLISH = ("workflow_dispatch", "-W", ".github/workflows/publish.yml")
 # (kind of write, which one of that kind fails) in the order a publish makes them
 STEPS = [("release", 1), ("upload", 2), ("tag", 1), ("ref", 1), ("patch", 1)]

@@ -137,3 +137,31 @@ def test_main_writes_the_outputs(tmp_path, monkeypatch, capsys):
     assert issue.main(["sync", "--report", str(tmp_path / "missing")]) == 2
     assert issue.main(["retrain", "--ref", "main"]) == 0
     assert fake.calls[-1] == ("POST", "/repos/owner/repo/actions/workflows/pipeline.yml/dispatches")
+
+
+def test_the_issue_names_the_release_each_check_was_of_inertly(tmp_path, monkeypatch):
+    fake = Issues()
+    monkeypatch.setattr(issue, "GitHub", lambda: fake)
+    report = {"status": "unhealthy", "inputs": {"release": "model@v1.2.0", "stage": None}}
+    (tmp_path / "monitor.json").write_text(json.dumps(report), encoding="utf-8")
+    (tmp_path / "monitor.md").write_text("## Model monitoring\n", encoding="utf-8")
+    assert issue.main(["sync", "--report", str(tmp_path)]) == 0
+    (opened,) = fake.issues.values()
+    assert "| --- | --- | --- | --- |" in opened["body"]
+    assert "| unhealthy | `model@v1.2.0` | — |" in opened["body"]
+    assert issue.history_of(opened["body"])[-1]["model"] == "model@v1.2.0"
+
+    hostile = "v1 [x](https://e.example) @someone |"
+    check_of = issue.sync(fake, "model", "unhealthy", "## r\n", BOT, None, hostile)
+    lines = check_of[1]["body"].splitlines()
+    row = next(line for line in lines if line.startswith("| ") and "@someone" in line)
+    assert "| `v1 [x](https://e.example) @someone \\|` |" in row
+    assert row.count(" | ") == 3  # four cells, the pipe inside the code span escaped
+
+    issue.sync(fake, "model", "healthy", "## r\n", BOT, None, "model@v1.3.0")
+    ((_, note),) = fake.comments
+    assert note.startswith("The latest check of `model@v1.3.0` is healthy again; closing.")
+    checks = issue.history_of(next(iter(fake.issues.values()))["body"])
+    assert [entry.get("model") for entry in checks] == ["model@v1.2.0", hostile, "model@v1.3.0"]
+    local = issue.render("model", "## r\n", [{"when": "now", "status": "healthy"}])
+    assert "| now | healthy | — | — |" in local  # a check of this checkout's model

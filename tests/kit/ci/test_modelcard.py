@@ -106,6 +106,7 @@ def card_project(workdir, params, set_params):
     common.ensure_parent("pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     common.write_json("reports/validation.json", VALIDATION)
     common.write_json("reports/metrics.json", {"f1_macro": 0.912345, "roc_auc": None})
+    common.write_json("reports/profile.json", {"format": 1, "rows": 3})
     common.ensure_parent("dvc.lock").write_text(yaml.safe_dump(LOCK), encoding="utf-8")
 
     def make(slices=None, explain=None, found=None) -> modelcard.Card:

@@ -50,6 +50,7 @@ def project(commit, params, set_params, fake_github):
     common.ensure_parent("dvc.yaml").write_text(yaml.safe_dump(DVC_YAML), encoding="utf-8")
     common.ensure_parent("pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     common.write_json("reports/validation.json", VALIDATION)
+    common.write_json("reports/profile.json", {"format": 1, "rows": 3})
     common.ensure_parent("dvc.lock").write_text(yaml.safe_dump(LOCK), encoding="utf-8")
     models = iter(range(1, 1000))
 
@@ -69,7 +70,7 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     rid = fake_github.releases[0]["id"]
     assert [(m, p.split("?")[0]) for m, p in fake_github.writes] == [
         ("POST", "/repos/owner/repo/releases"),  # a draft
-        *[("POST", f"/uploads/repos/owner/repo/releases/{rid}/assets")] * 5,
+        *[("POST", f"/uploads/repos/owner/repo/releases/{rid}/assets")] * 6,
         ("POST", "/repos/owner/repo/git/tags"),
         ("POST", "/repos/owner/repo/git/refs"),
         ("PATCH", f"/repos/owner/repo/releases/{rid}"),  # public once complete
@@ -96,6 +97,8 @@ def test_first_publish_creates_tag_release_and_assets_once(project, fake_github,
     assert (record["release"], record["commit"]) == ("model@v0.1.0", sha)
     assert record["model"]["sha256"] == hashlib.sha256(b"model-bytes").hexdigest()
     assert record["training_data"] == []  # the test's dvc.lock names no training data
+    assert assets["profile.json"] == Path("reports/profile.json").read_bytes()
+    assert record["profile"]["sha256"] == hashlib.sha256(assets["profile.json"]).hexdigest()
 
     writes = len(fake_github.writes)
     assert publish.main([]) == 0
@@ -117,6 +120,7 @@ def test_rerun_uploads_only_missing_assets(project, fake_github):
         "metrics.json",
         "model.joblib",
         "model_card.json",
+        "profile.json",
     ]
 
 
@@ -172,7 +176,14 @@ def test_failed_validation_stops_before_any_call(project, fake_github, capsys):
     assert fake_github.log == []
 
 
-NAMES = ["MODEL_CARD.md", "lineage.json", "metrics.json", "model.joblib", "model_card.json"]
+NAMES = [
+    "MODEL_CARD.md",
+    "lineage.json",
+    "metrics.json",
+    "model.joblib",
+    "model_card.json",
+    "profile.json",
+]
 WRITES = ["release", "upload", "tag", "ref", "patch"]
 
 

@@ -5,7 +5,9 @@ updated in place on the next ones, closed with a comment when a check is healthy
     python -m mlops_kit.monitoring.issue sync --report DIR        # GITHUB_TOKEN=...
     python -m mlops_kit.monitoring.issue retrain --ref main       # dispatch the Pipeline workflow
 
-`sync` reads DIR/monitor.json and DIR/monitor.md and needs nothing but the standard library.
+`sync` reads DIR/monitor.json and DIR/monitor.md and needs nothing but the standard library;
+the release the report checked (monitor.json's inputs.release) is named, inert, in the table
+of recent checks and in the closing comment.
 The issue is found by a hidden marker naming the model, among the issues ISSUE_AUTHOR
 (default github-actions[bot]) opened; a closed one is reopened, so a model keeps one issue.
 Its body keeps the last checks (hidden JSON); with RETRAIN=true, `sync` asks for a retrain
@@ -23,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mlops_kit.github.client import GitHub, GitHubError
+from mlops_kit.reporting.markdown import code
 
 MARKER = "<!-- mlops-template:monitor model={} -->"
 HISTORY = re.compile(r"<!-- monitor-history: (.*?) -->", re.S)
@@ -43,10 +46,11 @@ def render(model: str, report: str, history: list[dict]) -> str:
     """The issue body: the marker, the latest report, the recent checks, the history."""
     if len(report) > LIMIT:
         report = report[:LIMIT] + "\n\n_(report cut to fit; the full one is in the artifact)_\n"
-    rows = ["### Recent checks\n", "| when | status | run |", "| --- | --- | --- |"]
+    rows = ["### Recent checks\n", "| when | status | model | run |", "| --- | --- | --- | --- |"]
     for entry in history[::-1][:10]:
         run = f"[run]({entry['url']})" if entry.get("url") else "—"
-        rows.append(f"| {entry['when']} | {entry['status']} | {run} |")
+        checked = code(entry["model"], 40) if entry.get("model") else "—"
+        rows.append(f"| {entry['when']} | {entry['status']} | {checked} | {run} |")
     data = json.dumps(history[-KEEP:]).replace("--", "\\u002d\\u002d")
     return "\n".join([MARKER.format(model), report.strip(), "", *rows, ""]) + (
         f"\n<!-- monitor-history: {data} -->\n"
@@ -73,14 +77,25 @@ def wants_retrain(history: list[dict], k: int, n: int) -> bool:
     return not asked and sum(entry["status"] == "unhealthy" for entry in recent) >= k
 
 
-def sync(gh: GitHub, model: str, status: str, report: str, author: str, retrain: tuple | None):
-    """Bring the issue in line with a check of ``status``: (what was done, issue, retrain)."""
+def sync(
+    gh: GitHub,
+    model: str,
+    status: str,
+    report: str,
+    author: str,
+    retrain: tuple | None,
+    version: str | None = None,
+):
+    """Bring the issue in line with a check of ``status`` of ``version`` (the release
+    checked, when the report names one): (what was done, the issue, whether to retrain)."""
     issue = find_issue(gh, model, author)
     is_open = issue is not None and issue.get("state") == "open"
     if status != "unhealthy" and not is_open:
         return "nothing to do", issue, False
     history = history_of(issue.get("body") if issue else None)
     entry = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "status": status}
+    if version:
+        entry["model"] = version
     server, run = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_RUN_ID")
     if server and run:
         entry["url"] = f"{server}/{gh.repo}/actions/runs/{run}"
@@ -96,7 +111,8 @@ def sync(gh: GitHub, model: str, status: str, report: str, author: str, retrain:
         action = "updated" if is_open else "reopened"
         return action, gh.patch(f"{path}/{issue['number']}", {"body": body, "state": "open"}), again
     if status == "healthy":
-        note = "The latest check is healthy again; closing. The next unhealthy check reopens it."
+        of = f" of {code(version, 40)}" if version else ""
+        note = f"The latest check{of} is healthy again; closing. The next unhealthy one reopens it."
         gh.post(f"{path}/{issue['number']}/comments", {"body": note})
         change = {"body": body, "state": "closed", "state_reason": "completed"}
         return "closed", gh.patch(f"{path}/{issue['number']}", change), False
@@ -144,13 +160,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"issue: dispatched {WORKFLOW} on {args.ref}")
             return 0
         folder = Path(args.report)
-        status = json.loads((folder / "monitor.json").read_text(encoding="utf-8"))["status"]
+        document = json.loads((folder / "monitor.json").read_text(encoding="utf-8"))
+        status, inputs = document["status"], document.get("inputs")
+        version = inputs.get("release") if isinstance(inputs, dict) else None
         report = (folder / "monitor.md").read_text(encoding="utf-8")
         retrain = None
         if env.get("RETRAIN") == "true":
             retrain = (int(env.get("RETRAIN_K") or 3), int(env.get("RETRAIN_N") or 4))
         author = env.get("ISSUE_AUTHOR") or "github-actions[bot]"
-        action, issue, again = sync(gh, args.model, status, report, author, retrain)
+        version = version if isinstance(version, str) else None
+        action, issue, again = sync(gh, args.model, status, report, author, retrain, version)
     except (OSError, ValueError, KeyError) as exc:
         print(f"::error::cannot read the monitoring report in {args.report}: {exc}")
         return 2

@@ -2,8 +2,16 @@
 
     python -m mlops_kit.monitoring.monitor [--current data/monitor/current.csv] \\
         [--out reports/monitor]
+    python -m mlops_kit.monitoring.monitor --stage production   # the model deployed there
+    python -m mlops_kit.monitoring.monitor --release latest     # or --release model@v1.2.0
 
-Without --current, the batch is params.yaml's monitor.current.
+Without --current, the batch is params.yaml's monitor.current. The model, its reference
+profile and its metrics are this checkout's (--model, --profile, --metrics; by default
+models/model.joblib, reports/profile.json, reports/metrics.json), or, with --release or
+--stage, those of a published release, downloaded and checked against git before anything
+reads them, as `serve --release` does (released.py; GITHUB_TOKEN, GITHUB_REPOSITORY as
+there). The thresholds and the metrics' `compare:` rules are always this checkout's
+params.yaml. monitor.json's `inputs` names the files, and the release and its commit.
 
 Writes monitor.json (with the time of the check, `checked_at`, and the inputs' paths) and
 monitor.md to --out, only when the check finished; a check that fails removes those of an
@@ -24,7 +32,7 @@ from typing import Any
 
 from mlops_kit import common
 from mlops_kit.evaluation import predictions, profile
-from mlops_kit.monitoring import drift, reference, report
+from mlops_kit.monitoring import drift, reference, released, report
 
 SETTINGS = ("alpha", "min_rows", "min_effect", "max_missing_change", "max_unseen")
 
@@ -128,16 +136,16 @@ def run(args) -> dict[str, Any]:
     current = args.current or (params.get("monitor") or {}).get("current")
     if not isinstance(current, str) or not current:
         raise common.UserError("no batch to check: pass --current FILE or set monitor.current")
-    ref = reference.read_profile(args.profile)
     batch = common.read_table(current)
-    model = predictions.load_model(args.model)
-    has_metrics = ref["target"] in batch.columns and Path(args.metrics).is_file()
-    metrics = common.read_json(args.metrics) if has_metrics else None
-    result = check(batch, ref, model, settings, params, metrics)
+    with released.inputs(args) as (paths, inputs):  # a release's files: downloaded, checked
+        ref = reference.read_profile(paths["profile"])
+        model = predictions.load_model(paths["model"])
+        has_metrics = ref["target"] in batch.columns and Path(paths["metrics"]).is_file()
+        metrics = common.read_json(paths["metrics"]) if has_metrics else None
+        result = check(batch, ref, model, settings, params, metrics)
     checked_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    inputs = {"model": args.model, "profile": args.profile, "metrics": None}
-    if metrics is not None:
-        inputs["metrics"] = args.metrics
+    if metrics is None:
+        inputs["metrics"] = None
     document = {"current": current, "checked_at": checked_at, "inputs": inputs, **result}
     report.write(args.out, document, current)
     return document
@@ -149,9 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         "--current", help="the batch: a CSV or Parquet file (default: params.yaml monitor.current)"
     )
     parser.add_argument("--out", default="reports/monitor")
-    parser.add_argument("--model", default="models/model.joblib")
-    parser.add_argument("--profile", default="reports/profile.json")
-    parser.add_argument("--metrics", default="reports/metrics.json")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--release", help="a release tag (model@vX.Y.Z) or latest, from GitHub")
+    source.add_argument("--stage", help="the release promoted to this stage (production...)")
+    parser.add_argument("--model", help="the model file (default: models/model.joblib)")
+    parser.add_argument("--profile", help="its reference (default: reports/profile.json)")
+    parser.add_argument("--metrics", help="its test metrics (default: reports/metrics.json)")
     args = parser.parse_args(argv)
     try:
         report.clear(args.out)  # nothing of an earlier check stays, whatever happens next
@@ -163,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
             report.clear(args.out)
         said = " ".join(str(exc).split())[:200]
         return common.fail(f"monitor failed: {type(exc).__name__}: {said}")
-    out = Path(args.out)
-    print(f"monitor: {result['status']}: {result['note']}; wrote {out}/monitor.json, monitor.md")
+    out, version = Path(args.out), result["inputs"].get("release")
+    status = f"{result['status']} ({version})" if version else result["status"]
+    print(f"monitor: {status}: {result['note']}; wrote {out}/monitor.json, monitor.md")
     return 1 if result["status"] == "unhealthy" else 0
 
 

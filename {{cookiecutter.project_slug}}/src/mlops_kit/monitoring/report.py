@@ -108,9 +108,23 @@ def metrics_section(rows: list[dict]) -> list[str]:
     return lines
 
 
+def model_line(inputs: dict) -> str:
+    """Which model was checked: a release (and the stage holding it), or a file here."""
+    if inputs.get("release"):
+        held = f", which {code(inputs['stage'])} holds" if inputs.get("stage") else ""
+        commit = f" at commit {code(str(inputs['commit'])[:7])}" if inputs.get("commit") else ""
+        return (
+            f"Model: release {code(inputs['release'])}{held}{commit}, its files checked "
+            "against git before use.\n"
+        )
+    return f"Model: {code(inputs.get('model') or '?')} of this checkout.\n"
+
+
 def markdown(result: dict, current: str) -> str:
     """The whole report."""
     lines = [f"## Model monitoring: {ICONS[result['status']]}\n"]
+    if isinstance(result.get("inputs"), dict):
+        lines.append(model_line(result["inputs"]))
     checked = f", checked {result['checked_at']}" if result.get("checked_at") else ""
     lines.append(
         f"Batch {code(current)}: {result['rows']} rows, against a reference of "

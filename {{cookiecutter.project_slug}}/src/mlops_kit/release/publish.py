@@ -10,9 +10,9 @@ outputs: worktree.py), when data validation passed and no metric under `compare.
 worse than in the champion (the highest release that is neither a draft nor a pre-release:
 champion.py) beyond its tolerance. Order: checks (a DVC remote folder missing here stops the
 publish before any call to GitHub), `dvc push`, then the release converges (releasing.py): a
-draft, its assets (model, metrics.json, MODEL_CARD.md and model_card.json, and lineage.json
-for `mlops_kit.serving.serve --release`) uploaded and checked, the annotated tag, and only
-then public.
+draft, its assets (model, metrics.json, profile.json, MODEL_CARD.md and model_card.json, and
+lineage.json; `mlops_kit.serving.serve --release` and `mlops_kit.monitoring.monitor --release`
+read them) uploaded and checked, the annotated tag, and only then public.
 A run that stopped anywhere is finished by running it again on the same commit.
 """
 
@@ -37,6 +37,7 @@ from mlops_kit.remote.credentials import read_config
 from mlops_kit.serving import lineage
 
 METRICS, VALIDATION = Path("reports/metrics.json"), Path("reports/validation.json")
+PROFILE = Path("reports/profile.json")  # the reference of `mlops_kit.monitoring.monitor --release`
 
 
 def artifact(path: str | Path = "dvc.yaml") -> tuple[str, str]:
@@ -57,7 +58,7 @@ def git(*args: str) -> str:
 
 def inputs(model: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The metrics and validation summary, once every file to publish is there."""
-    for path in (Path(model), METRICS, VALIDATION):
+    for path in (Path(model), METRICS, VALIDATION, PROFILE):
         if not path.is_file():
             raise common.UserError(f"{path} not found; run `dvc repro` (or `dvc pull`) first")
     metrics, validation = common.read_json(METRICS), common.read_json(VALIDATION)
@@ -88,6 +89,7 @@ def assets(model: str, card: modelcard.Card, tag: str, sha: str) -> dict[str, by
     return {
         Path(model).name: Path(model).read_bytes(),
         "metrics.json": METRICS.read_bytes(),
+        "profile.json": PROFILE.read_bytes(),
         "MODEL_CARD.md": card.markdown.encode("utf-8"),
         "model_card.json": card.json_bytes(),
         "lineage.json": (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
@@ -141,7 +143,7 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
         raise common.UserError(f"commit {sha[:7]} is not on GitHub; `git push` first") from None
     against = f"no metric worse than {published['tag_name']}" if published else "first version"
     if dry_run:
-        print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, draft, 5 assets, tag")
+        print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, draft, 6 assets, tag")
         return 0
     made = card(version)  # before the push: a report the card cannot read stops here
     files = assets(model, made, tag, sha)

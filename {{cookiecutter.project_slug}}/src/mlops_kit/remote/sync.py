@@ -1,6 +1,7 @@
 """Pull or push DVC data and models through the default remote.
 
     python -m mlops_kit.remote.sync pull     # dvc pull --allow-missing
+    python -m mlops_kit.remote.sync pull data/monitor/current.csv   # only that path
     python -m mlops_kit.remote.sync push     # dvc push
 
 Without a remote, or with a folder remote that does not exist on this machine, it prints a
@@ -99,12 +100,18 @@ def unreachable_data(root: str | Path = ".") -> str | None:
     )
 
 
-def sync(action: str, dvc_dir: str | Path = ".dvc", env: Mapping[str, str] | None = None) -> int:
-    """Run `dvc pull --allow-missing` or `dvc push` through the default remote."""
+def sync(
+    action: str,
+    dvc_dir: str | Path = ".dvc",
+    env: Mapping[str, str] | None = None,
+    targets: tuple[str, ...] = (),
+) -> int:
+    """Run `dvc pull --allow-missing [targets]` or `dvc push` through the default remote."""
     env = os.environ if env is None else env
     remote = read_config(dvc_dir)
     if unreachable(remote):
-        problem = unreachable_data(Path(dvc_dir).parent) if action == "pull" else None
+        wanted = action == "pull" and not targets  # with targets, the caller judges what lacks
+        problem = unreachable_data(Path(dvc_dir).parent) if wanted else None
         if problem:
             print(f"::error::{problem}")
             return 1
@@ -122,7 +129,7 @@ def sync(action: str, dvc_dir: str | Path = ".dvc", env: Mapping[str, str] | Non
     if env.get("GITHUB_ACTIONS") == "true":
         for value in secret_values(remote):
             print(f"::add-mask::{value}", flush=True)
-    code, last = run_dvc(["pull", "--allow-missing"] if action == "pull" else ["push"])
+    code, last = run_dvc(["pull", "--allow-missing", *targets] if action == "pull" else ["push"])
     if code:
         hint = missing_credentials(remote, env, Path.home())
         problem = f"dvc {action} ({remote['name']}) failed: {last or f'exit code {code}'}"
@@ -133,7 +140,9 @@ def sync(action: str, dvc_dir: str | Path = ".dvc", env: Mapping[str, str] | Non
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("action", choices=("pull", "push"))
-    return sync(parser.parse_args(argv).action)
+    parser.add_argument("targets", nargs="*", help="pull only these paths")
+    args = parser.parse_args(argv)
+    return sync(args.action, targets=tuple(args.targets))
 
 
 if __name__ == "__main__":

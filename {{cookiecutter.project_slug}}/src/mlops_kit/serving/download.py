@@ -1,5 +1,8 @@
 """Download a published model (a GitHub release `model@vX.Y.Z`) and check it is the one published.
 
+`fetch` gets the model (serve); `fetch_all` gets several of a release's files at once, each
+checked the same way (monitor: the model, profile.json and metrics.json).
+
 Settings as in GitHub Actions: GITHUB_API_URL (default https://api.github.com), GITHUB_TOKEN
 (optional for a public repository) and GITHUB_REPOSITORY (else the `origin` remote).
 
@@ -56,14 +59,28 @@ def find(gh: GitHub, wanted: str, name: str = "model") -> dict[str, Any]:
     return max(found, key=lambda pair: pair[0])[1]
 
 
+class Missing(common.UserError):
+    """The release has no asset of that name (one published before it carried it)."""
+
+    def __init__(self, tag: str, name: str):
+        super().__init__(f"release {tag} has no asset {name}")
+        self.tag, self.name = tag, name
+
+
+def entry(release: dict[str, Any], name: str) -> dict[str, Any]:
+    """The release's asset ``name`` as GitHub lists it; Missing when it has none."""
+    assets = release.get("assets") if isinstance(release.get("assets"), list) else []
+    found = next((a for a in assets if isinstance(a, dict) and a.get("name") == name), None)
+    if found is None:
+        raise Missing(str(release["tag_name"]), name)
+    return found
+
+
 def asset(gh: GitHub, release: dict[str, Any], name: str) -> tuple[bytes, str | None]:
     """The bytes of the release's asset ``name`` and the sha256 GitHub lists for it."""
-    assets = release.get("assets") if isinstance(release.get("assets"), list) else []
-    entry = next((a for a in assets if isinstance(a, dict) and a.get("name") == name), None)
-    if entry is None:
-        raise common.UserError(f"release {release['tag_name']} has no asset {name}")
-    data = gh.download_asset(int(entry.get("id") or 0))
-    digest = str(entry.get("digest") or "")
+    found = entry(release, name)
+    data = gh.download_asset(int(found.get("id") or 0))
+    digest = str(found.get("digest") or "")
     return data, digest.removeprefix("sha256:") if digest.startswith("sha256:") else None
 
 
@@ -89,37 +106,58 @@ def for_stage(stage: str, name: str = "model") -> str:
 def fetch(wanted: str, model_asset: str = "model.joblib") -> tuple[bytes, dict[str, Any]]:
     """(the model file's bytes, its lineage) of release ``wanted``, once checked against git
     and against the release's digests. Raises UserError, and then nothing was loaded."""
+    files, record = fetch_all(wanted, {model_asset: trust.MODEL_PATH})
+    return files[model_asset], record
+
+
+# lineage.json's entry with the sha256 of an asset other than the model (the first one)
+RECORDED = {"profile.json": "profile"}
+
+
+def fetch_all(
+    wanted: str, files: dict[str, str], refuse: str = "not serving it"
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """({asset: its bytes}, the lineage) of release ``wanted``; ``files`` maps each asset
+    to its path in dvc.lock, the model first. Each is checked against the md5
+    dvc.lock records at the release's tag in git and against the release's sha256 digests;
+    any that fails raises UserError (``refuse`` ends its line), and then none is returned."""
     gh = client()
     try:
         release = find(gh, wanted)
         tag = release.get("tag_name") if isinstance(release, dict) else None
         if not isinstance(tag, str) or not TAG.fullmatch(tag):
             raise common.UserError(f"release {wanted[:40]!r} has no tag name like model@v1.2.0")
-        commit = trust.tag_commit(tag)  # before any download: git is what the model must match
-        locked = trust.locked_md5(commit, tag)
-        model, listed = asset(gh, release, model_asset)
+        commit = trust.tag_commit(tag)  # before any download: git is what the files must match
+        locked = trust.locked_md5s(commit, tag, list(files.values()), refuse)
+        for name in [*files, "lineage.json"]:
+            entry(release, name)  # every asset there, before any download
+        downloads = {name: asset(gh, release, name) for name in files}
         record, record_digest = asset(gh, release, "lineage.json")
     except GitHubError as exc:
         raise common.UserError(str(exc)) from None
     if record_digest and lineage.digests(record)["sha256"] != record_digest:
-        raise common.UserError(f"lineage.json of {tag} does not match its digest; not serving it")
+        raise common.UserError(f"lineage.json of {tag} does not match its digest; {refuse}")
     try:
         found = json.loads(record)
     except ValueError:
         found = None
     if not isinstance(found, dict) or not isinstance(found.get("model") or {}, dict):
-        raise common.UserError(f"lineage.json of {tag} is not a lineage record; not serving it")
-    trust.same_commit(tag, commit, release, found)
-    actual = lineage.digests(model)["sha256"]
-    expected = [d for d in (listed, (found.get("model") or {}).get("sha256")) if d]
-    if not expected:
-        raise common.UserError(f"{tag} lists no sha256 digest for {model_asset}; not serving it")
-    for digest in expected:
-        if digest != actual:
-            raise common.UserError(
-                f"{model_asset} of {tag} has sha256 {actual[:12]}..., not the published "
-                f"{str(digest)[:12]}...: the download is not the published model; not serving it"
-            )
-    trust.verify(tag, model, locked, model_asset)
+        raise common.UserError(f"lineage.json of {tag} is not a lineage record; {refuse}")
+    trust.same_commit(tag, commit, release, found, refuse)
+    for number, (name, (data, listed)) in enumerate(downloads.items()):
+        what = "model" if number == 0 else "file"
+        kept = found.get("model" if number == 0 else RECORDED.get(name, ""))
+        recorded = kept.get("sha256") if isinstance(kept, dict) else None
+        actual = lineage.digests(data)["sha256"]
+        expected = [d for d in (listed, recorded) if d]
+        if not expected:
+            raise common.UserError(f"{tag} lists no sha256 digest for {name}; {refuse}")
+        for digest in expected:
+            if digest != actual:
+                raise common.UserError(
+                    f"{name} of {tag} has sha256 {actual[:12]}..., not the published "
+                    f"{str(digest)[:12]}...: the download is not the published {what}; {refuse}"
+                )
+        trust.verify(tag, data, locked[files[name]], name, what)
     found["release"] = tag
-    return model, found
+    return {name: data for name, (data, _) in downloads.items()}, found

@@ -4,7 +4,8 @@
 
 The commit, the training data's path and DVC hash and the parameters it was trained with
 (both from dvc.lock), its metrics and the data validation summary (reports/), the library
-versions installed here and the expectation suite its inputs must meet. Publishing attaches
+versions installed here, the expectation suite its inputs must meet and the digests of the
+reference profile (reports/profile.json) the monitor compares batches with. Publishing attaches
 it to each release (with the release tag); the model service answers it at /metadata.
 """
 
@@ -21,6 +22,7 @@ from mlops_kit.modelcard import libraries
 
 REPORTS = {"metrics": "reports/metrics.json", "validation": "reports/validation.json"}
 SUITE = "expectations/suite.json"
+PROFILE = "reports/profile.json"  # the reference profile the monitor compares batches with
 
 
 def digests(data: bytes) -> dict[str, str]:
@@ -84,7 +86,8 @@ def collect(
         key: common.read_json(root / path) if (root / path).is_file() else None
         for key, path in REPORTS.items()
     }
-    suite = root / SUITE
+    suite, profile = root / SUITE, root / PROFILE
+    reference = {"path": PROFILE, **digests(profile.read_bytes())} if profile.is_file() else None
     return {
         "release": release,
         "commit": commit or head_commit(root),
@@ -93,6 +96,7 @@ def collect(
         **reports,
         "libraries": libraries.installed(),
         "suite": common.read_json(suite) if suite.is_file() else None,
+        "profile": reference,
     }
 
 

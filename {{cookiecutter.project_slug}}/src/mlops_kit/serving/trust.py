@@ -4,8 +4,10 @@ Loading a joblib (pickle) file runs code from it, so a downloaded model is check
 something its release cannot change: this checkout's git. The release's tag, resolved here
 (`git rev-parse <tag>^{commit}`), names a commit; that commit's dvc.lock (`git show
 <commit>:dvc.lock`) records the md5 of `models/model.joblib` (the train stage's out); the
-download's md5 must be that one. The release's own digests (GitHub's `digest`, lineage.json)
-can be replaced by whoever can replace its assets, so they are only extra checks (download.py).
+download's md5 must be that one (and so for each other file checked: reports/profile.json and
+reports/metrics.json, outs of the evaluate stage). The release's own digests (GitHub's
+`digest`, lineage.json) can be replaced by whoever can replace its assets, so they are only
+extra checks (download.py).
 """
 
 from __future__ import annotations
@@ -41,31 +43,48 @@ def tag_commit(tag: str) -> str:
     return found.stdout.strip()
 
 
-def locked_md5(commit: str, tag: str, model_path: str = MODEL_PATH) -> str:
-    """The md5 that dvc.lock at ``commit`` records for ``model_path``."""
+def locked_md5s(
+    commit: str, tag: str, paths: list[str], refuse: str = "not serving it"
+) -> dict[str, str]:
+    """{path: the md5 that dvc.lock at ``commit`` records for it}, for each of ``paths``."""
     import yaml
 
     shown = _git("show", f"{commit}:./dvc.lock")  # the project folder's, as `dvc` reads it
     if shown.returncode:
-        raise common.UserError(f"{tag} (commit {commit[:7]}) has no dvc.lock; not serving it")
+        raise common.UserError(f"{tag} (commit {commit[:7]}) has no dvc.lock; {refuse}")
     try:
         lock = yaml.safe_load(shown.stdout)
     except yaml.YAMLError:
-        raise common.UserError(f"dvc.lock at {tag} is not valid YAML; not serving it") from None
+        raise common.UserError(f"dvc.lock at {tag} is not valid YAML; {refuse}") from None
+    found: dict[str, str] = {}
     stages = (lock or {}).get("stages") if isinstance(lock, dict) else None
     for stage in (stages or {}).values() if isinstance(stages, dict) else []:
         for out in (stage or {}).get("outs") or [] if isinstance(stage, dict) else []:
-            if isinstance(out, dict) and out.get("path") == model_path:
+            if isinstance(out, dict) and out.get("path") in paths:
                 md5 = str(out.get("md5") or "")
                 if re.fullmatch(r"[0-9a-f]{32}", md5):
-                    return md5
-    raise common.UserError(
-        f"dvc.lock at {tag} records no md5 for {model_path}, so the download cannot be checked "
-        "against git; not serving it"
-    )
+                    found.setdefault(out["path"], md5)
+    for path in paths:
+        if path not in found:
+            raise common.UserError(
+                f"dvc.lock at {tag} records no md5 for {path}, so the download cannot be "
+                f"checked against git; {refuse}"
+            )
+    return found
 
 
-def same_commit(tag: str, commit: str, release: dict[str, Any], record: dict[str, Any]) -> None:
+def locked_md5(commit: str, tag: str, model_path: str = MODEL_PATH) -> str:
+    """The md5 that dvc.lock at ``commit`` records for ``model_path``."""
+    return locked_md5s(commit, tag, [model_path])[model_path]
+
+
+def same_commit(
+    tag: str,
+    commit: str,
+    release: dict[str, Any],
+    record: dict[str, Any],
+    refuse: str = "not serving it",
+) -> None:
     """Refuse a release whose target commit or lineage.json commit is not the tag's."""
     claims = {
         "the release's target_commitish": release.get("target_commitish"),
@@ -74,18 +93,19 @@ def same_commit(tag: str, commit: str, release: dict[str, Any], record: dict[str
     for what, claimed in claims.items():
         if isinstance(claimed, str) and SHA.fullmatch(claimed) and claimed != commit:
             raise common.UserError(
-                f"{what} {claimed[:7]} is not {commit[:7]}, the commit of {tag} here; not "
-                "serving it"
+                f"{what} {claimed[:7]} is not {commit[:7]}, the commit of {tag} here; {refuse}"
             )
         if what.startswith("lineage") and claimed is not None and not isinstance(claimed, str):
-            raise common.UserError(f"lineage.json of {tag} has no commit id; not serving it")
+            raise common.UserError(f"lineage.json of {tag} has no commit id; {refuse}")
 
 
-def verify(tag: str, data: bytes, expected_md5: str, asset: str = "model.joblib") -> None:
+def verify(
+    tag: str, data: bytes, expected_md5: str, asset: str = "model.joblib", what: str = "model"
+) -> None:
     """Refuse ``data`` unless its md5 is the one git's dvc.lock records."""
     actual = hashlib.md5(data).hexdigest()
     if actual != expected_md5:
         raise common.UserError(
             f"{asset} of {tag} has md5 {actual[:12]}..., not {expected_md5[:12]}... that "
-            f"dvc.lock records at {tag} in git: not the released model; not loading it"
+            f"dvc.lock records at {tag} in git: not the released {what}; not loading it"
         )
