@@ -70,16 +70,23 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def rows_hash(rows) -> str:
-    """Hash of a segment's rows, whatever their order and index: the sorted row hashes,
-    with the column names and types."""
+def rows_hashes(frame) -> dict[str, str]:
+    """Hash of each segment's rows, whatever their order and index: its sorted row hashes,
+    with the column names and types. One vectorised pass over the whole frame (hashing each
+    group on its own costs about 3 ms a segment)."""
     import numpy as np
     import pandas as pd
 
-    hashes = np.sort(pd.util.hash_pandas_object(rows, index=False).to_numpy())
-    digest = hashlib.sha256(json.dumps([[c, str(t)] for c, t in rows.dtypes.items()]).encode())
-    digest.update(hashes.tobytes())
-    return digest.hexdigest()
+    header = json.dumps([[c, str(t)] for c, t in frame.dtypes.items()]).encode()
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    codes, names = pd.factorize(frame["segment"], sort=True)
+    order = np.lexsort((hashes, codes))
+    hashes, codes = hashes[order], codes[order]
+    starts = np.flatnonzero(np.diff(codes)) + 1
+    return {
+        names[group[0]]: hashlib.sha256(header + part.tobytes()).hexdigest()
+        for part, group in zip(np.split(hashes, starts), np.split(codes, starts), strict=True)
+    }
 
 
 def write_json(path: Path, value) -> None:
@@ -117,6 +124,8 @@ def train(shard: int, data: Path, out: Path, overrides_file: Path | None) -> int
     shared = {k: v for k, v in params.items() if k not in SHARED_EXCLUDED}
 
     import joblib
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import Pipeline
@@ -126,20 +135,25 @@ def train(shard: int, data: Path, out: Path, overrides_file: Path | None) -> int
 
     times = {"imports": time.perf_counter() - STARTED}
     began = time.perf_counter()
-    names = pq.read_table(data, columns=["segment"]).column("segment").unique().to_pylist()
-    mine = sorted(name for name in names if shard_of(name, shards) == shard)
-    frame = pq.read_table(data, filters=[("segment", "in", mine)]).to_pandas() if mine else None
+    # The whole table, then the shard's rows: a read filtered on 1,000 names ("in") is
+    # about 3x slower than reading everything.
+    table = pq.read_table(data)
+    column = table.column("segment")
+    mine = sorted(name for name in column.unique().to_pylist() if shard_of(name, shards) == shard)
+    chosen = pc.is_in(column, value_set=pa.array(mine, type=column.type))
+    frame = table.filter(chosen).to_pandas()
     times["read"] = time.perf_counter() - began
 
     began = time.perf_counter()
     code = code_hash()
     wanted = {}
+    hashes = rows_hashes(frame) if mine else {}
     groups = dict(tuple(frame.groupby("segment", sort=True))) if mine else {}
     for name, rows in groups.items():
         effective = merge(shared, overrides.get(name, {}))
         fingerprint = hashlib.sha256(
             json.dumps(
-                {"rows": rows_hash(rows), "params": effective, "code": code}, sort_keys=True
+                {"rows": hashes[name], "params": effective, "code": code}, sort_keys=True
             ).encode()
         ).hexdigest()
         wanted[name] = (fingerprint, effective, rows)
