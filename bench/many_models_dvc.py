@@ -360,9 +360,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
     for shards in args.shards:
         results["runs"].append(bench_shards(args, data, shards, env))
-        args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     results["loadavg_end"] = os.getloadavg()
-    args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     for run in results["runs"]:
         shown = {
             "K": run["shards"],
