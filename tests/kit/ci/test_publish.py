@@ -10,6 +10,15 @@ from mlops_kit.github.client import GitHub
 from mlops_kit.release import publish
 from mlops_kit.release.versions import next_version, version_of
 
+# The assets of every release
+NAMES = [
+    "MODEL_CARD.md",
+    "lineage.json",
+    "metrics.json",
+    "model.joblib",
+    "model_card.json",
+    "profile.json",
+]
 VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "rows": 150, "failed": []}
 LOCK = {
     "schema": "2.0",
@@ -114,14 +123,7 @@ def test_rerun_uploads_only_missing_assets(project, fake_github):
     writes = len(fake_github.writes)
     assert publish.main([]) == 0
     assert len(fake_github.writes) == writes + 1
-    assert sorted(a["name"] for a in release["assets"]) == [
-        "MODEL_CARD.md",
-        "lineage.json",
-        "metrics.json",
-        "model.joblib",
-        "model_card.json",
-        "profile.json",
-    ]
+    assert sorted(a["name"] for a in release["assets"]) == NAMES
 
 
 def test_regression_gate_blocks_and_creates_nothing(project, fake_github, params, capsys):
@@ -176,14 +178,6 @@ def test_failed_validation_stops_before_any_call(project, fake_github, capsys):
     assert fake_github.log == []
 
 
-NAMES = [
-    "MODEL_CARD.md",
-    "lineage.json",
-    "metrics.json",
-    "model.joblib",
-    "model_card.json",
-    "profile.json",
-]
 WRITES = ["release", "upload", "tag", "ref", "patch"]
 
 

@@ -73,11 +73,6 @@ def locked_md5s(
     return found
 
 
-def locked_md5(commit: str, tag: str, model_path: str = MODEL_PATH) -> str:
-    """The md5 that dvc.lock at ``commit`` records for ``model_path``."""
-    return locked_md5s(commit, tag, [model_path])[model_path]
-
-
 def same_commit(
     tag: str,
     commit: str,
