@@ -285,6 +285,40 @@ def check_custom_slices(text: str, dataset: str, path_text: str, target: str) ->
         raise AnswerError("custom_slices", text, f"{target!r} is the target; slice by features")
 
 
+def check_segment_by(column: str, dataset: str, path_text: str, target: str, slices: str) -> None:
+    """segment_by: one column of the custom file, not the target nor a slice column."""
+    if not column:
+        return
+    if dataset != "custom":
+        raise AnswerError(
+            "segment_by",
+            column,
+            "only dataset=custom takes it (the bundled datasets have no column to train "
+            "one model per value of); leave it empty",
+        )
+    check_one_line("segment_by", column)
+    if column != column.strip():
+        raise AnswerError("segment_by", column, "give the column's name without spaces around it")
+    try:
+        columns = read_columns(user_path(path_text))
+    except Exception:  # an unreadable file is reported by check_custom_data
+        return
+    if column not in columns:
+        shown = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
+        raise AnswerError("segment_by", column, f"not a column; they are: {shown}")
+    if column == target:
+        raise AnswerError("segment_by", column, "that is the target; choose the column of segments")
+    if column in [name.strip() for name in slices.split(",")]:
+        raise AnswerError(
+            "segment_by",
+            column,
+            "it is also in custom_slices; each model sees one of its values only, so slice by "
+            "other columns",
+        )
+    if len([c for c in columns if c not in (column, target)]) < 1:
+        raise AnswerError("segment_by", column, "the file needs features besides it and the target")
+
+
 def check_suite_bootstrap() -> None:
     """The expectation suite for a custom file is written from it with pandas, which reads and
     writes Parquet with pyarrow."""
@@ -340,6 +374,14 @@ def check_output_dir(project_dir: Path) -> None:
 Check = tuple[Callable[..., None], tuple]
 
 
+def refuse_spark_segments(column: str) -> None:
+    raise AnswerError(
+        "compute",
+        "spark",
+        f"many models (segment_by={column}) train locally for now; choose compute=local",
+    )
+
+
 def checks(answers: dict, project_dir: Path) -> list[Check]:
     """Each check with its arguments, in the order cookiecutter asks the questions."""
     custom: list[Check] = [
@@ -352,10 +394,24 @@ def checks(answers: dict, project_dir: Path) -> list[Check]:
         check_custom_slices,
         (slices, answers["dataset"], answers["custom_data_path"], answers["custom_target"]),
     )
+    segments: Check = (
+        check_segment_by,
+        (
+            answers.get("segment_by", ""),
+            answers["dataset"],
+            answers["custom_data_path"],
+            answers["custom_target"],
+            slices,
+        ),
+    )
+    spark_segments: list[Check] = []
+    if answers.get("segment_by") and answers["compute"] == "spark":
+        spark_segments.append((refuse_spark_segments, (answers["segment_by"],)))
     return [
         (check_choice, ("dataset", answers["dataset"], DATASETS)),
         *(custom if answers["dataset"] == "custom" else []),
         slices_check,
+        segments,
         (check_project_name, (answers["project_name"],)),
         (check_slug, (answers["project_slug"],)),
         (check_package_name, (answers["package_name"],)),
@@ -367,6 +423,7 @@ def checks(answers: dict, project_dir: Path) -> list[Check]:
         (check_remote, (answers["dvc_remote"], answers["dvc_remote_url"])),
         (check_choice, ("license", answers["license"], LICENSES)),
         (check_choice, ("compute", answers["compute"], COMPUTES)),
+        *spark_segments,
         (check_output_dir, (project_dir,)),
     ]
 

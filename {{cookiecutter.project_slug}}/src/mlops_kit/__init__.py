@@ -6,6 +6,7 @@ its own package, calls it, and nothing here imports that package. Sub-packages b
 - ``pipeline``: the generic work of each stage (ingest, validate, prepare, train, evaluate).
 - ``validation``: Great Expectations: the suite builder, the runner, batches, the findings.
 - ``evaluation``: explanations, metrics by slice, bootstrap intervals, the reference profile.
+- ``segments``: many models, one per segment: the plan, the shards, the aggregate.
 - ``spark``: the validate, prepare and train stages on a Spark cluster.
 - ``serving``: batch prediction, the HTTP service, input checks, lineage, release downloads.
 - ``monitoring``: drift against the reference profile, its report, the monitoring issue.

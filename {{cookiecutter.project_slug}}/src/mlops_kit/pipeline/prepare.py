@@ -83,12 +83,29 @@ def check_validation(path: str | Path) -> None:
 
 
 def prepare(
-    data: str, validation: str, out: str | Path, target: str, task: str, params: dict[str, Any]
+    data: str,
+    validation: str,
+    out: str | Path,
+    target: str,
+    task: str,
+    params: dict[str, Any],
+    segment_by: str | None = None,
 ) -> tuple[int, int]:
-    """Write train.parquet and test.parquet into ``out``; return their row counts."""
+    """Write train.parquet and test.parquet into ``out``; return their row counts. With
+    ``segment_by`` (many models), each segment is split on its own (segments/rows.py)."""
     check_validation(validation)
     common.need_pyarrow(Path(out) / "train.parquet")
-    if common.table_file(data).suffix.lower() == ".parquet":  # ingest's: kept as Arrow
+    if segment_by is not None:
+        from mlops_kit.segments import rows
+
+        train, test, missing = rows.split(common.read_table(data), segment_by, target, task, params)
+        if missing:
+            print(f"prepare: {missing} rows have no {segment_by!r}; no model uses them")
+
+        def write(frame, path):
+            frame.to_parquet(path, index=False)
+
+    elif common.table_file(data).suffix.lower() == ".parquet":  # ingest's: kept as Arrow
         import pyarrow.parquet as pq
 
         try:
@@ -119,7 +136,11 @@ def main(argv: list[str] | None = None, run=None) -> int:
     args = parser.parse_args(argv)
     try:
         target, task, params = common.stage_params("prepare")
-        rows = (run or prepare)(args.data, args.validation, args.out, target, task, params)
+        column = common.load_params("train").get("segment_by")
+        if column is None:
+            rows = (run or prepare)(args.data, args.validation, args.out, target, task, params)
+        else:
+            rows = prepare(args.data, args.validation, args.out, target, task, params, column)
     except common.UserError as exc:
         return common.fail(exc)
     print(f"prepare: {rows[0]} train rows, {rows[1]} test rows -> {args.out}")
