@@ -51,6 +51,10 @@ FILES_BY_ANSWER: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# Paths of a project with many models only (segment_by answered), and of one model only.
+MANY_MODELS_ONLY = ["src/{package}/plan.py", "tests/model/test_shipped_models.py"]
+ONE_MODEL_ONLY = ["tests/model/test_shipped_model.py", "tests/model/test_shipped_slices.py"]
+
 DVCIGNORE = "__pycache__/\n*.pyc\n"
 
 # Seconds `uv lock` may take at generation (about 5 with a warm cache).
@@ -80,6 +84,7 @@ def paths_to_remove(answers: dict, table: dict = FILES_BY_ANSWER) -> list[str]:
         for answer, paths in by_answer.items():
             if answers[question] != answer:
                 doomed.update(p for p in paths if p not in kept)
+    doomed.update(ONE_MODEL_ONLY if answers.get("segment_by") else MANY_MODELS_ONLY)
     return sorted(p.format(package=answers["package_name"]) for p in doomed)
 
 

@@ -165,3 +165,15 @@ def raw_data(project_params) -> pd.DataFrame:
             skip_without_data(source)  # returns only when DVC does not track it
         source = str(ROOT / source)
     return suite.as_read_back(ingest.load_source(source, str(section["target"])))
+
+
+@pytest.fixture(scope="session")
+def model_data(project_params, raw_data) -> pd.DataFrame:
+    """The rows one model trains on: the project's data, or with train.segment_by (many
+    models) those of its largest segment, without that column."""
+    column = (project_params.get("train") or {}).get("segment_by")
+    if column is None:
+        return raw_data
+    largest = raw_data[column].value_counts().idxmax()
+    rows = raw_data[raw_data[column] == largest]
+    return rows.drop(columns=[column]).reset_index(drop=True)

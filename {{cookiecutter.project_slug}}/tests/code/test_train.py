@@ -5,6 +5,7 @@ which model.build calls, is tested in the template)."""
 import pytest
 
 from mlops_kit import common
+from mlops_kit.segments import names
 
 from {{ cookiecutter.package_name }} import features
 from {{ cookiecutter.package_name }}.model import MODELS
@@ -22,7 +23,8 @@ def test_every_model_has_a_section_and_an_estimator_for_the_task(project_params)
     every name in MODELS, and chooses one; each name's class for the project's task has
     scikit-learn's estimator API."""
     task = project_params["ingest"]["task"]
-    sections = set(project_params["train"]) - {"model", "seed", "n_jobs"}
+    layout = set(names.LAYOUT_KEYS)  # which models there are (train.segment_by), not how
+    sections = set(project_params["train"]) - {"model", "seed", "n_jobs"} - layout
     assert sections == set(MODELS)
     assert project_params["train"]["model"] in MODELS
     needed = ("fit", "predict", "get_params") + (

@@ -23,7 +23,7 @@ def quick(section: dict, estimator) -> dict:
 
 
 @pytest.fixture(scope="module")
-def setup(project_params, raw_data) -> dict:
+def setup(project_params, model_data) -> dict:
     """Target, task, quick training params and the train/test split of the project data."""
     target = str(project_params["ingest"]["target"])
     task = project_params["ingest"]["task"]
@@ -31,7 +31,7 @@ def setup(project_params, raw_data) -> dict:
     for name in MODELS:
         if isinstance(params.get(name), dict):
             params[name] = quick(params[name], MODELS[name][task])
-    train_frame, test_frame = prepare.split(raw_data, target, task, project_params["prepare"])
+    train_frame, test_frame = prepare.split(model_data, target, task, project_params["prepare"])
     return {
         "target": target,
         "task": task,

@@ -17,13 +17,13 @@ MIN_GROUP_IMPORTANCE = 0.05
 
 
 @pytest.fixture(scope="module")
-def explanation(project_params, raw_data) -> dict:
+def explanation(project_params, model_data) -> dict:
     target = str(project_params["ingest"]["target"])
     task = project_params["ingest"]["task"]
     params = {**project_params["train"], "model": "random_forest"}
     forest = params["random_forest"]
     params["random_forest"] = {**forest, "n_estimators": min(forest["n_estimators"], 50)}
-    train_frame, test_frame = prepare.split(raw_data, target, task, project_params["prepare"])
+    train_frame, test_frame = prepare.split(model_data, target, task, project_params["prepare"])
     model = train.fit(train_frame, target, task, params)
     features = test_frame.drop(columns=[target])
     return explain.explain(model, features, test_frame[target], project_params["evaluate"])
@@ -45,11 +45,11 @@ def test_every_feature_is_in_exactly_one_group(explanation):
     assert sorted(members) == sorted(row["feature"] for row in explanation["features"])
 
 
-def test_partial_dependence_covers_the_top_numeric_group(explanation, project_params, raw_data):
+def test_partial_dependence_covers_the_top_numeric_group(explanation, project_params, model_data):
     """Curves are drawn for number columns only: a category has no axis to draw along."""
     wanted = project_params["evaluate"]["partial_dependence"]["features"]
     curves = {curve["feature"] for curve in explanation["partial_dependence"]}
     leaders = [group["members"][0] for group in explanation["groups"]]
-    numeric = [name for name in leaders if profile.is_numeric(raw_data[name])]
+    numeric = [name for name in leaders if profile.is_numeric(model_data[name])]
     assert not numeric or numeric[0] in curves or wanted == 0
     assert len(curves) <= wanted

@@ -7,19 +7,38 @@ import json
 
 import jsonschema
 import pytest
-from test_shipped_model import built
+from test_shipped_model{{ 's' if cookiecutter.segment_by }} import built
 
 from mlops_kit import schemas
 
 pytestmark = pytest.mark.artifact
 
 
-@pytest.mark.parametrize("name", sorted(schemas.OUTPUTS))
-def test_each_output_has_the_shape_the_kit_reads(root, name):
-    path = built(root, schemas.OUTPUTS[name])
+{%- if cookiecutter.segment_by %}
+OUTPUTS = schemas.MANY_MODELS_OUTPUTS
+{%- else %}
+OUTPUTS = schemas.OUTPUTS
+{%- endif %}
+
+
+def check(path, name: str) -> None:
     document = json.loads(path.read_text(encoding="utf-8"))
     try:
         jsonschema.validate(document, schemas.schema(name))
     except jsonschema.ValidationError as error:
         where = "/".join(str(part) for part in error.absolute_path) or "(the document)"
-        pytest.fail(f"{path.name}: at {where}: {error.message}", pytrace=False)
+        pytest.fail(f"{path}: at {where}: {error.message}", pytrace=False)
+
+
+@pytest.mark.parametrize("name", sorted(OUTPUTS))
+def test_each_output_has_the_shape_the_kit_reads(root, name):
+    check(built(root, OUTPUTS[name]), name)
+{%- if cookiecutter.segment_by %}
+
+
+@pytest.mark.parametrize("name", sorted(schemas.MODEL_FILES))
+def test_each_models_files_have_the_shape_the_kit_reads(root, name):
+    listing = json.loads(built(root, OUTPUTS["models"]).read_text(encoding="utf-8"))
+    for entry in listing["models"].values():
+        check(built(root, f"{entry['path']}/{schemas.MODEL_FILES[name]}"), name)
+{%- endif %}

@@ -112,12 +112,6 @@ def write_plots(plots: dict[str, Any], folder: str | Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import sys
-
-    if "--models" in (sys.argv[1:] if argv is None else argv):  # many models: all of them
-        from mlops_kit.segments import aggregate
-
-        return aggregate.main(argv)
     parser = argparse.ArgumentParser(description=__doc__)
     for name in ("model", "train", "test", "metrics", "plots", "profile", "slices", "explain"):
         parser.add_argument(f"--{name}", required=True)

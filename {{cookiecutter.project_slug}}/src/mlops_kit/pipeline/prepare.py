@@ -73,6 +73,50 @@ def split_table(table, target: str, task: str, params: dict[str, Any]):
     return table.take(train), table.take(test)
 
 
+def split_segments(frame, column: str, target: str, task: str, params: dict[str, Any]):
+    """(train, test, rows without a segment value) of ``frame``, split within each value of
+    ``column`` (train.segment_by, many models) with the same seed: a segment's split depends
+    on its own rows only, so a change to one segment moves no row of another. Classification
+    is stratified within a segment when its classes allow, else that segment is split
+    plainly. Rows without a segment value train no model and are left out."""
+    from pandas import factorize
+    from sklearn.model_selection import train_test_split
+
+    if column not in frame.columns:
+        raise common.UserError(
+            f"params.yaml: train.segment_by column {column!r} is not in the data; its "
+            f"columns are: {', '.join(map(str, frame.columns[:20]))}"
+        )
+    if column == target:
+        raise common.UserError("params.yaml: train.segment_by cannot be the target column")
+    frame = frame.dropna(subset=[target])
+    missing = int(frame[column].isna().sum())
+    frame = frame[frame[column].notna()].reset_index(drop=True)
+    if frame.empty:
+        raise common.UserError(f"no rows with values in both {target!r} and {column!r}")
+    test_size, stratify, seed = settings(params, task)
+    codes = factorize(frame[column], sort=True)[0]
+    order = np.argsort(codes, kind="stable")
+    labels, parts = frame[target].to_numpy(), ([], [])
+    for rows in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
+        if len(rows) < 2:
+            parts[0].append(rows)
+            continue
+        try:
+            halves = train_test_split(
+                rows,
+                test_size=test_size,
+                random_state=seed,
+                stratify=labels[rows] if stratify else None,
+            )
+        except ValueError:  # a class too rare in this segment to stratify on
+            halves = train_test_split(rows, test_size=test_size, random_state=seed)
+        for part, half in zip(parts, halves, strict=True):
+            part.append(half)
+    train, test = (np.sort(np.concatenate(p)) if p else np.array([], int) for p in parts)
+    return frame.iloc[train], frame.iloc[test], missing
+
+
 def check_validation(path: str | Path) -> None:
     """Raise a UserError unless the validation summary says the data passed."""
     summary = common.read_json(path)
@@ -92,13 +136,13 @@ def prepare(
     segment_by: str | None = None,
 ) -> tuple[int, int]:
     """Write train.parquet and test.parquet into ``out``; return their row counts. With
-    ``segment_by`` (many models), each segment is split on its own (segments/rows.py)."""
+    ``segment_by`` (many models), each segment is split on its own (split_segments)."""
     check_validation(validation)
     common.need_pyarrow(Path(out) / "train.parquet")
     if segment_by is not None:
-        from mlops_kit.segments import rows
-
-        train, test, missing = rows.split(common.read_table(data), segment_by, target, task, params)
+        train, test, missing = split_segments(
+            common.read_table(data), segment_by, target, task, params
+        )
         if missing:
             print(f"prepare: {missing} rows have no {segment_by!r}; no model uses them")
 

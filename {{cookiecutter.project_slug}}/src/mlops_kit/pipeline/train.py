@@ -103,12 +103,6 @@ def fit(frame, target: str, task: str, params: dict[str, Any], build: Build):
 def main(argv: list[str] | None = None, build: Build | None = None, run=None) -> int:
     """The stage's command line: ``build`` makes the pipeline (the owners' train.py passes
     theirs); ``run`` stands in for fit() (the Spark stage's)."""
-    import sys
-
-    if "--shard" in (sys.argv[1:] if argv is None else argv):  # many models: one shard
-        from mlops_kit.segments import shard
-
-        return shard.main(argv, build=build)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", required=True, help="training Parquet file")
     parser.add_argument("--model", required=True, help="joblib file to write")

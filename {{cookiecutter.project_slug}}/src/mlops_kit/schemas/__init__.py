@@ -5,6 +5,8 @@
 - ``slices.schema.json``: reports/slices.json (evaluate).
 - ``explain.schema.json``: reports/explain.json (evaluate).
 - ``profile.schema.json``: reports/profile.json (evaluate, read by the monitor).
+- ``models.schema.json``: reports/models.json (evaluate of a project with many models); each
+  model's folder holds a metrics.json and a profile.json of the schemas above.
 
 A project's stages may change how these are computed, never their shape: the project's
 tests/code/test_outputs.py checks its own outputs against them.
@@ -24,6 +26,14 @@ OUTPUTS = {
     "explain": "reports/explain.json",
     "profile": "reports/profile.json",
 }
+# The same for a project with many models (train.segment_by): the aggregate metrics, the
+# validation and every model's listing; each model's own files are in MODEL_FILES.
+MANY_MODELS_OUTPUTS = {
+    "metrics": "reports/metrics.json",
+    "validation": "reports/validation.json",
+    "models": "reports/models.json",
+}
+MODEL_FILES = {"metrics": "metrics.json", "profile": "profile.json"}
 
 
 def schema(name: str) -> dict:

@@ -8,11 +8,11 @@ stages (shards), each fitting only the models whose rows, settings or code chang
 - ``one_model``: one segment's model: fitted, scored on its test rows, and written to its
   own folder (model.joblib, metrics.json, profile.json).
 - ``plan``: plan stage: each training shard's settings, in a file of its own.
-- ``rows``: prepare's split within each segment, and the hash of each segment's rows.
+- ``rows``: the model names of a segment column, and the hash of each segment's rows.
 - ``shard``: one training shard: train and score the models that changed.
 - ``survey``: what one shard has to do: which models to fit, to score again, or to keep.
 
-The owners' stages are the same as a one-model project's: their ``train.py`` and
-``evaluate.py`` call ``pipeline.train`` and ``pipeline.evaluate``, which hand over to
-``shard`` and ``aggregate`` when dvc.yaml passes ``--shard`` or ``--models``.
+In a project with many models, the owners' ``plan.py``, ``train.py`` and ``evaluate.py``
+call ``plan``, ``shard`` and ``aggregate``; their ``features.py`` and ``model.py`` are those
+of a one-model project, and prepare (``pipeline.prepare``) splits each segment on its own.
 """
