@@ -41,7 +41,8 @@ def shipped(root, project_params) -> dict:
     """models.json, the train and test splits, target, task and segment column."""
     stages = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     words = shlex.split(stages["train"]["do"]["cmd"])[3:]
-    paths = {flag.removeprefix("--"): path for flag, path in zip(words[::2], words[1::2])}
+    pairs = zip(words[::2], words[1::2], strict=True)
+    paths = {flag.removeprefix("--"): path for flag, path in pairs}
     listing = json.loads(built(root, "reports/models.json").read_text(encoding="utf-8"))
     return {
         "listing": listing,

@@ -18,6 +18,7 @@ Overrides naming no model of the data are reported.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,24 @@ def weighted(models: dict[str, Any]) -> dict[str, Any]:
     return {m: common.sig(t / w) if w else None for m, (t, w) in sorted(totals.items())}
 
 
+def listing_text(listing: dict[str, Any]) -> str:
+    """models.json as JSON with one line per model: a change to one model is one line of
+    its git diff, and thousands of models stay a file that loads fast."""
+
+    def dump(value) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    lines = []
+    for key in sorted(listing):
+        value = listing[key]
+        if key in ("models", "skipped") and value:
+            rows = [f"    {dump(name)}: {dump(entry)}" for name, entry in value.items()]
+            lines.append(f'  "{key}": {{\n' + ",\n".join(rows) + "\n  }")
+        else:
+            lines.append(f"  {dump(key)}: {dump(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def plot_rows(models: dict[str, Any]):
     import pandas as pd
 
@@ -92,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except common.UserError as exc:
         return common.fail(exc)
     aggregate = weighted(found["models"])
-    common.write_json(args.models, {"task": task, "aggregate": aggregate, **found})
+    common.write_text(args.models, listing_text({"task": task, "aggregate": aggregate, **found}))
     common.write_json(args.metrics, aggregate)
     with common.replacing(args.plots) as temp:
         temp.mkdir()
