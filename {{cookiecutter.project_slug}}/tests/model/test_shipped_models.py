@@ -133,7 +133,5 @@ def test_sampled_models_are_the_ones_params_yaml_describes(root, shipped, projec
         expected = build_model(shipped["task"], {**settings, "n_jobs": 1})
         assert type(trained) is type(expected), f"model {name!r} is {stale}"
         wanted = expected.get_params()
-        differ = {
-            k: v for k, v in trained.get_params().items() if v != wanted[k] and k != "n_jobs"
-        }
+        differ = {k: v for k, v in trained.get_params().items() if v != wanted[k] and k != "n_jobs"}
         assert not differ, f"model {name!r} is {stale} (trained with {differ})"
