@@ -933,6 +933,31 @@ BAD_ANSWERS = {
         {"dataset": "wine", "custom_slices": "alcohol"},
         "error: custom_slices='alcohol' is not valid: only dataset=custom takes it",
     ),
+    "segments-not-a-column": (
+        {"dataset": "custom", "custom_target": "churned", "segment_by": "region"},
+        "error: segment_by='region' is not valid: not a column; they are: tenure_months,",
+    ),
+    "segments-by-the-target": (
+        {"dataset": "custom", "custom_target": "churned", "segment_by": "churned"},
+        "error: segment_by='churned' is not valid: that is the target",
+    ),
+    "segments-also-a-slice": (
+        {
+            "dataset": "custom",
+            "custom_target": "churned",
+            "custom_slices": "city, plan",
+            "segment_by": "city",
+        },
+        "error: segment_by='city' is not valid: it is also in custom_slices",
+    ),
+    "segments-of-a-bundled-dataset": (
+        {"dataset": "wine", "segment_by": "alcohol"},
+        "error: segment_by='alcohol' is not valid: only dataset=custom takes it",
+    ),
+    "segments-on-spark": (
+        {"dataset": "custom", "custom_target": "churned", "segment_by": "city", "compute": "spark"},
+        "error: compute='spark' is not valid: many models (segment_by=city) train locally",
+    ),
     "s3-url-malformed": (
         {"dvc_remote": "s3", "dvc_remote_url": "https://bucket/path"},
         "error: dvc_remote_url='https://bucket/path' is not valid: dvc_remote=s3 needs a URL",
