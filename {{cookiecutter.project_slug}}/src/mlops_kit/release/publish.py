@@ -43,6 +43,12 @@ PROFILE = Path("reports/profile.json")  # the reference of `mlops_kit.monitoring
 def artifact(path: str | Path = "dvc.yaml") -> tuple[str, str]:
     """Name and path of the first entry of `artifacts:` in dvc.yaml."""
     found = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("artifacts") or {}
+    if not found and Path("reports/models.json").is_file():
+        raise common.UserError(
+            "this project has many models (reports/models.json, train.segment_by) and publish "
+            "releases one model, named by dvc.yaml's 'artifacts:'; use the models in "
+            "models/shard-*/ as README 'Many models' says"
+        )
     if not found:
         raise common.UserError(f"{path} has no 'artifacts:' entry naming the model to publish")
     name, spec = next(iter(found.items()))
