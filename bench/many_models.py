@@ -1,7 +1,8 @@
 """Synthetic data with one segment per model, and the simplest one-process loop training them.
 
     python bench/many_models.py data OUT.parquet [--segments 1000] [--seed 2024]
-    python bench/many_models.py baseline DATA.parquet [--out DIR] [--n-estimators 20]
+    python bench/many_models.py baseline DATA.parquet [--out DIR] [--n-estimators 20] \
+        [--segment NAME]
 
 Runs with the template's .venv (pandas, numpy, pyarrow, scikit-learn, joblib).
 
@@ -17,7 +18,8 @@ held is one batch.
 table, loops over the segments with at least ``MIN_ROWS`` rows, fits the generated projects'
 pipeline on each (the template's ``features.build``, then a RandomForestClassifier with
 ``--n-estimators`` trees, ``random_state`` 42, one core) and saves it with joblib to
-``DIR/<segment>/model.joblib``. It prints the total time and the time per fit.
+``DIR/<segment>/model.joblib``. It prints the total time and the time per fit. With
+``--segment``, it trains that one segment's model alone (the same process, imports and read).
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ def make_pipeline(features, frame, n_estimators: int, seed: int = 42):
     return Pipeline([("features", features.build(frame, {})), ("model", model)])
 
 
-def baseline(data: Path, out: Path, n_estimators: int) -> dict:
+def baseline(data: Path, out: Path, n_estimators: int, only: str | None = None) -> dict:
     start = time.perf_counter()
     import joblib
     import pandas as pd
@@ -138,6 +140,8 @@ def baseline(data: Path, out: Path, n_estimators: int) -> dict:
     if out.exists():
         shutil.rmtree(out)
     fits, skipped, fitting = 0, 0, 0.0
+    if only is not None:  # one model alone: the same process, read and fit, for one segment
+        frame = frame[frame["segment"] == only]
     for name, rows in frame.groupby("segment", sort=True):
         if len(rows) < MIN_ROWS:
             skipped += 1
@@ -175,11 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     loop.add_argument("data", type=Path)
     loop.add_argument("--out", type=Path, default=Path("build/many-models-baseline"))
     loop.add_argument("--n-estimators", type=int, default=20)
+    loop.add_argument("--segment", help="train this segment's model alone")
     args = parser.parse_args(argv)
     if args.command == "data":
         result = write_data(args.out, args.segments, args.seed)
     else:
-        result = baseline(args.data, args.out, args.n_estimators)
+        result = baseline(args.data, args.out, args.n_estimators, args.segment)
     print(json.dumps(result))
     return 0
 

@@ -323,6 +323,11 @@ def write_report(results: dict, out: Path, before: list[dict] | None = None) -> 
         from use import section
 
         lines += section(results["use"])
+    if "many" in results:
+        import many
+
+        noop = (results.get("default") or {}).get("timings", {}).get("no-op dvc repro")
+        lines += many.section(results["many"], noop["median"] if noop else None)
     lines += faster_lines(results)
     lines += method_lines()
     text = "\n".join(lines).rstrip() + "\n"

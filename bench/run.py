@@ -31,12 +31,21 @@ BUILD = ROOT / "build" / "bench"
 STAGES = ("ingest", "validate", "prepare", "train", "evaluate")
 SIZES = {
     # rows for the validation-cost and scale runs, and repeats per row count
-    "smallest": {"rows": {10**4: 1}, "repeats": 1, "tests": 0, "act": 0},
+    "smallest": {
+        "rows": {10**4: 1},
+        "repeats": 1,
+        "tests": 0,
+        "act": 0,
+        "many_segments": 40,
+        "many_repeats": 1,
+    },
     "full": {
         "rows": {10**4: 3, 10**5: 2, 10**6: 2, 10**7: 1},
         "repeats": 3,
         "tests": 3,
         "act": 2,
+        "many_segments": 1000,
+        "many_repeats": 3,
     },
 }
 # Scale runs: the linear model (a random forest of 100 trees would take hours at 10^7
@@ -452,13 +461,25 @@ def use(work: Path, size: str, template: Path, results: dict) -> None:
     results["use"] = using.measure_all(project, size, work / "runs", log)
 
 
+def many_models(work: Path, size: dict, template: Path, results: dict) -> None:
+    """One model per segment (bench/many.py) against the one-process loop."""
+    import many
+
+    results["many"] = many.measure_all(
+        work, template, size["many_segments"], size["many_repeats"], sys.modules[__name__], log
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--out", type=Path, default=None, help="folder for the report")
     parser.add_argument("--template", type=Path, default=ROOT, help="template to benchmark")
     parser.add_argument(
-        "--only", choices=("default", "scale", "use"), default=None, help="run one part only"
+        "--only",
+        choices=("default", "scale", "use", "many"),
+        default=None,
+        help="run one part only",
     )
     args = parser.parse_args(argv)
     args.out = args.out.resolve() if args.out else None
@@ -481,13 +502,15 @@ def main(argv: list[str] | None = None) -> int:
         scale(work / "scale", size, args.template.resolve(), results)
     if args.only in (None, "use"):
         use(work / "use", args.size, args.template.resolve(), results)
+    if args.only in (None, "many"):
+        many_models(work / "many", size, args.template.resolve(), results)
     results["load_at_end"] = load()
     results["bench_wall"] = time.perf_counter() - started
     earlier = BENCH / "results.json"
     if args.only and not args.out and earlier.exists():
         # One part rerun: keep the other parts of the committed report, saying so.
         previous = json.loads(earlier.read_text(encoding="utf-8"))
-        for key in ("default", "scale", "validation", "use"):
+        for key in ("default", "scale", "validation", "use", "many"):
             if key in previous and key not in results:
                 results[key] = previous[key]
                 # kept already by the previous run: name the run that measured it

@@ -374,13 +374,6 @@ def check_output_dir(project_dir: Path) -> None:
 Check = tuple[Callable[..., None], tuple]
 
 
-def refuse_spark_segments(column: str) -> None:
-    raise AnswerError(
-        "compute",
-        "spark",
-        f"many models (segment_by={column}) train locally for now; choose compute=local",
-    )
-
 
 def checks(answers: dict, project_dir: Path) -> list[Check]:
     """Each check with its arguments, in the order cookiecutter asks the questions."""
@@ -404,9 +397,6 @@ def checks(answers: dict, project_dir: Path) -> list[Check]:
             slices,
         ),
     )
-    spark_segments: list[Check] = []
-    if answers.get("segment_by") and answers["compute"] == "spark":
-        spark_segments.append((refuse_spark_segments, (answers["segment_by"],)))
     return [
         (check_choice, ("dataset", answers["dataset"], DATASETS)),
         *(custom if answers["dataset"] == "custom" else []),
@@ -423,7 +413,6 @@ def checks(answers: dict, project_dir: Path) -> list[Check]:
         (check_remote, (answers["dvc_remote"], answers["dvc_remote_url"])),
         (check_choice, ("license", answers["license"], LICENSES)),
         (check_choice, ("compute", answers["compute"], COMPUTES)),
-        *spark_segments,
         (check_output_dir, (project_dir,)),
     ]
 

@@ -954,10 +954,6 @@ BAD_ANSWERS = {
         {"dataset": "wine", "segment_by": "alcohol"},
         "error: segment_by='alcohol' is not valid: only dataset=custom takes it",
     ),
-    "segments-on-spark": (
-        {"dataset": "custom", "custom_target": "churned", "segment_by": "city", "compute": "spark"},
-        "error: compute='spark' is not valid: many models (segment_by=city) train locally",
-    ),
     "s3-url-malformed": (
         {"dvc_remote": "s3", "dvc_remote_url": "https://bucket/path"},
         "error: dvc_remote_url='https://bucket/path' is not valid: dvc_remote=s3 needs a URL",

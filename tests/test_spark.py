@@ -267,3 +267,53 @@ def test_pipeline_on_a_standalone_cluster_matches_the_local_engine(project, clus
     for name, rule in rules["metrics"].items():
         assert abs(remote_metrics[name] - there[name]) <= rule["tolerance"], (name, remote_metrics)
     print(f"dvc repro --force through {remote}: {took} s; metrics {remote_metrics}")
+
+
+def test_many_models_are_fitted_on_the_cluster_as_they_would_be_locally(cluster, tmp_path):
+    """A compute=spark project with segment_by: the shards send the models to fit to the
+    standalone cluster (one applyInPandas group a model) and write their folders as the local
+    engine does; the project's own model tests then refit a sample of them locally and get
+    the same answers. One override later, one model is fitted on the cluster, the others kept."""
+    import sys
+
+    url, work = cluster
+    data = tmp_path / "incoming" / "stores.parquet"
+    data.parent.mkdir(parents=True)
+    bench = Path(__file__).resolve().parents[1] / "bench" / "many_models.py"
+    made = run(
+        [sys.executable, str(bench), "data", str(data), "--segments", "12"],
+        tmp_path,
+        dict(os.environ),
+    )
+    assert made.returncode == 0, made.stderr
+    env = isolated_env(tmp_path / "home")
+    answers = {"dataset": "custom", "custom_data_path": str(data), "custom_target": "target"}
+    result = bake(
+        tmp_path / "out", {**answers, "segment_by": "segment", "compute": "spark"}, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    root = result.project
+    setup = run(["python3", "tasks.py", "setup"], root, env)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    venv = root / ".venv"
+    env = {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}"}
+    on_cluster = {**env, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_MASTER": url}
+    before = {p.name for p in work.iterdir()} if work.is_dir() else set()
+    repro = run([str(venv / "bin" / "dvc"), "repro"], root, on_cluster)
+    assert repro.returncode == 0, repro.stdout[-3000:] + repro.stderr[-3000:]
+    apps = ({p.name for p in work.iterdir()} if work.is_dir() else set()) - before
+    assert len(apps) >= 4, f"the shards ran no app on {url}: {apps}"  # validate + 4 shards
+    listing = json.loads((root / "reports" / "models.json").read_text(encoding="utf-8"))
+    assert len(listing["models"]) >= 10
+    tests = run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-m", "artifact"], root, env)
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
+    assert "skipped" not in tests.stdout.splitlines()[-1], tests.stdout[-2000:]
+
+    name = sorted(listing["models"])[0]
+    text = (root / "params.yaml").read_text(encoding="utf-8")
+    override = f"  overrides: {{{name}: {{random_forest: {{n_estimators: 7}}}}}}"
+    (root / "params.yaml").write_text(text.replace("  overrides: {}", override), encoding="utf-8")
+    again = run([str(venv / "bin" / "dvc"), "repro"], root, on_cluster)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert " 1 trained " in again.stdout, again.stdout
+    assert f"; trained: {name}" in again.stdout, again.stdout

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-{% if cookiecutter.compute == 'spark' -%}
+{% if cookiecutter.compute == 'spark' and cookiecutter.segment_by -%}
+from mlops_kit.pipeline import train
+from mlops_kit.segments import shard
+from mlops_kit.spark import segments as on_spark
+{%- elif cookiecutter.compute == 'spark' -%}
 from mlops_kit.pipeline import train
 from mlops_kit.spark import train as on_spark
 {%- elif cookiecutter.segment_by -%}
@@ -42,7 +46,9 @@ def fit(frame, target: str, task: str, params: dict[str, Any]):
 
 
 def main(argv: list[str] | None = None) -> int:
-{%- if cookiecutter.compute == 'spark' %}
+{%- if cookiecutter.compute == 'spark' and cookiecutter.segment_by %}
+    return shard.main(argv, build=build_pipeline, run=on_spark.fit_many)
+{%- elif cookiecutter.compute == 'spark' %}
     return train.main(argv, build=build_pipeline, run=on_spark.fit)
 {%- elif cookiecutter.segment_by %}
     return shard.main(argv, build=build_pipeline)

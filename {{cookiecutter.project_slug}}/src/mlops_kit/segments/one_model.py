@@ -30,15 +30,21 @@ def md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fit(rows, target: str, task: str, settings: dict[str, Any], build, folder: Path) -> str:
-    """Fit ``build``'s pipeline on the segment's training ``rows`` (its column already
-    dropped) and write it to ``folder``; return the file's md5."""
+def fit(rows, target: str, task: str, settings: dict[str, Any], build):
+    """``build``'s pipeline fitted on the segment's training ``rows`` (its column dropped)."""
+    return train.fit(rows, target, task, settings, build)
+
+
+def write_model(folder: Path, model=None, data: bytes | None = None) -> str:
+    """Write ``model`` (or its joblib ``data``, made elsewhere) to ``folder``; its md5."""
     import joblib
 
-    model = train.fit(rows, target, task, settings, build)
     folder.mkdir(parents=True, exist_ok=True)
     with common.replacing(folder / MODEL) as temp:
-        joblib.dump(model, temp)
+        if data is None:
+            joblib.dump(model, temp)
+        else:
+            temp.write_bytes(data)
     return md5(folder / MODEL)
 
 
@@ -67,12 +73,11 @@ def intervals(made, actual, task: str, params: dict[str, Any]) -> dict[str, list
     return found
 
 
-def score(folder: Path, train_rows, test_rows, target: str, task: str, params: dict[str, Any]):
-    """Score the model in ``folder`` on ``test_rows`` and write its metrics and profile;
-    return (metrics, intervals), intervals only from evaluate.min_slice_size test rows."""
+def assess(model, train_rows, test_rows, target: str, task: str, params: dict[str, Any]):
+    """(metrics, intervals, profile) of ``model`` on the segment's ``test_rows``; intervals
+    only from evaluate.min_slice_size test rows."""
     import warnings
 
-    model = predictions.load_model(folder / MODEL)
     features = test_rows.drop(columns=[target])
     made = predictions.of(model, features, task)
     metrics = evaluate.evaluate(model, test_rows, target, task, params, made)[0]
@@ -81,10 +86,12 @@ def score(folder: Path, train_rows, test_rows, target: str, task: str, params: d
         ranges = {}
         if len(test_rows) >= slices.settings(params)[4]:
             ranges = intervals(made, test_rows[target], task, params)
-    reference = profile.build(model, train_rows, test_rows, target, task, made)
+    return metrics, ranges, profile.build(model, train_rows, test_rows, target, task, made)
+
+
+def write_scores(folder: Path, metrics: dict[str, Any], reference: dict[str, Any]) -> None:
     common.write_json(folder / METRICS, metrics)
     profile.write(folder / PROFILE, reference)
-    return metrics, ranges
 
 
 def unusable(rows, target: str, task: str, least: int) -> str | None:

@@ -18,24 +18,33 @@ import time
 from typing import Any
 
 from mlops_kit import common
+from mlops_kit.evaluation import predictions
 from mlops_kit.segments import one_model, survey
 
 NAMED = 20  # models named in the summary line at most
 
 
 def work(folder, train_rows, test_rows, fit: bool, settings, context) -> dict[str, Any]:
-    """Fit (when ``fit``) and score one model; return its md5 (None when kept), metrics,
-    intervals and the seconds its fit took."""
+    """Fit (when ``fit``), score and write one model; return its md5 (None when kept),
+    metrics, intervals and the seconds its fit took."""
     target, task, build, evaluate = context
     began = time.perf_counter()
-    md5 = one_model.fit(train_rows, target, task, settings, build, folder) if fit else None
+    if fit:
+        model = one_model.fit(train_rows, target, task, settings, build)
+        md5 = one_model.write_model(folder, model)
+    else:
+        model, md5 = predictions.load_model(folder / one_model.MODEL), None
     fitted = time.perf_counter() - began
-    metrics, ranges = one_model.score(folder, train_rows, test_rows, target, task, evaluate)
+    metrics, ranges, reference = one_model.assess(
+        model, train_rows, test_rows, target, task, evaluate
+    )
+    one_model.write_scores(folder, metrics, reference)
     return {"md5": md5, "metrics": metrics, "intervals": ranges, "fit_s": fitted}
 
 
-def execute(plan: dict[str, Any]) -> tuple[list[str], float]:
-    """Run the plan's jobs and write the manifest; return the names fitted and fit seconds."""
+def execute(plan: dict[str, Any], run=None) -> tuple[list[str], float]:
+    """Run the plan's jobs (with ``run``, e.g. on Spark, when given) and write the manifest;
+    return the names fitted and the seconds of fitting."""
     context, threads, jobs = plan["context"], plan["threads"], plan["jobs"]
     parallel = threads != 1 and len(jobs) > 1  # then one core a model
     calls = [
@@ -49,7 +58,9 @@ def execute(plan: dict[str, Any]) -> tuple[list[str], float]:
         )
         for _, folder, train_rows, test_rows, fit, settings in jobs
     ]
-    if parallel:
+    if run is not None:
+        results = run(calls, work)
+    elif parallel:
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=threads)(delayed(work)(*call) for call in calls)
@@ -75,7 +86,9 @@ def execute(plan: dict[str, Any]) -> tuple[list[str], float]:
     return fitted, seconds
 
 
-def main(argv: list[str] | None = None, build=None) -> int:
+def main(argv: list[str] | None = None, build=None, run=None) -> int:
+    """The stage's command line: ``build`` makes a model's pipeline (the owners'); ``run``
+    fits the jobs elsewhere (spark/segments.py's ``fit_many``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shard", type=int, required=True, help="this shard's id")
     parser.add_argument("--plan", required=True, help="the shard's plan (the plan stage's)")
@@ -86,7 +99,7 @@ def main(argv: list[str] | None = None, build=None) -> int:
     began = time.perf_counter()
     try:
         plan = survey.survey(args, build)
-        fitted, seconds = execute(plan)
+        fitted, seconds = execute(plan, run)
     except common.UserError as exc:
         return common.fail(exc)
     kept = len(plan["models"]) - len(fitted)
