@@ -374,7 +374,6 @@ def check_output_dir(project_dir: Path) -> None:
 Check = tuple[Callable[..., None], tuple]
 
 
-
 def checks(answers: dict, project_dir: Path) -> list[Check]:
     """Each check with its arguments, in the order cookiecutter asks the questions."""
     custom: list[Check] = [

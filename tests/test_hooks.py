@@ -330,13 +330,19 @@ def test_every_question_is_checked_and_reported_in_the_order_it_is_asked(tmp_pat
 def test_removal_table_drops_only_unchosen_answers(dataset, kept):
     answers = {"dataset": dataset, "dvc_remote": "s3", "compute": "spark", "package_name": "p"}
     doomed = post.paths_to_remove(answers)
-    assert set(doomed) == set(post.SUITES.values()) - {kept}
+    many_only = {path.format(package="p") for path in post.MANY_MODELS_ONLY}
+    assert set(doomed) == set(post.SUITES.values()) - {kept} | many_only
+    many = set(post.paths_to_remove({**answers, "segment_by": "store"}))
+    assert many == set(post.SUITES.values()) - {kept} | set(post.ONE_MODEL_ONLY)
     s3_only = ".github/act/configure-aws-credentials"
     assert s3_only in post.paths_to_remove({**answers, "dvc_remote": "local"})
     assert "tests/code/test_spark.py" in post.paths_to_remove({**answers, "compute": "local"})
     assert (TEMPLATE / "{{cookiecutter.project_slug}}" / s3_only / "action.yml").is_file()
     for path in post.SUITES.values():  # every path in the table exists in the template
         assert (TEMPLATE / "{{cookiecutter.project_slug}}" / path).is_file()
+    owners = "{{cookiecutter.package_name}}"
+    for path in post.MANY_MODELS_ONLY + post.ONE_MODEL_ONLY:
+        assert (TEMPLATE / "{{cookiecutter.project_slug}}" / path.format(package=owners)).is_file()
 
 
 @pytest.mark.parametrize(
