@@ -288,3 +288,25 @@ def test_a_shard_without_its_plan_is_one_line_and_writes_nothing(many, capsys):
     assert err.startswith("error: ")
     assert err.count("\n") == 1
     assert not Path("models").exists()
+
+
+def test_only_the_models_asked_for_are_explained_and_sliced(many, capsys):
+    import jsonschema
+    from mlops_kit import schemas
+
+    many["evaluate"]["explain_models"] = ["b"]
+    many["evaluate"]["slices"] = ["colour"]
+    Path("params.yaml").write_text(yaml.safe_dump(many), encoding="utf-8")
+    run_all(many, capsys)
+    folders = {p.name: p for p in Path("models").glob("shard-*/*") if p.is_dir()}
+    for name in ("explain", "slices"):
+        path = folders["b"] / f"{name}.json"
+        jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), schemas.schema(name))
+        assert not (folders["a"] / f"{name}.json").exists()
+    sliced = json.loads((folders["b"] / "slices.json").read_text(encoding="utf-8"))
+    assert [s["column"] for s in sliced["slices"]] == ["colour"]
+    # Asked no more: scored again, nothing fitted, its extra files gone.
+    many["evaluate"]["explain_models"] = []
+    Path("params.yaml").write_text(yaml.safe_dump(many), encoding="utf-8")
+    assert trained(run_all(many, capsys)) == []
+    assert not (folders["b"] / "explain.json").exists()

@@ -2,9 +2,10 @@
 
 The folder holds what a one-model project has: ``model.joblib`` (the owners' Pipeline),
 ``metrics.json`` (the same metrics as reports/metrics.json) and ``profile.json`` (the
-reference the monitor reads). Each file is written whole, then renamed into place, so a
-stopped run leaves the files of the last finished one, and the shard's manifest (written
-last) still describes them.
+reference the monitor reads); a model named in ``evaluate.explain_models`` also has
+``explain.json`` and ``slices.json`` (a second or so a model, so only where asked). Each
+file is written whole, then renamed into place, so a stopped run leaves the files of the
+last finished one, and the shard's manifest (written last) still describes them.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from mlops_kit import common
-from mlops_kit.evaluation import bootstrap, predictions, profile, slices
+from mlops_kit.evaluation import bootstrap, explain, predictions, profile, slices
 from mlops_kit.pipeline import evaluate, train
 
 MODEL, METRICS, PROFILE = "model.joblib", "metrics.json", "profile.json"
+EXPLAIN, SLICES = "explain.json", "slices.json"  # for the models of evaluate.explain_models
 
 
 def md5(path: Path) -> str:
@@ -73,9 +75,10 @@ def intervals(made, actual, task: str, params: dict[str, Any]) -> dict[str, list
     return found
 
 
-def assess(model, train_rows, test_rows, target: str, task: str, params: dict[str, Any]):
-    """(metrics, intervals, profile) of ``model`` on the segment's ``test_rows``; intervals
-    only from evaluate.min_slice_size test rows."""
+def assess(model, train_rows, test_rows, target: str, task: str, params, explained=False):
+    """(metrics, intervals, profile, extra) of ``model`` on the segment's ``test_rows``;
+    intervals only from evaluate.min_slice_size test rows; ``extra``, for a model of
+    evaluate.explain_models, its explain.json and slices.json, as a one-model project's."""
     import warnings
 
     features = test_rows.drop(columns=[target])
@@ -86,12 +89,26 @@ def assess(model, train_rows, test_rows, target: str, task: str, params: dict[st
         ranges = {}
         if len(test_rows) >= slices.settings(params)[4]:
             ranges = intervals(made, test_rows[target], task, params)
-    return metrics, ranges, profile.build(model, train_rows, test_rows, target, task, made)
+    extra = {}
+    if explained:
+        score = evaluate.classification if task == "classification" else evaluate.regression
+        extra[EXPLAIN] = explain.explain(model, features, test_rows[target], params)
+        extra[SLICES] = slices.build(model, test_rows, target, task, params, score, made)
+    reference = profile.build(model, train_rows, test_rows, target, task, made)
+    return metrics, ranges, reference, extra
 
 
-def write_scores(folder: Path, metrics: dict[str, Any], reference: dict[str, Any]) -> None:
+def write_scores(folder: Path, metrics, reference, extra: dict[str, Any] | None = None) -> None:
+    """Write the model's metrics.json and profile.json, and its ``extra`` files (removing
+    those of an earlier run that it no longer has)."""
     common.write_json(folder / METRICS, metrics)
     profile.write(folder / PROFILE, reference)
+    extra = extra or {}
+    for name in (EXPLAIN, SLICES):
+        if name in extra:
+            common.write_json(folder / name, extra[name], sort_keys=False)
+        else:
+            (folder / name).unlink(missing_ok=True)
 
 
 def unusable(rows, target: str, task: str, least: int) -> str | None:

@@ -24,9 +24,9 @@ from mlops_kit.segments import one_model, survey
 NAMED = 20  # models named in the summary line at most
 
 
-def work(folder, train_rows, test_rows, fit: bool, settings, context) -> dict[str, Any]:
+def work(folder, train_rows, test_rows, fit: bool, settings, context, explained=False):
     """Fit (when ``fit``), score and write one model; return its md5 (None when kept),
-    metrics, intervals and the seconds its fit took."""
+    metrics, intervals and the seconds its fit and its scoring took."""
     target, task, build, evaluate = context
     began = time.perf_counter()
     if fit:
@@ -35,28 +35,23 @@ def work(folder, train_rows, test_rows, fit: bool, settings, context) -> dict[st
     else:
         model, md5 = predictions.load_model(folder / one_model.MODEL), None
     fitted = time.perf_counter() - began
-    metrics, ranges, reference = one_model.assess(
-        model, train_rows, test_rows, target, task, evaluate
+    metrics, ranges, reference, extra = one_model.assess(
+        model, train_rows, test_rows, target, task, evaluate, explained
     )
-    one_model.write_scores(folder, metrics, reference)
-    return {"md5": md5, "metrics": metrics, "intervals": ranges, "fit_s": fitted}
+    one_model.write_scores(folder, metrics, reference, extra)
+    scored = time.perf_counter() - began - fitted
+    return {"md5": md5, "metrics": metrics, "intervals": ranges, "fit_s": fitted, "score_s": scored}
 
 
-def execute(plan: dict[str, Any], run=None) -> tuple[list[str], float]:
+def execute(plan: dict[str, Any], run=None) -> tuple[list[str], float, float]:
     """Run the plan's jobs (with ``run``, e.g. on Spark, when given) and write the manifest;
-    return the names fitted and the seconds of fitting."""
+    return the names fitted and the seconds of fitting and of scoring."""
     context, threads, jobs = plan["context"], plan["threads"], plan["jobs"]
     parallel = threads != 1 and len(jobs) > 1  # then one core a model
     calls = [
-        (
-            folder,
-            train_rows,
-            test_rows,
-            fit,
-            {**settings, "n_jobs": 1 if parallel else threads},
-            context,
-        )
-        for _, folder, train_rows, test_rows, fit, settings in jobs
+        (folder, train_rows, test_rows, fit, {**settings, "n_jobs": 1 if parallel else threads})
+        + (context, explained)
+        for _, folder, train_rows, test_rows, fit, settings, explained in jobs
     ]
     if run is not None:
         results = run(calls, work)
@@ -67,7 +62,8 @@ def execute(plan: dict[str, Any], run=None) -> tuple[list[str], float]:
     else:
         results = [work(*call) for call in calls]
     models, fitted, seconds = plan["models"], [], 0.0
-    for (name, folder, _, _, fit, _), result in zip(jobs, results, strict=True):
+    scoring = sum(result["score_s"] for result in results)
+    for (name, folder, _, _, fit, _, _), result in zip(jobs, results, strict=True):
         entry = models[name]
         if fit:
             stat = (folder / one_model.MODEL).stat()
@@ -83,7 +79,7 @@ def execute(plan: dict[str, Any], run=None) -> tuple[list[str], float]:
             shutil.rmtree(child)
     manifest = {**plan["meta"], "models": models, "skipped": plan["skipped"]}
     common.write_json(plan["manifest"], manifest)
-    return fitted, seconds
+    return fitted, seconds, scoring
 
 
 def main(argv: list[str] | None = None, build=None, run=None) -> int:
@@ -99,7 +95,7 @@ def main(argv: list[str] | None = None, build=None, run=None) -> int:
     began = time.perf_counter()
     try:
         plan = survey.survey(args, build)
-        fitted, seconds = execute(plan, run)
+        fitted, seconds, scoring = execute(plan, run)
     except common.UserError as exc:
         return common.fail(exc)
     kept = len(plan["models"]) - len(fitted)
@@ -108,8 +104,9 @@ def main(argv: list[str] | None = None, build=None, run=None) -> int:
     )
     print(
         f"train shard {args.shard}: {len(plan['models'])} models, {len(fitted)} trained "
-        f"({seconds:.1f} s of fitting), {kept} kept, {len(plan['skipped'])} segments without "
-        f"a model; {time.perf_counter() - began:.1f} s -> {args.out}"
+        f"({seconds:.1f} s of fitting, {scoring:.1f} s of scoring), {kept} kept, "
+        f"{len(plan['skipped'])} segments without a model; "
+        f"{time.perf_counter() - began:.1f} s -> {args.out}"
         + (f"; trained: {named}" if fitted else "")
     )
     common.before_exit(argv)

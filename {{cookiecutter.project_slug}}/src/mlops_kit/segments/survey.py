@@ -23,6 +23,8 @@ from mlops_kit.segments import names, one_model, rows
 KIT = Path(__file__).resolve().parents[1]
 TRAIN_CODE = ("common.py", "pipeline/train.py", "segments")
 SCORE_CODE = ("evaluation", "pipeline/evaluate.py", "segments/one_model.py")
+# evaluate: settings of explain.json and slices.json, for the models of explain_models only
+EXPLAINING = ("importance_repeats", "seed", "slices", "importance", "partial_dependence")
 LIBRARIES = ("sklearn", "numpy", "pandas", "scipy", "joblib")
 
 
@@ -77,6 +79,8 @@ def survey(args, build) -> dict[str, Any]:
     test_all = mine(pq.read_table(common.table_file(args.test)), column, args.shard, shards)
     train_code, score_code = code_of(build, TRAIN_CODE), code_of(build, SCORE_CODE)
     boot = {k: evaluate.get(k) for k in ("bootstrap", "min_slice_size")}
+    asked = {names.name_of(n) for n in evaluate.get("explain_models") or []}
+    how = {k: evaluate.get(k) for k in EXPLAINING}
     found, parts = rows.groups(train_all[column]) if len(train_all) else ([], [])
     test_names, test_parts = rows.groups(test_all[column]) if len(test_all) else ([], [])
     tests = dict(zip(test_names, test_parts, strict=True))
@@ -99,19 +103,25 @@ def survey(args, build) -> dict[str, Any]:
             skipped[name] = {"rows": counts, "reason": why}
             continue
         fingerprint = digest(train_hashes[name], {**settings, "n_jobs": None}, train_code, task)
-        scoring = digest(fingerprint, test_hashes.get(name), boot, score_code)
+        explained = name in asked
+        scoring = digest(fingerprint, test_hashes.get(name), boot, score_code, explained and how)
         folder = out / names.folder(name)
         before = old.get(name, {})
         kept = before.get("fingerprint") == fingerprint and unchanged(folder, before)
         entry = {"dir": folder.name, "rows": counts, "overrides": override}
         entry.update(fingerprint=fingerprint, scoring=scoring)
-        if kept and before.get("scoring") == scoring and (folder / one_model.METRICS).is_file():
+        scored = [one_model.METRICS] + ([one_model.EXPLAIN] if explained else [])
+        if (
+            kept
+            and before.get("scoring") == scoring
+            and all((folder / f).is_file() for f in scored)
+        ):
             models[name] = {**before, **entry}
             continue
         if kept:
             entry.update(md5=before["md5"], size=before["size"], mtime_ns=before["mtime_ns"])
         models[name] = entry
-        jobs.append((name, folder, train_rows, test_rows, not kept, settings))
+        jobs.append((name, folder, train_rows, test_rows, not kept, settings, explained))
     return {
         "manifest": manifest_path,
         "models": models,

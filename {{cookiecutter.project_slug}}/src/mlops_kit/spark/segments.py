@@ -44,7 +44,8 @@ def on_cluster(calls: list[tuple]) -> list[dict]:
     target, task, build, evaluate = calls[0][5]
     settings = {key: call[4] for key, call in enumerate(calls)}
     parts = []
-    for key, (_, train_rows, test_rows, _, _, _) in enumerate(calls):
+    explained = {key: call[6] for key, call in enumerate(calls)}
+    for key, (_, train_rows, test_rows, *_) in enumerate(calls):
         parts.append(train_rows.assign(**{KEY: key, TEST: False}))
         parts.append(test_rows.assign(**{KEY: key, TEST: True}))
     rows = pd.concat(parts, ignore_index=True)
@@ -58,10 +59,14 @@ def on_cluster(calls: list[tuple]) -> list[dict]:
         began = time.perf_counter()
         model = one_model.fit(train, target, task, settings[key], build)
         seconds = time.perf_counter() - began
-        metrics, ranges, reference = one_model.assess(model, train, test, target, task, evaluate)
+        metrics, ranges, reference, extra = one_model.assess(
+            model, train, test, target, task, evaluate, explained[key]
+        )
+        scored = time.perf_counter() - began - seconds
         buffer = io.BytesIO()
         joblib.dump(model, buffer)
-        scores = {"metrics": metrics, "intervals": ranges, "profile": reference, "fit_s": seconds}
+        scores = {"metrics": metrics, "intervals": ranges, "profile": reference, "extra": extra}
+        scores.update(fit_s=seconds, score_s=scored)
         return pd.DataFrame(
             {"model": [key], "joblib": [buffer.getvalue()], "scores": [json.dumps(scores)]}
         )
@@ -88,6 +93,8 @@ def on_cluster(calls: list[tuple]) -> list[dict]:
     for key, (folder, *_rest) in enumerate(calls):
         scores = json.loads(by_key[key].scores)
         md5 = one_model.write_model(folder, data=bytes(by_key[key].joblib))
-        one_model.write_scores(folder, scores["metrics"], scores["profile"])
-        results.append({"md5": md5, **{k: scores[k] for k in ("metrics", "intervals", "fit_s")}})
+        one_model.write_scores(folder, scores["metrics"], scores["profile"], scores["extra"])
+        results.append(
+            {"md5": md5, **{k: scores[k] for k in ("metrics", "intervals", "fit_s", "score_s")}}
+        )
     return results
