@@ -74,8 +74,9 @@ def header(result: dict, current: str) -> list[str]:
     for kind, why in (("unknown", "no model in the list"), ("skipped", "skipped in training")):
         found = outside.get(kind) or {}
         if found.get("rows"):
+            values = "value" if found.get("segments") == 1 else "values"
             parts.append(
-                f"{count(found['rows'])} rows of {count(found.get('segments'))} values with "
+                f"{count(found['rows'])} rows of {count(found.get('segments'))} {values} with "
                 f"{why} ({listed(found.get('examples') or [], 5, 40)})"
             )
     if outside.get("missing"):
