@@ -293,3 +293,49 @@ def test_a_release_is_refused_and_the_workflow_checks_the_listed_models(project,
     kind, value, why = deployed.choose("deployed")
     assert (kind, value) == ("dvc", "")
     assert "reports/models.json" in why
+
+
+def no_profile(root, batch):
+    (root / "models/shard-1/store-05/profile.json").unlink()
+    return batch
+
+
+def bad_model(root, batch):
+    (root / "models/shard-2/store-06/model.joblib").write_bytes(b"x")
+    return batch
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda root, b: b.drop(columns="store"), "the batch has no segment column 'store'"),
+        (no_profile, "model 'store-05': models/shard-1/store-05/profile.json"),
+        (bad_model, "model 'store-06': cannot load the model"),
+    ],
+    ids=["no-segment-column", "no-profile", "bad-model"],
+)
+def test_a_check_that_cannot_be_made_exits_2_naming_the_model(project, capsys, damage, says):
+    assert run(batch_of()) == 0
+    capsys.readouterr()
+    assert run(damage(project, batch_of())) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert says in err
+    assert not (project / "out" / "monitor.json").exists()
+
+
+def test_naming_one_models_files_checks_that_model_alone(project):
+    entry = json.loads((project / "reports" / "models.json").read_text())["models"]["store-07"]
+    batch = batch_of(drifted=DRIFTED)
+    batch[batch["store"] == "store-07"].to_csv("one.csv", index=False)
+    files = [
+        "--model",
+        f"{entry['path']}/model.joblib",
+        "--profile",
+        f"{entry['path']}/profile.json",
+    ]
+    assert monitor.main(["--current", "one.csv", "--out", "out", *files]) == 1
+    result, text = outputs(project)
+    assert "models" not in result
+    assert {c["column"] for c in result["columns"] if c["drift"]} >= {"size"}
+    assert text.startswith("## Model monitoring: ❌ unhealthy\n")

@@ -1,5 +1,6 @@
-"""Keep one GitHub issue per model about its monitoring: opened on the first unhealthy check,
-updated in place on the next ones, closed with a comment when a check is healthy again.
+"""Keep one GitHub issue about the monitoring (of the model, or of all those of a many-models
+project): opened on the first unhealthy check, updated in place on the next ones, closed with a
+comment when a check is healthy again.
 
     python -m mlops_kit.monitoring.issue settings                 # monitor.* for the workflow
     python -m mlops_kit.monitoring.issue sync --report DIR        # GITHUB_TOKEN=...
