@@ -19,6 +19,7 @@ from mlops_kit.pipeline import evaluate
 from mlops_kit.reporting.markdown import code
 
 from kit.ci.test_issue import Issues
+from kit.code.test_monitor import HOSTILE as COLUMN
 from kit.code.test_monitor import MONITOR, RULES, frame
 from kit.project import train
 
@@ -229,21 +230,26 @@ def test_many_healthy_segments_raise_no_alarm_that_alone_each_might(project, par
 
 
 def test_names_are_inert_in_the_report_and_the_issue(project):
-    assert run(batch_of(drifted=DRIFTED)) == 1
+    batch = batch_of(drifted=DRIFTED)
+    batch.loc[batch["store"] == HOSTILE, COLUMN] += 5  # a column named as hostile drifts too
+    assert run(batch) == 1
     result, text = outputs(project)
     body = issue.render("model", listing.issue_report(result), [])
     for shown in (text, body):
         assert code(HOSTILE) in shown
+        assert code(COLUMN, 30) in shown
         outside = re.sub(r"(`+)(.+?)(?<!`)\1(?!`)", "", shown)
         for live in ("@someone", "](", "<b>", "https://"):
             assert live not in outside
-        for line in shown.splitlines():
-            if line.startswith("| `"):
-                assert len(re.findall(r"(?<!\\)\|", line)) == 6, line  # 5 cells
+        for table in re.findall(r"(?m)(?:^\|.*\n)+", shown):  # no cell more than the header's
+            pipes = {len(re.findall(r"(?<!\\)\|", line)) for line in table.splitlines()}
+            assert len(pipes) == 1, table
 
 
 def test_10000_models_keep_the_report_and_the_issue_bounded():
     long = "x" * 500 + " @someone [a](https://e.example)"
+    column = {"column": long, "effect": 1.0, "p_adjusted": 1e-9, "new_values": True}
+    columns = [{**column, "unseen_examples": [long] * 5}] * 50
     models = {
         f"{long}-{i:05d}": {
             "status": "unhealthy" if i % 2 else "too small",
@@ -251,6 +257,8 @@ def test_10000_models_keep_the_report_and_the_issue_bounded():
             "drifted": [f"{long}-column-{k}" for k in range(50)],
             "degraded": [f"{long}-metric-{k}" for k in range(5)],
             "p_adjusted": 1e-9,
+            "columns": columns,
+            "metrics": [{"metric": long, "reference": 0.9, "batch": 0.1, "degraded": True}] * 9,
         }
         for i in range(10_000)
     }

@@ -1,6 +1,7 @@
 """The report of a check of many models in GitHub Markdown, bounded in size whatever their
 number: the unhealthy models first (at most SHOWN of them in the table, the rest counted),
-then those too small to judge (NAMED of them named), and the rows no model judges.
+the DETAILED worst of them column by column, then those too small to judge (NAMED of them
+named); and the rows no model judges.
 
 Model, column and metric names come from the data: each is a code span cut to a width
 (reporting.markdown.code), so no name is live Markdown nor breaks a table. monitor.md is
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from mlops_kit.reporting.markdown import code
 
-SHOWN, NAMED, MOST = 100, 50, 3
+SHOWN, NAMED, MOST, DETAILED = 100, 50, 3, 5
 ICONS = {"healthy": "✅ healthy", "unhealthy": "❌ unhealthy", "too small": "⚪ too small to judge"}
 
 
@@ -104,6 +105,28 @@ def unhealthy_table(result: dict) -> list[str]:
     return lines
 
 
+def details(result: dict) -> list[str]:
+    """The DETAILED worst unhealthy models: each drifted column and each judged metric."""
+    names = of_status(result, "unhealthy")[:DETAILED]
+    lines = [f"### Column by column, the first {len(names)}\n"] if names else []
+    for name in names:
+        found = result["models"][name]
+        lines += [f"#### {code(name)}: {count(found.get('rows'))} rows\n"]
+        lines += ["| column or metric | effect, or test split → batch | adjusted p | verdict |"]
+        lines += ["| --- | --- | ---: | --- |"]
+        for column in (found.get("columns") or [])[: MOST * 2]:
+            new = listed(column.get("unseen_examples") or [], MOST, 30)
+            verdict = "❌ drift" + (f", new values: {new}" if column.get("new_values") else "")
+            cells = [code(column.get("column")), fmt(column.get("effect"))]
+            lines.append("| " + " | ".join([*cells, fmt(column.get("p_adjusted")), verdict]) + " |")
+        for row in (found.get("metrics") or [])[: MOST * 2]:
+            moved = f"{fmt(row.get('reference'))} → {fmt(row.get('batch'))}"
+            verdict = "❌ worse" if row.get("degraded") else "ok"
+            lines.append(f"| {code(row.get('metric'))} | {moved} | — | {verdict} |")
+        lines.append("")
+    return lines
+
+
 def too_small(result: dict) -> list[str]:
     names = sorted(n for n, f in result["models"].items() if f.get("status") == "too small")
     if not names:
@@ -114,7 +137,7 @@ def too_small(result: dict) -> list[str]:
 def markdown(result: dict, current: str) -> str:
     """monitor.md of a check of many models."""
     lines = header(result, current)
-    for section in (unhealthy_table(result), too_small(result)):
+    for section in (unhealthy_table(result), details(result), too_small(result)):
         lines += [*section, ""] if section else []
     return "\n".join(lines).rstrip("\n") + "\n"
 
