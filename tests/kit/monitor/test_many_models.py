@@ -347,3 +347,24 @@ def test_naming_one_models_files_checks_that_model_alone(project):
     assert "models" not in result
     assert {c["column"] for c in result["columns"] if c["drift"]} >= {"size"}
     assert text.startswith("## Model monitoring: ❌ unhealthy\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda listed: listed.pop("segment_by"), "has no 'segment_by'"),
+        (lambda listed: listed.pop("models"), "'models' is not a mapping"),
+        (lambda listed: listed["models"]["store-01"].update(path="/etc"), "no relative 'path'"),
+        (lambda listed: listed["models"]["store-01"].update(path="../x"), "no relative 'path'"),
+    ],
+    ids=["segment_by", "models", "absolute", "outside"],
+)
+def test_a_damaged_models_json_exits_2(project, capsys, change, says):
+    path = project / "reports" / "models.json"
+    listed = json.loads(path.read_text())
+    change(listed)
+    path.write_text(json.dumps(listed), encoding="utf-8")
+    assert run(batch_of()) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert says in err

@@ -63,11 +63,12 @@ def read_list(path: str) -> dict[str, Any]:
     found = common.read_json(path)
     if not isinstance(found, dict) or not isinstance(found.get("segment_by"), str):
         raise common.UserError(f"{path} has no 'segment_by'; run `dvc repro` to write it again")
-    for key in ("models", "skipped"):
-        if not isinstance(found.get(key, {}), dict):
+    for key, default in (("models", None), ("skipped", {})):
+        if not isinstance(found.get(key, default), dict):
             raise common.UserError(f"{path}: {key!r} is not a mapping; run `dvc repro` again")
     for name, entry in found["models"].items():
-        where = PurePosixPath(entry.get("path", "")) if isinstance(entry, dict) else None
+        where = entry.get("path") if isinstance(entry, dict) else None
+        where = PurePosixPath(where) if isinstance(where, str) else None
         if where is None or not where.parts or where.is_absolute() or ".." in where.parts:
             raise common.UserError(f"{path}: model {name[:60]!r} has no relative 'path'")
     return found
