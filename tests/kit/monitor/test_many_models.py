@@ -10,6 +10,7 @@ import re
 import shutil
 
 import joblib
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +18,8 @@ from mlops_kit.evaluation import profile
 from mlops_kit.monitoring import deployed, issue, listing, monitor
 from mlops_kit.pipeline import evaluate
 from mlops_kit.reporting.markdown import code
+from mlops_kit.schemas import schema
+from mlops_kit.segments import names
 
 from kit.ci.test_issue import Issues
 from kit.code.test_monitor import HOSTILE as COLUMN
@@ -30,20 +33,12 @@ DRIFTED = ("store-07", HOSTILE)
 SKIPPED = "store-99"
 
 
-def folder_of(name: str) -> str:
-    """A folder for the name, as the pipeline's: the name when plain, else a slug and hash."""
-    if re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
-        return name
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
-    return f"{slug}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-
-
 def write_model(root, name: str, shard: int, seed: int, settings: dict) -> dict:
     """One segment's model, metrics and profile in its folder; its models.json entry."""
     task = "classification"
     train_split, test_split = frame(300, seed), frame(200, seed + 1)
     model = train.fit(train_split, "label", task, settings)
-    path = f"models/shard-{shard}/{folder_of(name)}"
+    path = f"models/shard-{shard}/{names.folder(name)}"
     (root / path).mkdir(parents=True)
     joblib.dump(model, root / path / "model.joblib")
     profile.write(
@@ -59,6 +54,7 @@ def write_model(root, name: str, shard: int, seed: int, settings: dict) -> dict:
         "shard": shard,
         "rows": {"train": 300, "test": 200},
         "metrics": scores,
+        "intervals": {},
         "overrides": {},
         "fingerprint": hashlib.sha256(f"{name}{seed}".encode()).hexdigest(),
         "md5": digest,
@@ -73,6 +69,7 @@ def write_list(root, models: dict) -> None:
         "models": dict(sorted(models.items())),
         "skipped": {SKIPPED: {"rows": {"train": 31, "test": 8}, "reason": "too few rows"}},
     }
+    jsonschema.validate(listed, schema("models"))  # the pipeline's own contract
     (root / "reports").mkdir(exist_ok=True)
     (root / "reports" / "models.json").write_text(json.dumps(listed) + "\n", encoding="utf-8")
 
@@ -368,3 +365,14 @@ def test_a_damaged_models_json_exits_2(project, capsys, change, says):
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert says in err
+
+
+def test_segment_values_name_their_models_as_the_pipeline_names_them():
+    from mlops_kit.monitoring import many
+
+    frame = pd.DataFrame({"store": [12.0, np.nan, 12.0, 7.0, np.nan]})
+    found = {name: rows.tolist() for name, rows in many.split(frame, "store").items()}
+    assert found == {"12": [0, 2], "7": [3], None: [1, 4]}  # 12.0 read back is model 12
+    mixed = pd.DataFrame({"store": pd.Series(["a", 3, "3", None], dtype=object)})
+    found = {name: rows.tolist() for name, rows in many.split(mixed, "store").items()}
+    assert found == {"a": [0], "3": [1, 2], None: [3]}

@@ -32,6 +32,7 @@ import numpy as np
 from mlops_kit import common
 from mlops_kit.evaluation import predictions
 from mlops_kit.monitoring import reference
+from mlops_kit.segments import names
 
 EXAMPLES = 5
 
@@ -47,15 +48,6 @@ def wanted(args: Any) -> bool:
             "--release and --stage check one released model: give --model and --profile for it"
         )
     return True
-
-
-def name_of(value: Any) -> str | None:
-    """A segment value's model name (``str``; 12.0 read back from a file is ``12``)."""
-    if value is None or value != value:
-        return None
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def read_list(path: str) -> dict[str, Any]:
@@ -75,7 +67,8 @@ def read_list(path: str) -> dict[str, Any]:
 
 
 def split(batch, column: str) -> dict[str | None, np.ndarray]:
-    """The batch's row numbers by model name (None: the segment value is missing)."""
+    """The batch's row numbers by model name (None: the segment value is missing, as in
+    training, where such rows train no model)."""
     import pandas as pd
 
     codes, values = pd.factorize(batch[column], use_na_sentinel=True)
@@ -85,7 +78,8 @@ def split(batch, column: str) -> dict[str | None, np.ndarray]:
     for code in range(-1, len(values)):
         rows = order[bounds[code + 1] : bounds[code + 2]]
         if len(rows):
-            found.setdefault(None if code < 0 else name_of(values[code]), []).append(rows)
+            name = None if code < 0 else names.name_of(values[code])  # as the pipeline names it
+            found.setdefault(name, []).append(rows)
     return {name: np.sort(np.concatenate(parts)) for name, parts in found.items()}
 
 
