@@ -191,7 +191,8 @@ def test_rows_of_no_model_are_counted_never_drift(project):
     }
     assert result["models"]["store-03"]["status"] == "too small"
     assert result["models"]["store-03"]["rows"] == 10
-    assert "80 rows of 1 value with no model in the list (`store-zz`)" in text
+    assert "80 rows of 1 value unknown to the list (`store-zz`)" in text
+    assert f"40 rows of 1 value skipped in training (`{SKIPPED}`)" in text
     assert "### Too small to judge (1)\n\n`store-03`." in text
 
 

@@ -72,13 +72,13 @@ def header(result: dict, current: str) -> list[str]:
     )
     outside = result.get("unmatched") or {}
     parts = []
-    for kind, why in (("unknown", "no model in the list"), ("skipped", "skipped in training")):
+    for kind, why in (("unknown", "unknown to the list"), ("skipped", "skipped in training")):
         found = outside.get(kind) or {}
         if found.get("rows"):
             values = "value" if found.get("segments") == 1 else "values"
             parts.append(
-                f"{count(found['rows'])} rows of {count(found.get('segments'))} {values} with "
-                f"{why} ({listed(found.get('examples') or [], 5, 40)})"
+                f"{count(found['rows'])} rows of {count(found.get('segments'))} {values} {why} "
+                f"({listed(found.get('examples') or [], 5, 40)})"
             )
     if outside.get("missing"):
         parts.append(f"{count(outside['missing'])} rows with no value")
