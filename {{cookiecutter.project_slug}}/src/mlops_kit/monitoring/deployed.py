@@ -8,6 +8,8 @@ tag, the newest release, as `monitor --release latest`; only when there is no re
 the model of the DVC remote (kind `dvc`: the workflow pulls it and runs `monitor` on
 models/model.joblib). `--want` also takes a stage (`staging`), a tag (`model@v1.2.0`), `latest`
 or `dvc`. Git's tags decide, so it needs neither the network nor a token (standard library).
+In a many-models project (reports/models.json in this checkout), `deployed` is `dvc`: a release
+holds one model, and `monitor` checks every model listed, pulled from the DVC remote.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from pathlib import Path
 
 from mlops_kit.release import stage_tags
 
 TAG = re.compile(r"[\w.-]+@v\d+\.\d+\.\d+")
+MODELS = "reports/models.json"
 
 
 def choose(want: str, name: str = "model") -> tuple[str, str, str]:
@@ -34,6 +38,8 @@ def choose(want: str, name: str = "model") -> tuple[str, str, str]:
                 f"{name}@v1.2.0, or dvc"
             )
         return "stage", want, f"the version the stage {want} holds, as asked"
+    if Path(MODELS).is_file():
+        return "dvc", "", f"every model {MODELS} lists, of the DVC remote (many models)"
     held = stage_tags.resolve("production", name)
     if held is not None and held.version:
         return "stage", "production", f"{held.version}, which production holds ({held.tag})"

@@ -1,5 +1,6 @@
-"""Keep one GitHub issue per model about its monitoring: opened on the first unhealthy check,
-updated in place on the next ones, closed with a comment when a check is healthy again.
+"""Keep one GitHub issue about the monitoring (of the model, or of all those of a many-models
+project): opened on the first unhealthy check, updated in place on the next ones, closed with a
+comment when a check is healthy again.
 
     python -m mlops_kit.monitoring.issue settings                 # monitor.* for the workflow
     python -m mlops_kit.monitoring.issue sync --report DIR        # GITHUB_TOKEN=...
@@ -7,9 +8,11 @@ updated in place on the next ones, closed with a comment when a check is healthy
 
 `sync` reads DIR/monitor.json and DIR/monitor.md and needs nothing but the standard library;
 the release the report checked (monitor.json's inputs.release) is named, inert, in the table
-of recent checks and in the closing comment.
-The issue is found by a hidden marker naming the model, among the issues ISSUE_AUTHOR
-(default github-actions[bot]) opened; a closed one is reopened, so a model keeps one issue.
+of recent checks and in the closing comment. Of many models (monitor.json has `models`), the
+body's report is listing.py's, exactly the unhealthy models (bounded): one issue for them all,
+each check's row saying how many were unhealthy. The issue is found by a hidden marker naming
+the model, among the issues ISSUE_AUTHOR (default github-actions[bot]) opened; a closed one is
+reopened, so a model keeps one issue.
 Its body keeps the last checks (hidden JSON); with RETRAIN=true, `sync` asks for a retrain
 (`retrain=true` in $GITHUB_OUTPUT) when RETRAIN_K of the last RETRAIN_N checks were unhealthy
 and none of those asked already.
@@ -25,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mlops_kit.github.client import GitHub, GitHubError
+from mlops_kit.monitoring import listing
 from mlops_kit.reporting.markdown import code
 
 MARKER = "<!-- mlops-template:monitor model={} -->"
@@ -50,7 +54,13 @@ def render(model: str, report: str, history: list[dict]) -> str:
     for entry in history[::-1][:10]:
         run = f"[run]({entry['url']})" if entry.get("url") else "—"
         checked = code(entry["model"], 40) if entry.get("model") else "—"
-        rows.append(f"| {entry['when']} | {entry['status']} | {checked} | {run} |")
+        of = entry.get("models")
+        of = (
+            f" ({int(of[0])} of {int(of[1])} models)"
+            if isinstance(of, list) and len(of) == 2
+            else ""
+        )
+        rows.append(f"| {entry['when']} | {entry['status']}{of} | {checked} | {run} |")
     data = json.dumps(history[-KEEP:]).replace("--", "\\u002d\\u002d")
     return "\n".join([MARKER.format(model), report.strip(), "", *rows, ""]) + (
         f"\n<!-- monitor-history: {data} -->\n"
@@ -85,9 +95,11 @@ def sync(
     author: str,
     retrain: tuple | None,
     version: str | None = None,
+    tally: tuple[int, int] | None = None,
 ):
     """Bring the issue in line with a check of ``status`` of ``version`` (the release
-    checked, when the report names one): (what was done, the issue, whether to retrain)."""
+    checked, when the report names one) and, of many models, ``tally`` (unhealthy, all):
+    (what was done, the issue, whether to retrain)."""
     issue = find_issue(gh, model, author)
     is_open = issue is not None and issue.get("state") == "open"
     if status != "unhealthy" and not is_open:
@@ -96,6 +108,8 @@ def sync(
     entry = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "status": status}
     if version:
         entry["model"] = version
+    if tally:
+        entry["models"] = list(tally)
     server, run = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_RUN_ID")
     if server and run:
         entry["url"] = f"{server}/{gh.repo}/actions/runs/{run}"
@@ -159,17 +173,16 @@ def main(argv: list[str] | None = None) -> int:
             gh.post(f"/repos/{gh.repo}/actions/workflows/{WORKFLOW}/dispatches", {"ref": args.ref})
             print(f"issue: dispatched {WORKFLOW} on {args.ref}")
             return 0
-        folder = Path(args.report)
-        document = json.loads((folder / "monitor.json").read_text(encoding="utf-8"))
+        document, report = listing.read(Path(args.report))  # of many models: the unhealthy
         status, inputs = document["status"], document.get("inputs")
         version = inputs.get("release") if isinstance(inputs, dict) else None
-        report = (folder / "monitor.md").read_text(encoding="utf-8")
         retrain = None
         if env.get("RETRAIN") == "true":
             retrain = (int(env.get("RETRAIN_K") or 3), int(env.get("RETRAIN_N") or 4))
         author = env.get("ISSUE_AUTHOR") or "github-actions[bot]"
         version = version if isinstance(version, str) else None
-        action, issue, again = sync(gh, args.model, status, report, author, retrain, version)
+        tally = listing.tally(document)
+        action, issue, again = sync(gh, args.model, status, report, author, retrain, version, tally)
     except (OSError, ValueError, KeyError) as exc:
         print(f"::error::cannot read the monitoring report in {args.report}: {exc}")
         return 2

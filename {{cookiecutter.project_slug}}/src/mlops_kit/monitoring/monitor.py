@@ -11,15 +11,17 @@ models/model.joblib, reports/profile.json, reports/metrics.json), or, with --rel
 --stage, those of a published release, downloaded and checked against git before anything
 reads them, as `serve --release` does (released.py; GITHUB_TOKEN, GITHUB_REPOSITORY as
 there). The thresholds and the metrics' `compare:` rules are always this checkout's
-params.yaml. monitor.json's `inputs` names the files, and the release and its commit.
+params.yaml. monitor.json's `inputs` names the files, and the release and its commit. When
+--models (reports/models.json) exists and no file of one model is named, every model of the
+many-models project is checked on its segment's rows, all at once (many.py, listing.py).
 
 Writes monitor.json (with the time of the check, `checked_at`, and the inputs' paths) and
 monitor.md to --out, only when the check finished; a check that fails removes those of an
 earlier one first. Exits 0 when healthy (or when the batch is too small to judge: it says
-so), 1 when a column or the predictions drifted or a metric got worse beyond its `compare:`
-tolerance, and 2 for anything else: bad input, a model or profile that cannot be read, or any
-unexpected failure (one line). Thresholds are under `monitor:` in params.yaml; the statistics
-are in drift.py, the profile checks in reference.py, the report in report.py.
+so), 1 when a column or the predictions (of any model) drifted or a metric got worse beyond
+its `compare:` tolerance, and 2 for anything else: bad input, a model or profile that cannot be
+read, or any unexpected failure (one line). Thresholds are under `monitor:` in params.yaml; the
+statistics are in drift.py, the profile checks in reference.py, the report in report.py.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from typing import Any
 
 from mlops_kit import common
 from mlops_kit.evaluation import predictions, profile
-from mlops_kit.monitoring import drift, reference, released, report
+from mlops_kit.monitoring import drift, many, reference, released, report
 
+MODELS = "reports/models.json"
 SETTINGS = ("alpha", "min_rows", "min_effect", "max_missing_change", "max_unseen")
 
 
@@ -81,16 +84,9 @@ def judge(columns: list[dict], settings: dict) -> None:
         column["drift"] = any(t["drift"] for t in column["tests"])
 
 
-def check(batch, ref: dict, model, settings: dict, params: dict, metrics: dict | None) -> dict:
-    """The monitoring result for ``batch`` (a data frame): see report.py for its report."""
-    missing = [name for name in ref["features"] if name not in batch.columns]
-    if missing:
-        shown = ", ".join(repr(n) for n in missing[:5])
-        raise common.UserError(f"the batch lacks {len(missing)} of the model's features: {shown}")
-    result: dict[str, Any] = {"rows": len(batch), "reference_rows": ref["rows"], **settings}
-    if len(batch) < settings["min_rows"]:
-        note = f"{len(batch)} rows is too few to judge (monitor.min_rows: {settings['min_rows']})"
-        return {**result, "status": "too small", "note": note, "columns": [], "metrics": []}
+def measure(batch, ref: dict, model, settings: dict, score: bool):
+    """(the tests of the batch's columns and predictions, not judged yet; the model's
+    Predictions; the labelled rows to score, None when ``score`` is false or too few)."""
     features = batch[list(ref["features"])]
     for name, column in ref["features"].items():
         values = features[name]
@@ -101,27 +97,42 @@ def check(batch, ref: dict, model, settings: dict, params: dict, metrics: dict |
         for name, column in ref["features"].items()
     ]
     labelled = batch[ref["target"]].notna() if ref["target"] in batch.columns else None
-    scored = labelled is not None and labelled.sum() >= settings["min_rows"] and metrics is not None
+    scored = labelled is not None and labelled.sum() >= settings["min_rows"] and score
     try:  # one prediction of the batch, for its drift and its metrics
         made = predictions.of(model, features, ref["task"], proba=scored)
     except Exception as exc:
         raise common.UserError(f"the model cannot score the batch: {exc}") from exc
     predicted = profile.described(made.predict(), ref["task"])
     columns.append(column_checks("(prediction)", ref["prediction"], predicted, settings))
+    return columns, made, labelled.to_numpy().nonzero()[0] if scored else None
+
+
+def scores(made, rows, batch, ref: dict, rules: dict, metrics: dict, alpha: float) -> list:
+    """The metrics of the labelled ``rows``, judged against ``metrics`` with ``rules``."""
+    from mlops_kit.monitoring import performance
+
+    try:
+        found, spread = performance.bootstrap(
+            made.of_rows(rows), batch[ref["target"]].iloc[rows], ref["task"]
+        )
+    except (ValueError, TypeError) as exc:
+        raise common.UserError(f"cannot score the batch's {ref['target']!r}: {exc}") from exc
+    return performance.judge(found, spread, metrics, rules, alpha)
+
+
+def check(batch, ref: dict, model, settings: dict, params: dict, metrics: dict | None) -> dict:
+    """The monitoring result for ``batch`` (a data frame): see report.py for its report."""
+    reference.lacking(batch, ref)
+    result: dict[str, Any] = {"rows": len(batch), "reference_rows": ref["rows"], **settings}
+    if len(batch) < settings["min_rows"]:
+        note = f"{len(batch)} rows is too few to judge (monitor.min_rows: {settings['min_rows']})"
+        return {**result, "status": "too small", "note": note, "columns": [], "metrics": []}
+    columns, made, rows = measure(batch, ref, model, settings, metrics is not None)
     judge(columns, settings)
     result["columns"], result["metrics"] = columns, []
-    if scored:
-        from mlops_kit.monitoring import performance
-
-        rows = labelled.to_numpy().nonzero()[0]
-        try:
-            scores, spread = performance.bootstrap(
-                made.of_rows(rows), batch[ref["target"]].iloc[rows], ref["task"]
-            )
-        except (ValueError, TypeError) as exc:
-            raise common.UserError(f"cannot score the batch's {ref['target']!r}: {exc}") from exc
+    if rows is not None:
         rules = (params.get("compare") or {}).get("metrics") or {}
-        result["metrics"] = performance.judge(scores, spread, metrics, rules, settings["alpha"])
+        result["metrics"] = scores(made, rows, batch, ref, rules, metrics, settings["alpha"])
     drifted = [c["column"] for c in columns if c["drift"]]
     degraded = [m["metric"] for m in result["metrics"] if m["degraded"]]
     result["status"] = "unhealthy" if drifted or degraded else "healthy"
@@ -137,15 +148,18 @@ def run(args) -> dict[str, Any]:
     if not isinstance(current, str) or not current:
         raise common.UserError("no batch to check: pass --current FILE or set monitor.current")
     batch = common.read_table(current)
-    with released.inputs(args) as (paths, inputs):  # a release's files: downloaded, checked
-        ref = reference.read_profile(paths["profile"])
-        model = predictions.load_model(paths["model"])
-        has_metrics = ref["target"] in batch.columns and Path(paths["metrics"]).is_file()
-        metrics = common.read_json(paths["metrics"]) if has_metrics else None
-        result = check(batch, ref, model, settings, params, metrics)
+    if many.wanted(args):  # reports/models.json: each model on its own segment's rows
+        result, inputs = many.check(args.models, batch, settings, params), {"models": args.models}
+    else:
+        with released.inputs(args) as (paths, inputs):  # a release's files: downloaded, checked
+            ref = reference.read_profile(paths["profile"])
+            model = predictions.load_model(paths["model"])
+            has_metrics = ref["target"] in batch.columns and Path(paths["metrics"]).is_file()
+            metrics = common.read_json(paths["metrics"]) if has_metrics else None
+            result = check(batch, ref, model, settings, params, metrics)
+        if metrics is None:
+            inputs["metrics"] = None
     checked_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if metrics is None:
-        inputs["metrics"] = None
     document = {"current": current, "checked_at": checked_at, "inputs": inputs, **result}
     report.write(args.out, document, current)
     return document
@@ -153,9 +167,7 @@ def run(args) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--current", help="the batch: a CSV or Parquet file (default: params.yaml monitor.current)"
-    )
+    parser.add_argument("--current", help="the batch, CSV or Parquet (default: monitor.current)")
     parser.add_argument("--out", default="reports/monitor")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--release", help="a release tag (model@vX.Y.Z) or latest, from GitHub")
@@ -163,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="the model file (default: models/model.joblib)")
     parser.add_argument("--profile", help="its reference (default: reports/profile.json)")
     parser.add_argument("--metrics", help="its test metrics (default: reports/metrics.json)")
+    parser.add_argument("--models", default=MODELS, help="many models: their list (models.json)")
     args = parser.parse_args(argv)
     try:
         report.clear(args.out)  # nothing of an earlier check stays, whatever happens next

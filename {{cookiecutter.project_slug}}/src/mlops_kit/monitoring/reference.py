@@ -1,7 +1,8 @@
 """What the monitor compares a batch with, read and checked: the profile.
 
 A profile with a key missing or of the wrong type is a UserError naming the file and the key,
-never a traceback in the middle of the tests. The model is read by predictions.load_model.
+never a traceback in the middle of the tests. The model is read by predictions.load_model;
+``lacking`` checks that a batch holds the profile's features.
 """
 
 from __future__ import annotations
@@ -58,3 +59,11 @@ def read_profile(path: str | Path) -> dict[str, Any]:
         column(f"{path}: feature {name[:40]!r}", found)
     column(f"{path}: prediction", ref["prediction"])
     return ref
+
+
+def lacking(batch, ref: dict[str, Any]) -> None:
+    """A UserError when ``batch`` (a data frame) lacks any of the profile's features."""
+    missing = [name for name in ref["features"] if name not in batch.columns]
+    if missing:
+        shown = ", ".join(repr(n) for n in missing[:5])
+        raise common.UserError(f"the batch lacks {len(missing)} of the model's features: {shown}")

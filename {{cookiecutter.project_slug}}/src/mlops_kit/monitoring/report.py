@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 from mlops_kit import common
+from mlops_kit.monitoring import listing
 from mlops_kit.reporting.markdown import code
 from mlops_kit.reporting.mermaid import label, num
 
@@ -121,7 +122,9 @@ def model_line(inputs: dict) -> str:
 
 
 def markdown(result: dict, current: str) -> str:
-    """The whole report."""
+    """The whole report (of many models: listing.py's)."""
+    if isinstance(result.get("models"), dict):
+        return listing.markdown(result, current)
     lines = [f"## Model monitoring: {ICONS[result['status']]}\n"]
     if isinstance(result.get("inputs"), dict):
         lines.append(model_line(result["inputs"]))
