@@ -268,6 +268,8 @@ def test_the_aggregate_weighs_each_model_by_its_test_rows(many, capsys):
     from mlops_kit import schemas
 
     jsonschema.validate(listing, schemas.schema("models"))
+    hashes = rows.hashes(pd.read_parquet("data/train.parquet"), "store")
+    assert {n: e["data"] for n, e in listing["models"].items()} == {n: hashes[n] for n in "abcd"}
     assert len(pd.read_csv("reports/plots/models.csv")) == 4
 
 

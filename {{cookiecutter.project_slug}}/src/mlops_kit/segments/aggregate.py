@@ -7,7 +7,8 @@ all together.
 Reads the manifests of the shards ``models/shard-<k>`` of ``train.shard_ids`` (each model
 was scored by its shard) and writes:
 - ``reports/models.json``: each model's folder, rows, metrics, intervals, overrides,
-  fingerprint and md5, and the segments that got no model, with why;
+  fingerprint, ``data`` (the SHA-256 of its training rows, in any order: rows.py) and md5,
+  and the segments that got no model, with why;
 - ``reports/metrics.json``: each metric averaged over the models, weighted by their test
   rows (a model whose metric is undefined counts for none of it), so that CI compares and
   gates it as one model's;
@@ -25,7 +26,7 @@ from typing import Any
 from mlops_kit import common
 from mlops_kit.segments import names
 
-KEPT = ("rows", "metrics", "intervals", "overrides", "fingerprint", "md5")
+KEPT = ("rows", "metrics", "intervals", "overrides", "fingerprint", "data", "md5")
 
 
 def collect(shards: list[str]) -> dict[str, Any]:

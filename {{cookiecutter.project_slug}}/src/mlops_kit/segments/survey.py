@@ -109,7 +109,7 @@ def survey(args, build) -> dict[str, Any]:
         before = old.get(name, {})
         kept = before.get("fingerprint") == fingerprint and unchanged(folder, before)
         entry = {"dir": folder.name, "rows": counts, "overrides": override}
-        entry.update(fingerprint=fingerprint, scoring=scoring)
+        entry.update(fingerprint=fingerprint, scoring=scoring, data=train_hashes[name])
         scored = [one_model.METRICS] + ([one_model.EXPLAIN] if explained else [])
         if (
             kept
