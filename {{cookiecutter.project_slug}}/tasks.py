@@ -199,8 +199,14 @@ def summary() -> None:
 def repro(args: list[str]) -> None:
     setup()
     print(
+{%- if cookiecutter.segment_by %}
+        "Running the pipeline (ingest, validate, prepare, plan, the train shards, evaluate); "
+        "a stage whose inputs have not changed is skipped, each shard fits only the models "
+        "that changed, and each says what it wrote",
+{%- else %}
         "Running the pipeline (ingest, validate, prepare, train, evaluate); a stage whose "
         "inputs have not changed is skipped, and each says what it wrote",
+{%- endif %}
         flush=True,
     )
     call(BIN / "dvc", "repro", *args)
