@@ -12,17 +12,21 @@ against the baseline's commit even when it has no metrics. The judgement uses th
 `compare.metrics` in the baseline commit's params.yaml (gate.py), never the rules of the
 change being judged: a change to them is shown, and applies once merged. With no baseline
 there is nothing to gate. The gaps between slices (reports/slices.json) are judged with
-`compare.slices` at the baseline's commit too (slicegate.py). Exits 1 when a gated metric
-got worse by more than its tolerance, or a slice gap is above its limit beyond doubt.
+`compare.slices` at the baseline's commit too (slicegate.py). With reports/models.json (a
+project of many models), every model is compared with the baseline commit's too (models.py),
+the full table written beside --out (models_compare.md and .csv) and, in GitHub Actions, to
+the job summary. Exits 1 when a gated metric got worse by more than its tolerance, a slice
+gap is above its limit beyond doubt, or more models got worse than `compare.models` allows.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
-from mlops_kit.comparison import diffs, gate, slice_gaps
+from mlops_kit.comparison import diffs, gate, model_files, models, slice_gaps
 from mlops_kit.reporting import tables
 
 
@@ -41,15 +45,18 @@ def compare(
     params_path: str,
     slices_path: str = slice_gaps.SLICES,
     at: str | None = None,
+    models_path: str = models.MODELS,
 ) -> dict:
     """The content of compare.json against the baseline ``found`` (see baseline.py), for
     the workspace, or with ``at`` for the files of that commit (an experiment's)."""
     if at is None:
         section, new = common.load_params("compare", params_path), common.read_json(metrics_path)
         slices = slice_gaps.read(slices_path)
+        listed = common.read_json(models_path) if Path(models_path).is_file() else None
     else:
         section = diffs.yaml_at(at, params_path).get("compare") or {}
         new, slices = diffs.json_at(at, metrics_path), diffs.json_at(at, slices_path)
+        listed = diffs.json_at(at, models_path)
     proposed = gate.check_rules(section.get("metrics", {}))
     proposed_slices = slice_gaps.check_rules(section.get("slices", {}))
     if not isinstance(new, dict):
@@ -94,7 +101,26 @@ def compare(
     if result["slices"]["failed"]:
         result["note"] += f"; slice gaps above their limit: {', '.join(result['slices']['failed'])}"
         result["passed"] = False
+    if listed is not None:  # many models
+        known = sha if params is not None else None
+        result["models"] = models_against(listed, known, section, params_path, at, models_path)
+        result["note"] += f"; {result['models']['note']}"
+        result["passed"] = result["passed"] and not result["models"]["failed"]
     return result
+
+
+def models_against(listed, sha, section, params_path: str, at: str | None, models_path: str):
+    """compare.json's `models` (models.py) against the commit ``sha`` (None: none known)."""
+    if sha is None:
+        return models.compare(listed, None, {}, {}, None, models_path)
+    rules = rules_at(sha, params_path)
+    allowed = rules_at(sha, params_path, "models", models.check_rules)
+    new = common.read_params(params_path) if at is None else diffs.yaml_at(at, params_path)
+    params = (diffs.yaml_at(sha, params_path), new)
+    found = models.compare(listed, sha, rules, allowed, params, models_path)
+    proposed = models.check_rules(section.get("models")).get("allow_worse", 0)
+    found["proposed_allow_worse"] = proposed if proposed != found["allow_worse"] else None
+    return found
 
 
 def by_hand(rev: str | None) -> dict[str, Any]:
@@ -127,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--slices", default=slice_gaps.SLICES)
+    parser.add_argument("--models", default=models.MODELS, help="used when the file exists")
     args = parser.parse_args(argv)
     try:
         if args.baseline_file:
@@ -134,11 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             rev = args.baseline.strip()
             found = by_hand(None if rev.lower() in ("", "none") else experiment(rev))
-        result = compare(found, args.metrics, args.params, args.slices)
+        result = compare(found, args.metrics, args.params, args.slices, models_path=args.models)
     except common.UserError as exc:
         return common.fail(exc)
     if found.get("sha") and not result["params_compared"]:
         print(f"::warning::Baseline {found['sha']} is not in this clone; nothing to compare")
+    if "models" in result:
+        result["models"]["tables"] = [str(p) for p in model_files.paths(Path(args.out).parent)]
     common.write_json(args.out, result, sort_keys=False)
     by_name = {m["metric"]: m for m in result["metrics"]}
     for name in result["regressions"]:
@@ -147,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         if row["status"] in ("fail", "warn"):
             kind = "error" if row["status"] == "fail" else "warning"
             print(f"::{kind}::Slice gap: {slice_gaps.describe(row)}")
+    if "models" in result:
+        model_files.publish(result["models"], Path(args.out).parent)
     print(f"compare: {result['note']}; wrote {args.out}")
     return 0 if result["passed"] else 1
 
