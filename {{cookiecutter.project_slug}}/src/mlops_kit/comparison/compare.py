@@ -30,9 +30,12 @@ from mlops_kit.comparison import diffs, gate, model_files, models, slice_gaps
 from mlops_kit.reporting import tables
 
 
-def rules_at(sha: str, params_path: str, key="metrics", check=gate.check_rules) -> dict[str, Any]:
-    """`compare.<key>` in params.yaml at ``sha`` ({} when the file or the section is absent)."""
-    section = diffs.yaml_at(sha, params_path).get("compare")
+def rules_at(
+    sha: str, params_path: str, key="metrics", check=gate.check_rules, read: dict | None = None
+) -> dict[str, Any]:
+    """`compare.<key>` in params.yaml at ``sha`` ({} when the file or the section is absent);
+    ``read``: that file's content, when it was read already."""
+    section = (diffs.yaml_at(sha, params_path) if read is None else read).get("compare")
     try:
         return check(section.get(key, {}) if isinstance(section, dict) else {})
     except common.UserError as exc:
@@ -50,11 +53,14 @@ def compare(
     """The content of compare.json against the baseline ``found`` (see baseline.py), for
     the workspace, or with ``at`` for the files of that commit (an experiment's)."""
     if at is None:
-        section, new = common.load_params("compare", params_path), common.read_json(metrics_path)
+        mine = common.read_params(params_path)
+        section = common.section_of(mine, "compare", params_path)
+        new = common.read_json(metrics_path)
         slices = slice_gaps.read(slices_path)
         listed = common.read_json(models_path) if Path(models_path).is_file() else None
     else:
-        section = diffs.yaml_at(at, params_path).get("compare") or {}
+        mine = diffs.yaml_at(at, params_path)
+        section = mine.get("compare") or {}
         new, slices = diffs.json_at(at, metrics_path), diffs.json_at(at, slices_path)
         listed = diffs.json_at(at, models_path)
     proposed = gate.check_rules(section.get("metrics", {}))
@@ -63,9 +69,11 @@ def compare(
         raise common.UserError(f"{metrics_path} does not hold a JSON object of metrics")
     new, old, rules, params = diffs.flatten(new), None, {}, None
     slice_rules, rules_from = {}, None  # no baseline commit: no slice is gated
-    sha = found.get("sha")
+    sha, base = found.get("sha"), {}
     if sha and diffs.known(sha):
-        slice_rules, rules_from = rules_at(sha, params_path, "slices", slice_gaps.check_rules), sha
+        base = diffs.yaml_at(sha, params_path)  # read once: it can be large (overrides)
+        slice_rules = rules_at(sha, params_path, "slices", slice_gaps.check_rules, base)
+        rules_from = sha
         if at is None:
             params = diffs.params(sha, params_path)
         else:
@@ -77,7 +85,7 @@ def compare(
         elif found["kind"] == "release":
             old = diffs.flatten(found["metrics"])
         if old is not None:
-            rules = rules_at(sha, params_path)
+            rules = rules_at(sha, params_path, read=base)
     label = tables.baseline_label({"baseline": sha, "baseline_info": found}) if old else sha
     result = gate.judge(new, old, rules, baseline=label)
     if old is None and sha:
@@ -103,21 +111,22 @@ def compare(
         result["passed"] = False
     if listed is not None:  # many models
         known = sha if params is not None else None
-        result["models"] = models_against(listed, known, section, params_path, at, models_path)
+        params_read = (base, mine, section)
+        result["models"] = models_against(listed, known, params_read, params_path, models_path)
         result["note"] += f"; {result['models']['note']}"
         result["passed"] = result["passed"] and not result["models"]["failed"]
     return result
 
 
-def models_against(listed, sha, section, params_path: str, at: str | None, models_path: str):
-    """compare.json's `models` (models.py) against the commit ``sha`` (None: none known)."""
+def models_against(listed, sha, params_read: tuple, params_path: str, models_path: str):
+    """compare.json's `models` (models.py) against the commit ``sha`` (None: none known);
+    ``params_read``: (params.yaml at ``sha``, the new one, its `compare:` section)."""
     if sha is None:
         return models.compare(listed, None, {}, {}, None, models_path)
-    rules = rules_at(sha, params_path)
-    allowed = rules_at(sha, params_path, "models", models.check_rules)
-    new = common.read_params(params_path) if at is None else diffs.yaml_at(at, params_path)
-    params = (diffs.yaml_at(sha, params_path), new)
-    found = models.compare(listed, sha, rules, allowed, params, models_path)
+    base, mine, section = params_read
+    rules = rules_at(sha, params_path, read=base)
+    allowed = rules_at(sha, params_path, "models", models.check_rules, base)
+    found = models.compare(listed, sha, rules, allowed, (base, mine), models_path)
     proposed = models.check_rules(section.get("models")).get("allow_worse", 0)
     found["proposed_allow_worse"] = proposed if proposed != found["allow_worse"] else None
     return found
