@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import yaml
 from mlops_kit import common
-from mlops_kit.comparison import compare, models
+from mlops_kit.comparison import compare, model_files, models
 from mlops_kit.reporting import models_section, models_table, outcome, report
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -363,7 +363,7 @@ def judged(count: int) -> dict:
 
 
 @pytest.mark.parametrize("count", [1000, 10_000])
-def test_sizes_stay_within_github_limits(tmp_path, count):
+def test_sizes_stay_within_github_limits(tmp_path, monkeypatch, count):
     result = judged(count)
     found = result["models"]
     worse = found["regressed"]
@@ -395,6 +395,16 @@ def test_sizes_stay_within_github_limits(tmp_path, count):
         assert "_Cut" not in summary
     rows = [line for line in whole.splitlines() if line.startswith("| `")]
     assert len(rows) == count + len(found["skipped"])
+
+    # what compare appends to a job summary that holds 300 KB already stays under 1 MiB
+    path = tmp_path / "step_summary.md"
+    path.write_text("x" * 300_000, encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(path))
+    files = model_files.write(found, tmp_path / "reports")
+    assert model_files.to_summary(found, files) is True
+    assert path.stat().st_size < models_table.SUMMARY_LIMIT
+    assert ("_Cut after " in path.read_text("utf-8")) == (count == 10_000)
+    assert files[0].read_text("utf-8") == whole
     table = list(csv.reader(io.StringIO(models_table.csv_text(found))))
     assert len(table) == 1 + count + len(found["skipped"])
 

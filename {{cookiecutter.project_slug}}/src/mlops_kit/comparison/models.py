@@ -39,14 +39,14 @@ def check_rules(rules: Any) -> dict[str, Any]:
 
 
 def listing(data: Any, where: str) -> dict[str, dict[str, Any]] | None:
-    """{"models": {name: entry}, "skipped": {name: entry}} of a models.json, checked; None
+    """The `models` and `skipped` mappings (name -> entry) of a models.json, checked; None
     for None (no such file)."""
     if data is None:
         return None
     entries = data.get("models") if isinstance(data, dict) else None
     skipped = (data.get("skipped") or {}) if isinstance(data, dict) else None
     if not isinstance(entries, dict) or not isinstance(skipped, dict):
-        raise common.UserError(f"{where} holds no {{models: {{name: ...}}}} mapping")
+        raise common.UserError(f"{where} holds no `models` mapping of names to entries")
     shape = [e for e in (*entries.values(), *skipped.values()) if not isinstance(e, dict)]
     if shape:
         raise common.UserError(f"{where}: every model's entry must be a mapping")
@@ -75,8 +75,9 @@ def excess(row: dict[str, Any]) -> float:
 
 
 def judge_one(name: str, old: dict | None, new: dict | None, rules: dict, shown: list[str]):
-    """One model's row: {model, status, metrics: {metric: {old, new, change, status}}[,
-    excess: {metric: beyond tolerance, null when undefined}]}."""
+    """One model's row: its name, status, and each shown metric's old, new, change and
+    status; for a regressed one, `excess`: how far beyond its tolerance each regressed metric
+    got worse (null when it became undefined)."""
     if old is None or new is None:
         status = "new" if old is None else "removed"
     elif old.get("fingerprint") and (old.get("fingerprint"), old.get("md5")) == (
@@ -129,7 +130,7 @@ def judge(
     rank = {status: i for i, status in enumerate(ORDER)}
     rows.sort(key=lambda r: (rank[r["status"]], r.pop("_key", [])))
     skipped = [
-        {"model": str(name), **{k: e.get(k) for k in ("rows", "reason")}}
+        {"model": str(name), "rows": e.get("rows"), "reason": e.get("reason")}
         for name, e in sorted(new["skipped"].items())
     ]
     for row in rows:

@@ -18,8 +18,8 @@
 - ``outcome``: say how the pipeline job went, from its steps' outcomes and DVC's output, in one
   place.
 - ``report``: write the pipeline report posted on pull requests: verdict, metrics against the
-  baseline, parameter changes, data validation, what the model relies on (explanations.py) and
-  the plots, as GitHub Markdown.
+  baseline, every model's against the baseline (many models), parameter changes, data
+  validation, what the model relies on (explanations.py) and the plots, as GitHub Markdown.
 - ``slice_table``: the "Slices" section of the pipeline report: the slice gate's verdict on each
   rule, then each sliced column's metrics with their bootstrap intervals, from compare.json's
   `slices`.

@@ -21,7 +21,7 @@ from mlops_kit.reporting.tables import fmt
 
 MARKDOWN, CSV = "models_compare.md", "models_compare.csv"
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops a step summary that is larger
-MARGIN = 4096  # bytes kept free below it for the line saying where the rest is
+MARGIN = 16 * 1024  # bytes kept free below it: the line saying where the rest is, and slack
 WIDTH = 200  # characters of a name in the Markdown files
 COLUMNS = 8  # metrics shown; the CSV has them all
 LABELS = {

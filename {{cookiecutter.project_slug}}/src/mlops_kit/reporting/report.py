@@ -1,6 +1,6 @@
 """Write the pipeline report posted on pull requests: verdict, metrics against the baseline,
-parameter changes, data validation, what the model relies on (explanations.py) and the
-plots, as GitHub Markdown.
+every model's against the baseline (many models), parameter changes, data validation, what the
+model relies on (explanations.py) and the plots, as GitHub Markdown.
 
     python -m mlops_kit.reporting.report --outcome reports/outcome.json \\
         --compare reports/compare.json \\
@@ -9,8 +9,9 @@ plots, as GitHub Markdown.
 The verdict is the job's outcome (outcome.py): validation failed, a stage failed (named),
 a regression, or a pass. A missing input (the pipeline stopped early) gives a section saying
 so, not an error; with --job-result and no outcome file, the report says the job ended
-before writing one. The sections are written in tables.py, the plots in charts.py. Standard
-library only: the comment job renders the report without installing the project.
+before writing one. The sections are written in tables.py (models_section.py for many
+models), the plots in charts.py. Standard library only: the comment job renders the report
+without installing the project.
 """
 
 from __future__ import annotations
