@@ -11,6 +11,12 @@
 - ``importance``: the explanations section of the pipeline report: the groups of correlated
   features that matter most, how the importance ranking moved against the baseline, and partial
   dependence.
+- ``model_files``: write where every model's comparison goes besides compare.json: the
+  whole table as Markdown and CSV beside it, the job summary, and annotations.
+- ``model_params``: the training parameters a many-models change edits, and the models each
+  applies to.
+- ``models``: every model of a many-models project against the baseline's (reports/models.json),
+  for compare.json's `models`.
 - ``slice_gaps``: the slice gate: judge the gaps in reports/slices.json with the rules under
   `compare.slices`.
 

@@ -3,7 +3,8 @@
 A column, parameter or metric name is anybody's text: in a comment it must not become an
 image, a link, HTML or a @mention, nor break the table it sits in. Names and values go in
 code spans (`code`), where GitHub renders nothing; sentences that quote such text go
-through `plain`. Standard library only: the comment job runs it without installing.
+through `plain`. The same text in a workflow command's message (`::error::...`) goes
+through `annotation`. Standard library only: the comment job runs it without installing.
 """
 
 from __future__ import annotations
@@ -42,3 +43,9 @@ def plain(text: object, width: int = 300) -> str:
     flat = re.sub(r"@(?=\w)", "@" + JOINER, flat)
     flat = re.sub(r"(?i)(www)\.", r"\1" + JOINER + ".", flat)
     return re.sub(r"\\:(?=//)", "\\:" + JOINER, flat)
+
+
+def annotation(text: object, width: int = 200) -> str:
+    """``text`` fit for the message of a workflow command (``::error::<message>``): one line,
+    so that it can start no command of its own, and `%` encoded as GitHub decodes it."""
+    return one_line(text, width).replace("%", "%25")

@@ -5,9 +5,10 @@
 
 The first step that failed decides: for `dvc repro`, the stage DVC names ("failed to
 reproduce 'train'") and, for the validate stage, the validation summary; for the comparison,
-the regressed metrics. Writes {state, step, stage, message, compared, validation_fresh}
-for the report, and prints the message as an error. Exits 1 unless every step succeeded.
-Standard library only: it runs even when installing the project failed.
+the regressed metrics, or the models that fail the gate. Writes {state, step, stage,
+message, compared, validation_fresh} for the report, and prints the message as an error.
+Exits 1 unless every step succeeded. Standard library only: it runs even when installing
+the project failed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import argparse
 import json
 import re
 from pathlib import Path
+
+from mlops_kit.reporting.markdown import annotation
 
 FAILED_STAGE = re.compile(r"failed to reproduce '([^']+)'")
 REPRO, COMPARE = "Reproduce the pipeline", "Compare with the baseline"
@@ -60,6 +63,14 @@ def judge(steps: list[tuple[str, str]], log: str, reports: Path) -> dict:
         names = ", ".join(compared["regressions"])
         found["state"] = "regressed"
         found["message"] = f"The new model is worse than the baseline beyond tolerance: {names}"
+    elif failed == COMPARE and compared and (compared.get("models") or {}).get("failed"):
+        worse = compared["models"].get("regressed") or []
+        names = ", ".join(annotation(name, 60) for name in worse[:3])
+        more = f" and {len(worse) - 3} more" if len(worse) > 3 else ""
+        found["state"] = "regressed"
+        found["message"] = (
+            f"{len(worse)} models are worse than the baseline beyond tolerance: {names}{more}"
+        )
     return found
 
 

@@ -1,6 +1,6 @@
 """Write the pipeline report posted on pull requests: verdict, metrics against the baseline,
-parameter changes, data validation, what the model relies on (explanations.py) and the
-plots, as GitHub Markdown.
+every model's against the baseline (many models), parameter changes, data validation, what the
+model relies on (explanations.py) and the plots, as GitHub Markdown.
 
     python -m mlops_kit.reporting.report --outcome reports/outcome.json \\
         --compare reports/compare.json \\
@@ -9,8 +9,9 @@ plots, as GitHub Markdown.
 The verdict is the job's outcome (outcome.py): validation failed, a stage failed (named),
 a regression, or a pass. A missing input (the pipeline stopped early) gives a section saying
 so, not an error; with --job-result and no outcome file, the report says the job ended
-before writing one. The sections are written in tables.py, the plots in charts.py. Standard
-library only: the comment job renders the report without installing the project.
+before writing one. The sections are written in tables.py (models_section.py for many
+models), the plots in charts.py. Standard library only: the comment job renders the report
+without installing the project.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 from pathlib import Path
 
 from mlops_kit.comparison import importance
-from mlops_kit.reporting import charts, slice_table
+from mlops_kit.reporting import charts, models_section, slice_table
 from mlops_kit.reporting.markdown import code, plain
 from mlops_kit.reporting.tables import (
     metrics_section,
@@ -50,6 +51,8 @@ def verdict(
         stage = outcome.get("stage")
         return f"❌ pipeline failed at stage {code(stage)}" if stage else "❌ dvc repro failed"
     if state == "regressed" or (compare is not None and compare.get("passed") is False):
+        if models_section.verdict(compare):
+            return models_section.verdict(compare)
         gap = not (compare or {}).get("regressions") and (compare or {}).get("slices", {}).get(
             "failed"
         )
@@ -91,7 +94,9 @@ def render(
     head = f"{MARKER}\n## {plain(title, 80)}: {verdict(compare, validation, outcome, job_result)}"
     where = f"[the workflow run]({run_url})" if run_url else "the workflow run"
     foot = f"Full-resolution plots and reports are in the artifacts of {where}."
-    parts = [metrics_section(compare, why), rules_section(compare), params_section(compare, why)]
+    models = models_section.section(compare) if not why else None  # many models
+    params = models_section.params_section(compare, why) or params_section(compare, why)
+    parts = [metrics_section(compare, why), models, rules_section(compare), params]
     parts += [slice_table.section(compare) if not why else None]
     parts += [validation_section(validation, why and "validation did not run")]
     parts += [] if why else [importance.section(explanation)]
