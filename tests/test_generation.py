@@ -55,6 +55,11 @@ SUPPORTED_COMBINATIONS = {
         "custom_task": "classification",
         "custom_slices": "city, plan",
     },
+    "custom-csv-many-models": {
+        "dataset": "custom",
+        "custom_task": "classification",
+        "segment_by": "plan",
+    },
     "custom-parquet-regression-no-remote": {
         "dataset": "custom",
         "custom_task": "regression",
@@ -133,6 +138,10 @@ COMMON_FILES = [
     *TEST_FILES,
 ]
 CUSTOM_FILES = ["data/external/.gitignore", "data/external/dataset.{ext}.dvc"]
+# One model per segment (segment_by): the plan stage, and the tests of every shipped model
+# in place of those of the one model.
+MANY_MODELS_FILES = ["src/{package}/plan.py", "tests/model/test_shipped_models.py"]
+ONE_MODEL_FILES = ["tests/model/test_shipped_model.py", "tests/model/test_shipped_slices.py"]
 # The local composite action that sets the cloud remote's credentials from the secrets.
 CLOUD_REMOTES = ("s3", "gcs", "azure", "ssh")
 CLOUD_REMOTE_FILES = [".github/actions/remote-credentials/action.yml"]
@@ -170,6 +179,9 @@ def expected_files(project: Path, answers: dict[str, str]) -> set[str]:
         files |= set(S3_FILES)
     if answers.get("compute") == "spark":
         files |= {name.format(package=package) for name in SPARK_FILES}
+    if answers.get("segment_by"):
+        files |= {name.format(package=package) for name in MANY_MODELS_FILES}
+        files -= set(ONE_MODEL_FILES)
     return files
 
 

@@ -71,3 +71,51 @@ def test_two_drifted_models_of_thirty_make_one_issue_naming_those_two(many):
     assert issue["state"] == "open"
     named = [name for name in names if f"`{name}`" in issue["body"]]
     assert named == drifted, issue["body"][:3000]
+
+
+def bot_comments(ci: CiProject, number: int) -> list[dict]:
+    return [c for c in ci.fake.comments_on(number) if c["user"]["login"] == "github-actions[bot]"]
+
+
+def test_pull_requests_judge_each_model_one_changed_passes_two_worse_fail(many):
+    ci = many
+    ci.start_over()
+    listing = json.loads((ci.root / "reports" / "models.json").read_text(encoding="utf-8"))
+    names = sorted(listing["models"])
+    ci.push("main")
+
+    one = names[2]
+    ci.branch_with_params(
+        "one-store",
+        "More trees for one store",
+        train__overrides={one: {"random_forest": {"n_estimators": 150}}},
+    )
+    result = ci.pull_request(
+        1, "one-store", "-W", ".github/workflows/pipeline.yml", label="PR, one model changed"
+    )
+    assert result.returncode == 0, report(result)
+    assert succeeded(result, "Pipeline/Reproduce, compare, report"), report(result)
+    (comment,) = bot_comments(ci, 1)
+    body = comment["body"]
+    assert "models against the baseline's" in body, body[:4000]
+    assert ": 1 changed," in body, body[:4000]
+    assert f"`{one}`" in body
+    assert "## Pipeline report: ✅" in body, body[:2000]
+    assert len(body) < 65536
+
+    worse = [names[5], names[11]]
+    crude = {"model": "linear", "linear": {"C": 1.0e-6, "max_iter": 1000}}
+    ci.branch_with_params(
+        "two-stores",
+        "Much simpler models for two stores",
+        train__overrides=dict.fromkeys(worse, crude),
+    )
+    result = ci.pull_request(
+        2, "two-stores", "-W", ".github/workflows/pipeline.yml", label="PR, two models worse"
+    )
+    assert result.returncode != 0, report(result)
+    (comment,) = bot_comments(ci, 2)
+    body = comment["body"]
+    verdict = next(line for line in body.splitlines() if "worse beyond tolerance" in line)
+    assert all(f"`{name}`" in verdict for name in worse), verdict
+    assert not any(f"`{name}`" in verdict for name in names if name not in worse), verdict

@@ -78,7 +78,7 @@ def listing_text(listing: dict[str, Any]) -> str:
         value = listing[key]
         if key in ("models", "skipped") and value:
             rows = [f"    {dump(name)}: {dump(entry)}" for name, entry in value.items()]
-            lines.append(f'  "{key}": {{\n' + ",\n".join(rows) + "\n  }")
+            lines.append(f'  "{key}": ' + "{\n" + ",\n".join(rows) + "\n  }")
         else:
             lines.append(f"  {dump(key)}: {dump(value)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
