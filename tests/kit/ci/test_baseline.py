@@ -160,3 +160,33 @@ def test_broken_rules_at_the_baseline_are_one_line(dvc_repo, commit, params, set
     assert error.count("\n") == 1
     assert "compare.metrics.f1 needs direction" in error
     assert "(at the baseline, " in error
+
+
+def test_a_project_with_many_models_takes_its_baseline_from_the_commit(
+    git, commit, params, set_params, capsys, tmp_path
+):
+    """Its dvc.yaml writes reports/models.json and has no `artifacts:`: no model name, the
+    committed metrics are the baseline, and without them none, saying why."""
+    set_params(params)
+    dvc_yaml = "stages:\n  evaluate:\n    cmd: x --models reports/models.json\n"
+    (tmp_path / "dvc.yaml").write_text(dvc_yaml, encoding="utf-8")
+    assert baseline.model_name(tmp_path / "dvc.yaml") is None
+    (tmp_path / "other.yaml").write_text("stages: {}\n", encoding="utf-8")
+    with pytest.raises(common.UserError, match="has no 'artifacts:' entry"):
+        baseline.model_name(tmp_path / "other.yaml")
+    main = commit("No metrics yet")
+    git("checkout", "-q", "-b", "change")
+    params["train"]["seed"] = 7
+    set_params(params)
+    commit("A change")
+    found = baseline.find("pull_request", "main", None)
+    assert (found["kind"], found["sha"]) == ("none", main)
+    assert "a project with many models has no release of one model" in found["reason"]
+    git("checkout", "-q", "main")
+    common.write_json("reports/metrics.json", RELEASED)
+    main = commit("Metrics committed")
+    git("checkout", "-q", "-B", "change")
+    params["train"]["seed"] = 8
+    set_params(params)
+    commit("Another change")
+    assert baseline.find("pull_request", "main", None)["kind"] == "commit"

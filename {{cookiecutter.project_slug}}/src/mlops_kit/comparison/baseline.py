@@ -27,6 +27,7 @@ from mlops_kit.github.client import GitHub, GitHubError
 from mlops_kit.release.versions import SHA, Registry, version_of
 
 METRICS = "reports/metrics.json"
+MODELS = "reports/models.json"  # written by the evaluate stage of a project with many models
 
 
 def git(*args: str) -> str | None:
@@ -52,8 +53,10 @@ def release_commit(registry: Registry, release: dict[str, Any]) -> str | None:
     return registry.commit_of(ref) if ref else None
 
 
-def published(model: str, head: str, gh: GitHub | None = None) -> tuple[dict | None, str]:
+def published(model: str | None, head: str, gh: GitHub | None = None) -> tuple[dict | None, str]:
     """(the release found, with its commit and metrics, or None; why none when None)."""
+    if model is None:
+        return None, "a project with many models has no release of one model to compare with"
     try:
         gh = gh or GitHub()
         if not gh.token:
@@ -81,11 +84,15 @@ def published(model: str, head: str, gh: GitHub | None = None) -> tuple[dict | N
     return {"kind": "release", "sha": sha, "tag": tag, "metrics": metrics}, ""
 
 
-def model_name(path: str = "dvc.yaml") -> str:
-    """The first entry of `artifacts:` in dvc.yaml: the model releases are named after."""
+def model_name(path: str = "dvc.yaml") -> str | None:
+    """The first entry of `artifacts:` in dvc.yaml: the model releases are named after; None
+    in a project with many models (its dvc.yaml writes reports/models.json), whose baseline
+    is the metrics committed at the commit it starts from."""
     found = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if Path(path).is_file() else {}
     artifacts = (found or {}).get("artifacts") or {}
     if not isinstance(artifacts, dict) or not artifacts:
+        if Path(path).is_file() and MODELS in Path(path).read_text(encoding="utf-8"):
+            return None
         raise common.UserError(f"{path} has no 'artifacts:' entry naming the model; pass --model")
     return str(next(iter(artifacts)))
 
