@@ -284,7 +284,7 @@ def test_params_yaml_is_as_dvcs_writer_keeps_it(combination, tmp_path, override,
     stays as generated, so an applied experiment's diff is its one change."""
     from dvc.utils.hydra import apply_overrides
 
-    result, _ = combination
+    result, answers = combination
     before = (result.project / "params.yaml").read_text(encoding="utf-8")
     params = tmp_path / "params.yaml"
     params.write_text(before, encoding="utf-8")
@@ -294,6 +294,8 @@ def test_params_yaml_is_as_dvcs_writer_keeps_it(combination, tmp_path, override,
         d for d in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
         if d[:1] in "+-" and d[:3] not in ("+++", "---")
     ]  # fmt: skip
+    if answers.get("segment_by"):  # many models: each model's own intervals, fewer resamples
+        line = line.replace("resamples: 1000", "resamples: 200")
     assert [d for d in changed if d.startswith("+")] == [f"+{line}"], changed
     assert len(changed) == 2, changed
     expected = yaml.safe_load(before)  # and every value reads back the same
