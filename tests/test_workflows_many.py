@@ -85,10 +85,11 @@ def test_pull_requests_judge_each_model_one_changed_passes_two_worse_fail(many):
     ci.push("main")
 
     one = names[2]
+    # A setting that changes the model's fingerprint, not its trees (no tree is that deep).
     ci.branch_with_params(
         "one-store",
-        "More trees for one store",
-        train__overrides={one: {"random_forest": {"n_estimators": 150}}},
+        "A depth limit for one store",
+        train__overrides={one: {"random_forest": {"max_depth": 1000}}},
     )
     result = ci.pull_request(
         1, "one-store", "-W", ".github/workflows/pipeline.yml", label="PR, one model changed"

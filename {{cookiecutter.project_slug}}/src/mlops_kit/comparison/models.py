@@ -169,7 +169,8 @@ def note(found: dict[str, Any], sha: str | None, where: str = MODELS) -> str:
         return f"no {where} {at}: all {counts['new']} models are new, none is gated"
     if not found["regressed"]:
         return f"none of the {sum(counts[s] for s in ORDER)} models got worse beyond tolerance"
-    share = f"{len(found['regressed'])} models worse than the baseline beyond tolerance"
+    count = len(found["regressed"])
+    share = f"{count} model{'' if count == 1 else 's'} worse than the baseline beyond tolerance"
     verdict = "" if found["failed"] else f", within compare.models.allow_worse ({allow})"
     return f"{share}{verdict}: {names(found['regressed'])}"
 

@@ -18,6 +18,15 @@ from mlops_kit.reporting.markdown import code, plain
 from mlops_kit.reporting.models_table import CSV, LABELS, MARKDOWN, header, line
 from mlops_kit.reporting.tables import fmt
 
+
+def how_many(count: int) -> str:
+    return f"{count} model" + ("" if count == 1 else "s")
+
+
+def are_worse(count: int) -> str:
+    return f"{how_many(count)} {'is' if count == 1 else 'are'} worse"
+
+
 WORST = 20  # regressions listed, worst first
 LISTED = 10  # names in a list of new, removed or skipped models, or of an override's models
 ROWS = 20  # parameter changes of each kind
@@ -43,7 +52,7 @@ def verdict(compare: dict | None) -> str | None:
         return None
     worse = found.get("regressed") or []
     both = "regression, and " if compare.get("regressions") else ""
-    return f"❌ {both}{len(worse)} models worse beyond tolerance: {named(worse, NAMED, 40)}"
+    return f"❌ {both}{how_many(len(worse))} worse beyond tolerance: {named(worse, NAMED, 40)}"
 
 
 def _short(sha: Any) -> str:
@@ -55,9 +64,9 @@ def _gate(found: dict[str, Any], at: str) -> str:
     worse, allow = found.get("regressed") or [], found.get("allow_worse", 0)
     rule = f"`compare.models.allow_worse` at {at} is {allow}"
     if found.get("failed"):
-        text = f"❌ **{len(worse)} models are worse than the baseline beyond tolerance**; {rule}"
+        text = f"❌ **{are_worse(len(worse))} than the baseline beyond tolerance**; {rule}"
     elif worse:
-        text = f"⚠️ {len(worse)} models are worse than the baseline beyond tolerance; {rule}"
+        text = f"⚠️ {are_worse(len(worse))} than the baseline beyond tolerance; {rule}"
     else:
         text = "✅ No model is worse than the baseline beyond tolerance."
     proposed = found.get("proposed_allow_worse")

@@ -69,7 +69,8 @@ def judge(steps: list[tuple[str, str]], log: str, reports: Path) -> dict:
         more = f" and {len(worse) - 3} more" if len(worse) > 3 else ""
         found["state"] = "regressed"
         found["message"] = (
-            f"{len(worse)} models are worse than the baseline beyond tolerance: {names}{more}"
+            f"{len(worse)} {'model is' if len(worse) == 1 else 'models are'} worse than the "
+            f"baseline beyond tolerance: {names}{more}"
         )
     return found
 
