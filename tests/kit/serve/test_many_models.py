@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import urllib.parse
@@ -256,3 +257,55 @@ def test_concurrent_first_requests_load_once_and_health_answers_meanwhile(
     assert answers == [(200, {"predictions": predictions})] * 8
     assert counter.read_text() == "load\n"
     assert get(running.url, "/health")["models"]["loads"] == 2
+
+
+def test_a_load_beyond_the_timeout_is_504_and_goes_on(slow_project, start_many):
+    project, counter, release, env = slow_project
+    running = start_many(project, "--timeout-s", "1", env=env)
+    body = {"dataframe_records": records(rows_of(2))}
+    status, answer = post(running.url, body, at("store-0002"))  # its load held
+    assert (status, answer["error_code"]) == (504, "TIMEOUT")
+    assert "still loading" in answer["message"]
+    release.touch()
+    while get(running.url, "/health")["models"]["loading"]:
+        threading.Event().wait(0.05)
+    assert post(running.url, body, at("store-0002"))[0] == 200
+    assert counter.read_text() == "load\n"
+
+
+def test_requests_beyond_the_queue_are_503_while_a_load_is_held(slow_project, start_many):
+    project, counter, release, env = slow_project
+    running = start_many(project, "--max-concurrent", "1", "--max-queue", "1", env=env)
+    body = {"dataframe_records": records(rows_of(2))}
+    with ThreadPoolExecutor(2) as pool:
+        waiting = [pool.submit(post, running.url, body, at("store-0002")) for _ in range(2)]
+        while get(running.url, "/health")["requests"] < 2:
+            threading.Event().wait(0.05)
+        status, answer = post(running.url, body, at("store-0000"))
+        assert (status, answer["error_code"]) == (503, "BUSY")
+        release.touch()
+        assert [future.result()[0] for future in waiting] == [200, 200]
+    assert post(running.url, body, at("store-0000"))[0] == 200
+
+
+def serve(project: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "mlops_kit.serving.serve", "--port", "0", *args]
+    env = {**os.environ, **environment()}
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+
+
+def test_a_broken_report_or_a_single_model_asked_for_stops_the_start_in_one_line(
+    many_project, tmp_path
+):
+    project = shutil.copytree(many_project, tmp_path / "project")
+    done = serve(project, "--model", "models/model.joblib")
+    assert done.returncode == 2
+    assert "serve them with --models reports/models.json" in done.stderr
+    report = common.read_json(project / "reports" / "models.json")
+    report["models"]["a/b"]["path"] = "../elsewhere"
+    common.write_json(project / "reports" / "models.json", report)
+    done = serve(project, "--models", "reports/models.json")
+    assert (done.returncode, done.stderr.count("\n")) == (2, 1)
+    assert "model 'a/b': 'path' must be a folder inside the project" in done.stderr
+    done = serve(project, "--models", "reports/nothing.json")
+    assert (done.returncode, done.stderr.count("\n")) == (2, 1)

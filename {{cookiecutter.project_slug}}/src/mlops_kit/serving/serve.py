@@ -63,7 +63,13 @@ def many(report: str, suite: str, allowed: limits.Limits) -> dict[str, Any]:
     for what, count in notes.items():
         if count:
             print(f"note: {count} of the models' files are {what}", file=sys.stderr)
-    return {"catalog": catalog, "suite": many_models.read_suite(suite)}
+    rules = many_models.read_suite(suite)
+    try:  # a trial load: the libraries the models need are imported before the first request
+        for name in catalog.names[:1]:
+            many_models.load(catalog, name, rules)
+    except common.UserError as exc:
+        print(f"note: {exc}", file=sys.stderr)
+    return {"catalog": catalog, "suite": rules}
 
 
 # a verified model file that still does not load here (another library version)

@@ -97,7 +97,8 @@ def create_app(catalog: Catalog, suite: dict[str, Any], log=None, limits=None, d
 
     @app.api_route("/health", methods=["GET", "HEAD"])
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "model_version": version, "models": models.state()}
+        state = {"models": models.state(), "requests": gate.admitted}  # scored or waiting
+        return {"status": "ok", "model_version": version, **state}
 
     @app.api_route("/metadata", methods=["GET", "HEAD"])
     async def lineage_of() -> dict[str, Any]:
