@@ -199,8 +199,12 @@ def many_project(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def many_service(many_project):
-    """The service of every model of ``many_project`` (--models), on a free port."""
-    running = Service(many_project, "--models", "reports/models.json", "--port", "0")
+def many_service(many_project, tmp_path_factory):
+    """The service of every model of ``many_project`` (--models), on a free port, logging to
+    ``many_service.log``."""
+    log = tmp_path_factory.mktemp("log") / "predictions.jsonl"
+    args = ("--models", "reports/models.json", "--port", "0", "--log", str(log))
+    running = Service(many_project, *args)
+    running.log = log
     yield running
     running.stop()

@@ -79,6 +79,21 @@ def test_each_model_answers_its_own_predictions(many_service, many_project):
     assert answer == {"predictions": expected(many_project, names[0], rows_of(0))}
 
 
+def test_the_log_names_each_model_and_its_version(many_service, many_project):
+    sent = records(rows_of(1).head(2))
+    headers_id = post(many_service.url, {"dataframe_records": sent}, at("with space"))
+    assert headers_id[0] == 200
+    lines = [json.loads(line) for line in many_service.log.read_text().splitlines()]
+    mine = [line for line in lines if line["model"] == "with space"][-1]
+    assert mine["model_version"] == f"md5:{names_of(many_project)['with space']['md5']}"
+    assert (mine["inputs"], mine["outputs"]) == (sent, headers_id[1]["predictions"])
+
+
+def test_the_schema_names_the_routes(many_service):
+    paths = get(many_service.url, "/openapi.json")["paths"]
+    assert {"/models/{name}/invocations", "/models/{name}/metadata", "/models"} <= set(paths)
+
+
 def test_a_name_may_hold_a_slash_unencoded(many_service, many_project):
     number = list(names_of(many_project)).index("x/invocations")
     rows = rows_of(number)
