@@ -141,7 +141,8 @@ def load(catalog: Catalog, name: str, suite: dict[str, Any]) -> Loaded:
 def lineage_of(catalog: Catalog, name: str) -> dict[str, Any]:
     """Where the model ``name`` comes from: its entry of reports/models.json and the project's."""
     entry = catalog.models[name]
-    found = {"name": name, **{key: entry.get(key) for key in LINEAGE}}
+    found = {key: entry.get(key) for key in LINEAGE}
+    found = {"name": name, **found}
     about = {key: catalog.about[key] for key in ("segment_by", "task", "commit", "report")}
     return {**found, **about}
 

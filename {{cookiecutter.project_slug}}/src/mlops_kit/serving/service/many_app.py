@@ -159,7 +159,8 @@ def create_app(catalog: Catalog, suite: dict[str, Any], log=None, limits=None, d
         )
         return predictions
 
-    extra = {"requestBody": {"required": True, "content": {"application/json": {"schema": BODY}}}}
+    content = {"application/json": dict(schema=BODY)}
+    extra = {"requestBody": dict(required=True, content=content)}
     answers = {code: {"model": single.Refusal} for code in (404, 408, 413, 415, 422, 503, 504, 507)}
 
     @app.post(
