@@ -149,3 +149,62 @@ def start_service(small_project):
     yield start
     for running in started:
         running.stop()
+
+
+# Names as data gives them: any text, a few of them hard to put in a path.
+ODD_NAMES = ["a/b", "x/invocations", "with space", "Ünïcode ✓", "..", "%41", "q?x#y", "12"]
+MANY = 30
+
+
+def folder_of(name: str) -> str:
+    """The contract's folder of a model (the name, or a slug and a hash of it)."""
+    plain = name[:1].isalnum() and all(c in "abcdefghijklmnopqrstuvwxyz0123456789._-" for c in name)
+    if plain and len(name) <= 64:
+        return name
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())[:40]
+    return f"{slug.strip('-') or 'model'}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+@pytest.fixture(scope="session")
+def many_project(tmp_path_factory) -> Path:
+    """A many-models project of MANY real models in the contract's layout: models/shard-<k>/
+    <folder>/model.joblib and metrics.json, reports/models.json (with one skipped model) and
+    the expectation suite of all the rows (the segment column among them)."""
+    root = tmp_path_factory.mktemp("many")
+    names = [f"store-{number:04d}" for number in range(MANY - len(ODD_NAMES))] + ODD_NAMES
+    frames, entries = [], {}
+    for number, name in enumerate(names):
+        frame = tiny_frame(80, seed=number + 1)
+        frames.append(frame.assign(store=name))
+        model = train.fit(frame, TARGET, "classification", TRAIN)
+        path = f"models/shard-{number % 4}/{folder_of(name)}"
+        joblib.dump(model, common.ensure_parent(root / path / "model.joblib"))
+        metrics = {"balanced_accuracy": round(0.8 + number / 1000, 4)}
+        common.write_json(root / path / "metrics.json", metrics)
+        entries[name] = {
+            "path": path,
+            "shard": number % 4,
+            "rows": {"train": 64, "test": 16},
+            "metrics": metrics,
+            "overrides": {"random_forest": {"n_estimators": 20}} if number == 3 else {},
+            "fingerprint": hashlib.sha256(name.encode()).hexdigest(),
+            "md5": md5(root / path / "model.joblib"),
+        }
+    whole = pd.concat(frames, ignore_index=True)
+    common.write_json(root / "expectations" / "suite.json", suite.build_suite(whole, "raw_data"))
+    skipped = {"store-tiny": {"rows": {"train": 31, "test": 8}, "reason": "31 training rows"}}
+    report = {"segment_by": "store", "task": "classification", "aggregate": {}, "skipped": skipped}
+    common.write_json(root / "reports" / "models.json", {**report, "models": entries})
+    return root
+
+
+@pytest.fixture(scope="module")
+def many_service(many_project, tmp_path_factory):
+    """The service of every model of ``many_project`` (--models), on a free port, logging to
+    ``many_service.log``."""
+    log = tmp_path_factory.mktemp("log") / "predictions.jsonl"
+    args = ("--models", "reports/models.json", "--port", "0", "--log", str(log))
+    running = Service(many_project, *args)
+    running.log = log
+    yield running
+    running.stop()

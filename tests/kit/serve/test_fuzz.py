@@ -1,11 +1,13 @@
 """Property-based fuzzing of the real service: whatever a client sends, the answer is 200,
-413, 415 or 422, short JSON, never a 500; and the service answers /health afterwards. A
-bounded number of examples in the fast tier, many more in the slow one."""
+413, 415 or 422, short JSON, never a 500; and the service answers /health afterwards. So for
+the many-models service, whatever model name the path holds (404 besides). A bounded number
+of examples in the fast tier, many more in the slow one."""
 
 from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -13,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mlops_kit.serving.service import request_body
 
+from .conftest import ODD_NAMES
+from .test_many_models import get_status
 from .test_service import get, post
 from .test_service import records as as_records
 
@@ -70,8 +74,8 @@ raw = st.binary(max_size=300) | st.sampled_from(
 )
 
 
-def ask(url: str, body: bytes) -> tuple[int, str, bytes]:
-    request = urllib.request.Request(url + "/invocations", data=body, method="POST")
+def ask(url: str, body: bytes, path: str = "/invocations") -> tuple[int, str, bytes]:
+    request = urllib.request.Request(url + path, data=body, method="POST")
     request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -80,9 +84,9 @@ def ask(url: str, body: bytes) -> tuple[int, str, bytes]:
         return exc.code, exc.headers["Content-Type"], exc.read()
 
 
-def check(url: str, body: bytes) -> None:
-    status, kind, answer = ask(url, body)
-    assert status in ALLOWED, (status, answer[:300])
+def check(url: str, body: bytes, path: str = "/invocations", allowed=ALLOWED) -> None:
+    status, kind, answer = ask(url, body, path)
+    assert status in allowed, (status, answer[:300])
     assert kind == "application/json"
     found = json.loads(answer)
     if status != 200:
@@ -109,6 +113,43 @@ def test_many_more_bodies_never_get_a_500(service, body):
 
 def test_the_service_still_answers_after_the_fuzzing(service):
     assert get(service.url, "/health")["status"] == "ok"
+
+
+model_names = st.sampled_from(["store-0000", "store-0001", "store-tiny", *ODD_NAMES]) | st.text(
+    max_size=20
+)
+quoted = st.builds(
+    lambda name, safe: urllib.parse.quote(name, safe=safe), model_names, st.sampled_from(["", "/"])
+)
+
+
+@FAST
+@given(name=quoted, body=bodies | raw)
+def test_any_model_name_and_body_get_a_4xx_or_200_never_a_500(many_service, name, body):
+    check(many_service.url, body, f"/models/{name}/invocations", ALLOWED | {404})
+
+
+@pytest.mark.slow
+@SLOW
+@given(name=quoted, body=bodies | raw)
+def test_many_more_model_names_and_bodies_never_get_a_500(many_service, name, body):
+    check(many_service.url, body, f"/models/{name}/invocations", ALLOWED | {404})
+
+
+@FAST
+@given(query=st.text(max_size=20), value=st.text(max_size=20), name=quoted)
+def test_any_listing_or_metadata_query_gets_a_4xx_or_200(many_service, query, value, name):
+    for path in (
+        f"/models?limit={urllib.parse.quote(value)}",
+        f"/models?after={urllib.parse.quote(query, safe='&=?/')}",
+    ):
+        status, _ = get_status(many_service.url, path)
+        assert status in {200, 422}
+    assert get_status(many_service.url, f"/models/{name}/metadata")[0] in {200, 404}
+
+
+def test_the_many_models_service_still_answers_after_the_fuzzing(many_service):
+    assert get(many_service.url, "/health")["models"]["served"] == 30
 
 
 def decoded(text: bytes, piecewise: int):

@@ -8,9 +8,11 @@
 - ``input_rules``: the expectation suite's rules for the model's input columns, and how a
   broken one is said.
 - ``lineage``: where a model comes from, as one JSON document: lineage.json.
+- ``many_models``: the models of a many-models project as the service reads them from
+  reports/models.json, each file checked against the md5 recorded there before it loads.
 - ``predict``: batch prediction: score a CSV or Parquet file with the trained model, in batches.
-- ``serve``: serve the model over HTTP (FastAPI and uvicorn, the `serve` extra), as MLflow's
-  scoring server.
+- ``serve``: serve the model (or every model of a many-models project) over HTTP (FastAPI and
+  uvicorn, the `serve` extra), as MLflow's scoring server.
 - ``service/``: the HTTP service itself: the application, its limits, the request body, the
   log and how uvicorn runs it.
 - ``trust``: whether a downloaded model is the one git says was released (dvc.lock at its tag),

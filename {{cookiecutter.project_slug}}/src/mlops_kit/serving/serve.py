@@ -3,6 +3,7 @@
     python -m mlops_kit.serving.serve --model models/model.joblib --port 8000
     python -m mlops_kit.serving.serve --release latest          # or --release model@v1.2.0
     python -m mlops_kit.serving.serve --stage production        # the version promoted there
+    python -m mlops_kit.serving.serve --models reports/models.json   # a many-models project
 
 With `--model`, the lineage comes from this project (git, dvc.lock, reports/) and the rules
 from `--suite`; with `--release`, the published model is downloaded from GitHub and checked,
@@ -11,6 +12,9 @@ the release's tag in this checkout (trust.py), and its lineage.json gives both; 
 release is the one the stage's latest `model#<stage>#N` tag in this checkout names (the
 Promote workflow writes them; `git fetch --tags` first). `--port 0` picks a
 free port; the first line printed names the address. See service/app.py for the endpoints.
+With `--models` (never implied: a many-models project names it), every model that
+reports/models.json lists is served at /models/<name>/, each loaded on its first request and
+checked against the md5 recorded there (service/many_app.py, service/model_cache.py).
 
 The limits (body size, rows, timeouts, requests scored and waiting, the log's size) come from
 params.yaml's `serve:` section when there is one, each overridden by its flag (`--max-body-mb`
@@ -25,14 +29,20 @@ import io
 import pickle
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
-from mlops_kit.serving import download, input_rules, lineage, predict
+from mlops_kit.serving import download, input_rules, lineage, many_models, predict
 from mlops_kit.serving.service import limits
 
 
 def local(model_path: str, suite: str) -> tuple[Any, list[input_rules.Column], dict[str, Any]]:
+    if not Path(model_path).is_file() and Path(many_models.MODELS_JSON).is_file():
+        raise common.UserError(
+            f"{model_path} not found; this project trains many models: serve them with "
+            f"--models {many_models.MODELS_JSON}"
+        )
     model, features = predict.load_model(model_path)
     record = lineage.collect(model_path)
     if not record["model"]["matches_dvc_lock"]:
@@ -41,6 +51,25 @@ def local(model_path: str, suite: str) -> tuple[Any, list[input_rules.Column], d
             file=sys.stderr,
         )
     return model, predict.load_rules(suite, features), record
+
+
+def many(report: str, suite: str, allowed: limits.Limits) -> dict[str, Any]:
+    """The state of a service of every model of ``report`` (reports/models.json)."""
+    catalog = many_models.read(report)
+    files = [catalog.file(name) for name in catalog.names]
+    sizes = [file.stat().st_size for file in files if file.is_file()]
+    over = sum(size > allowed.max_models_mb * 2**20 for size in sizes)
+    notes = {"over serve.max_models_mb alone (507)": over, "missing (503)": len(files) - len(sizes)}
+    for what, count in notes.items():
+        if count:
+            print(f"note: {count} of the models' files are {what}", file=sys.stderr)
+    rules = many_models.read_suite(suite)
+    try:  # a trial load: the libraries the models need are imported before the first request
+        for name in catalog.names[:1]:
+            many_models.load(catalog, name, rules)
+    except common.UserError as exc:
+        print(f"note: {exc}", file=sys.stderr)
+    return {"catalog": catalog, "suite": rules}
 
 
 # a verified model file that still does not load here (another library version)
@@ -96,6 +125,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     source.add_argument("--model", help="joblib model file (models/model.joblib)")
     source.add_argument("--release", help="a release tag (model@vX.Y.Z) or latest, from GitHub")
     source.add_argument("--stage", help="the release promoted to this stage (production...)")
+    source.add_argument("--models", help="every model of a many-models project's report")
     parser.add_argument("--suite", default=predict.SUITE, help="rules for --model's inputs")
     parser.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any)")
@@ -129,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         allowed = limits.resolve(args, args.params)
         PredictionLog(args.log, allowed.log_max)  # writable, or refused now
-        if args.model:
+        if args.models:
+            state = many(args.models, args.suite, allowed)
+        elif args.model:
             model, checks, record = local(args.model, args.suite)
         elif args.stage:
             tag = download.for_stage(args.stage)
@@ -142,10 +174,14 @@ def main(argv: list[str] | None = None) -> int:
         return common.fail(exc)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    version = record.get("release") or f"md5:{record['model']['md5']}"
+    if args.models:
+        version = f"{len(state['catalog'].models)} models of {args.models}"
+    else:
+        version = record.get("release") or f"md5:{record['model']['md5']}"
+        state = {"model": model, "checks": checks, "record": record}
     docs = "docs: /docs" if args.docs else "schema: /openapi.json"
     print(f"serve: {version} on http://{shown}:{port} ({docs})", flush=True)
-    state = {"model": model, "checks": checks, "record": record, "log": args.log}
+    state["log"] = args.log
     state.update(limits=allowed, docs=args.docs)
     protocol.run(state, sock, args.workers)
     return 0

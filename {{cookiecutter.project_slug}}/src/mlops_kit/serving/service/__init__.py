@@ -2,6 +2,10 @@
 
 - ``app``: the model as a FastAPI application, speaking the JSON of MLflow's scoring server.
 - ``limits``: the service's limits, from params.yaml's `serve:` section and their flags.
+- ``many_app``: every model of a many-models project as one FastAPI application, each at
+  /models/<name>/.
+- ``model_cache``: the models a many-models service keeps loaded: each loaded on its first
+  request, the least recently used evicted beyond `max_models_mb`.
 - ``piecewise_json``: JSON read an outer item at a time, so that other threads run between
   items (a large request body).
 - ``prediction_log``: the service's `--log`: validated inputs and predictions as JSON lines,

@@ -81,8 +81,8 @@ class Gate:
     def leave(self, *_: Any) -> None:
         self.admitted -= 1
 
-    async def run(self, job, threaded: bool) -> Any:
-        """``job()`` in a slot, within the time left of ``timeout_s``; leaves the gate."""
+    async def run(self, job, threaded: bool, deadline: float | None = None) -> Any:
+        """``job()`` in a slot, by ``deadline`` (default: ``timeout_s`` from now); leaves."""
         self.slots = self.slots or asyncio.Semaphore(self.limits.max_concurrent)
         late = Refused(
             f"not answered within {self.limits.timeout_s:g} s (serve.timeout_s); "
@@ -90,7 +90,7 @@ class Gate:
             status=504,
         )
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.limits.timeout_s
+        deadline = deadline or loop.time() + self.limits.timeout_s
         try:
             async with asyncio.timeout_at(deadline):
                 await self.slots.acquire()

@@ -29,6 +29,7 @@ class Limits:
     max_concurrent: int = min(4, os.cpu_count() or 1)  # requests scored at once
     max_queue: int = 64  # requests waiting for a slot, 503 with Retry-After beyond
     log_max_mb: float = 100.0  # --log's file, rotated to <log>.1 beyond
+    max_models_mb: float = 1024.0  # --models: model files kept loaded, least recently used out
 
     @property
     def max_body(self) -> int:

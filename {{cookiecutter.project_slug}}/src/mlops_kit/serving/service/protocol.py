@@ -83,14 +83,12 @@ def config(app: Any, limits, workers: int = 1):
 
 
 def run(state: dict[str, Any], sock, workers: int) -> None:
-    """Serve ``service.create_app(**state)`` on ``sock`` in this process, or in ``workers``
+    """Serve ``build(state)`` on ``sock`` in this process, or in ``workers``
     processes."""
     import uvicorn
 
-    from mlops_kit.serving.service import app as service
-
     if workers == 1:
-        app = service.create_app(**state)
+        app = build(state)
         uvicorn.Server(config(app, state["limits"])).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
@@ -108,9 +106,17 @@ def run(state: dict[str, Any], sock, workers: int) -> None:
 
 def worker_app():
     """The application of one worker process, from the state its parent wrote."""
+    return build(pickle.loads(Path(os.environ[STATE]).read_bytes()))
+
+
+def build(state: dict[str, Any]):
+    """The application of ``state``: one model's (app.py), or a catalog's (many_app.py)."""
+    if "catalog" in state:
+        from mlops_kit.serving.service import many_app
+
+        return many_app.create_app(**state)
     from mlops_kit.serving.service import app as service
 
-    state = pickle.loads(Path(os.environ[STATE]).read_bytes())
     return service.create_app(**state)
 
 
