@@ -53,6 +53,7 @@ def fitted_names(output: str) -> list[str]:
 
 def measure_all(work: Path, template: Path, segments: int, repeats: int, tools, log) -> dict:
     """``tools``: bench/run.py's module (measure, generate, Project, isolated_env, Failed)."""
+    loads = [tools.load()]
     env = tools.isolated_env(work / "home")
     env["DVC_SITE_CACHE_DIR"] = str(work / "home" / "dvc-site-cache")
     data = work / "incoming" / "stores.parquet"
@@ -104,7 +105,9 @@ def measure_all(work: Path, template: Path, segments: int, repeats: int, tools, 
             raise tools.Failed(f"one override should fit {one} alone: {change['output'][-2000:]}")
         timings["one override"].append(change["wall"])
     shutil.rmtree(work / "loop", ignore_errors=True)
+    loads.append(tools.load())
     return {
+        "load": loads,
         "segments": segments,
         "rows": shape["rows"],
         "models": len(listing["models"]),
@@ -162,6 +165,16 @@ def verdicts(many: dict, one_model_noop: float | None) -> list[tuple[str, str, s
     return found
 
 
+def load_note(loads: list | None) -> str:
+    if not loads:
+        return ""
+    return (
+        f" Load average (1, 5, 15 min) at the start of this part {loads[0]}, at its end "
+        f"{loads[-1]}: on a machine doing other work the loop and the shards do not get the "
+        "same share of it, so a ratio from one run can be off either way."
+    )
+
+
 def section(many: dict, one_model_noop: float | None) -> list[str]:
     lines = [
         "## Many models",
@@ -174,7 +187,7 @@ def section(many: dict, one_model_noop: float | None) -> list[str]:
         "their own (process start, reading, hashing, fitting, writing) without their scoring, "
         f"which took {many['first_scoring']:.1f} s more (metrics, intervals and profile of each "
         f"model: {many['first_shards_wall']:.1f} s in all). "
-        f"Medians of {many['timings']['dvc status']['n']}.",
+        f"Medians of {many['timings']['dvc status']['n']}." + load_note(many.get("load")),
         "",
         "| measurement | goal | measured | |",
         "| --- | --- | --- | --- |",

@@ -19,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+import many as many_bench  # noqa: E402
 import scale_report  # noqa: E402
 import use  # noqa: E402
 from report import write_report  # noqa: E402
@@ -76,6 +77,12 @@ def test_bench_smallest_size_writes_report_and_plot(tmp_path):
     assert sum(level["errors"] for level in found["service"]["levels"]) == 0
     assert found["monitor"]["great_expectations"] is False
     assert "## Using the model" in report
+    # Many models: every model fitted by the shards, one override fitting that one alone.
+    many = results["many"]
+    assert many["segments"] == 40
+    assert many["models"] + many["skipped"] == 40
+    assert many["timings"]["one override"]["n"] == 1
+    assert "## Many models" in report
     # The committed report is left alone.
     if committed is not None:
         assert (ROOT / "BENCHMARKS.md").read_bytes() == committed
@@ -279,3 +286,45 @@ def test_baseline_reads_what_the_ingest_stage_writes(tmp_path, outs):
         encoding="utf-8",
     )
     assert raw_data(tmp_path) == outs.split()[1].rstrip(":")
+
+
+def test_report_has_the_many_models_section(tmp_path):
+    stat = {"median": 2.0, "min": 1.0, "max": 3.0, "n": 3, "values": [2.0, 1.0, 3.0]}
+    many = {
+        "load": [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]],
+        "segments": 1000,
+        "rows": 1174592,
+        "models": 980,
+        "skipped": 20,
+        "trees": 20,
+        "shards": 4,
+        "first_training": 100.0,
+        "first_scoring": 30.0,
+        "first_shards_wall": 130.0,
+        "loop_total": 90.0,
+        "one_model_alone": {**stat, "median": 2.5},
+        "timings": {
+            "dvc status": stat,
+            "no-op dvc repro": {**stat, "median": 6.0},
+            "one override": {**stat, "median": 7.0},
+        },
+        "model_mb": 448.0,
+    }
+    results = {
+        "size": "full",
+        "date": "2026-12-07 12:00 UTC",
+        "template_commit": "abc1234",
+        "machine": {"cores": 2},
+        "bench_wall": 60.0,
+        "many": many,
+    }
+    report = write_report(results, tmp_path).read_text(encoding="utf-8")
+    part = report.split("## Many models", 1)[1].split("\n## ", 1)[0]
+    assert "| first training of 980 models / the one-process loop | <= 1.3× | 1.11× " in part
+    assert "| `dvc status`, nothing changed | < 5 s | 2.00 s | met |" in part
+    assert "| `no-op dvc repro`, nothing changed | < 5 s | 6.00 s | **not met** |" in part
+    assert "the change goal is not judged" in part  # no one-model no-op repro in these results
+    assert "Load average (1, 5, 15 min)" in part
+    # With the one-model project's no-op repro (1.2 s): 7.0 s against 2.5 s + 1.2 s.
+    change = many_bench.verdicts(many, 1.2)[-1]
+    assert change[2:] == ("1.89× (7.00 s against 3.70 s)", False)
