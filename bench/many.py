@@ -107,6 +107,7 @@ def measure_all(work: Path, template: Path, segments: int, repeats: int, tools, 
     shutil.rmtree(work / "loop", ignore_errors=True)
     loads.append(tools.load())
     return {
+        "versions": project.versions(),
         "load": loads,
         "segments": segments,
         "rows": shape["rows"],

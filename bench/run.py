@@ -465,9 +465,11 @@ def many_models(work: Path, size: dict, template: Path, results: dict) -> None:
     """One model per segment (bench/many.py) against the one-process loop."""
     import many
 
-    results["many"] = many.measure_all(
+    found = many.measure_all(
         work, template, size["many_segments"], size["many_repeats"], sys.modules[__name__], log
     )
+    results.setdefault("versions", found.pop("versions"))
+    results["many"] = found
 
 
 def main(argv: list[str] | None = None) -> int:
