@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import shutil
 import sys
 import time
 
@@ -67,6 +68,7 @@ def project(tmp_path_factory):
     assert project.run("git", "commit", "-qm", "First pipeline run").returncode == 0
     yield project
     print(f"\ntimings (s): {json.dumps(project.timings)}")
+    shutil.rmtree(tmp, ignore_errors=True)  # its .venv: the disk is shared by the whole run
 
 
 def clean(project: Project) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -218,7 +219,8 @@ def project(tmp_path_factory) -> OwnedProject:
     assert baked.returncode == 0, baked.stderr
     project = OwnedProject(baked.project, env)
     project.ok(sys.executable, "tasks.py", "setup")
-    return project
+    yield project
+    shutil.rmtree(tmp, ignore_errors=True)  # its .venv: the disk is shared by the whole run
 
 
 def assert_green_without_a_model(results: Results) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -73,7 +74,8 @@ def project(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}",
         "SPARK_LOCAL_IP": "127.0.0.1",
     }
-    return root, env
+    yield root, env
+    shutil.rmtree(tmp, ignore_errors=True)  # its .venv: the disk is shared by the whole run
 
 
 @pytest.fixture(scope="module")

@@ -211,6 +211,7 @@ def shared_baseline(tmp_path_factory):
     print(f"\nact timings (s): {json.dumps(ci.timings)}")
     yield ci
     ci.close()
+    shutil.rmtree(ci.tmp, ignore_errors=True)  # its .venv: the disk is shared by the whole run
 
 
 @pytest.fixture

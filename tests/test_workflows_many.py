@@ -4,6 +4,7 @@ segments of the bench's synthetic data) under act, against the fake GitHub."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,7 @@ def many(tmp_path_factory):
     yield ci
     ci.close()
     print(f"\nact timings (s): {json.dumps(ci.timings)}")
+    shutil.rmtree(tmp, ignore_errors=True)  # its .venv: the disk is shared by the whole run
 
 
 def ours(ci: CiProject) -> list[dict]:
