@@ -75,7 +75,7 @@ BEHAVIOUR = "tests.model.test_model_behaviour"
 
 # Unit tests (tests/code) use fixtures of their own. These fixtures hold the
 # project's files; only the tests about those files may ask for them (or read them).
-PROJECT_FIXTURES = {"root", "project_params", "raw_data"}
+PROJECT_FIXTURES = {"root", "project_params", "raw_data", "model_data"}
 ABOUT_THE_PROJECT_FILES = {
     # where they are made, and the skip of data tests when DVC-tracked data is not checked out
     "tests/conftest.py": PROJECT_FIXTURES | {"skip_without_data"},
