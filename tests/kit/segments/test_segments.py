@@ -69,6 +69,8 @@ def run_all(params, capsys) -> dict[int, str]:
             f"build/plan/shard-{k}.json",
             "--out",
             f"models/shard-{k}",
+            "--summary",
+            f"build/shards/shard-{k}.json",
         ]
         args += ["--train", "data/train.parquet", "--test", "data/test.parquet"]
         capsys.readouterr()
@@ -251,7 +253,7 @@ def test_fitting_in_parallel_gives_the_models_of_fitting_in_turn(many, capsys, t
 def test_the_aggregate_weighs_each_model_by_its_test_rows(many, capsys):
     run_all(many, capsys)
     args = ["--models", "reports/models.json", "--metrics", "reports/metrics.json"]
-    assert aggregate.main([*args, "--plots", "reports/plots", "--shards", "models"]) == 0
+    assert aggregate.main([*args, "--plots", "reports/plots", "--shards", "build/shards"]) == 0
     listing = json.loads(Path("reports/models.json").read_text(encoding="utf-8"))
     assert sorted(listing["models"]) == ["a", "b", "c", "d"]
     assert list(listing["skipped"]) == ["tiny"]
@@ -277,7 +279,7 @@ def test_an_override_of_no_model_is_noted(many, capsys):
     many["train"]["overrides"] = {"nowhere": {"seed": 3}}
     Path("params.yaml").write_text(yaml.safe_dump(many), encoding="utf-8")
     run_all(many, capsys)
-    args = ["--models", "m.json", "--metrics", "x.json", "--plots", "p", "--shards", "models"]
+    args = ["--models", "m.json", "--metrics", "x.json", "--plots", "p", "--shards", "build/shards"]
     assert aggregate.main(args) == 0
     assert "train.overrides names 1 models the data has not: 'nowhere'" in capsys.readouterr().out
 

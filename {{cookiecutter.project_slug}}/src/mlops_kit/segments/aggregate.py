@@ -2,9 +2,10 @@
 all together.
 
     python -m <package>.evaluate --models reports/models.json --metrics reports/metrics.json \\
-        --plots reports/plots --shards models
+        --plots reports/plots --shards build/shards
 
-Reads the manifests of the shards ``models/shard-<k>`` of ``train.shard_ids`` (each model
+Reads the shards' summaries ``build/shards/shard-<k>.json`` of ``train.shard_ids`` (copies of
+their manifests, each naming its folder ``models/shard-<k>``; each model
 was scored by its shard) and writes:
 - ``reports/models.json``: each model's folder, rows, metrics, intervals, overrides,
   fingerprint, ``data`` (the SHA-256 of its training rows, in any order: rows.py) and md5,
@@ -19,6 +20,7 @@ Overrides naming no model of the data are reported.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -29,18 +31,17 @@ from mlops_kit.segments import names
 KEPT = ("rows", "metrics", "intervals", "overrides", "fingerprint", "data", "md5")
 
 
-def collect(shards: list[str]) -> dict[str, Any]:
-    """The content of models.json from the shards' folders."""
+def collect(summaries: list[str]) -> dict[str, Any]:
+    """The content of models.json from the shards' summaries."""
     models, skipped, column = {}, {}, None
-    for folder in shards:
-        manifest = Path(folder) / "manifest.json"
-        if not manifest.is_file():
-            raise common.UserError(f"{manifest} not found; run `dvc repro` (the train stages)")
-        found = common.read_json(manifest)
+    for summary in summaries:
+        if not Path(summary).is_file():
+            raise common.UserError(f"{summary} not found; run `dvc repro` (the train stages)")
+        found = common.read_json(summary)
         column = found["segment_by"]
         for name, entry in found["models"].items():
             models[name] = {
-                "path": f"{Path(folder).as_posix()}/{entry['dir']}",
+                "path": f"{found['folder']}/{entry['dir']}",
                 "shard": found["shard"],
                 **{key: entry.get(key) for key in KEPT},
             }
@@ -84,15 +85,20 @@ def listing_text(listing: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-def plot_rows(models: dict[str, Any]):
-    import pandas as pd
+def write_plot_rows(models: dict[str, Any], path: Path) -> None:
+    """One CSV row per model (its name, test rows and metrics), for `dvc plots`; the csv
+    module, not pandas: the stage reruns after any model changes, so its start-up counts."""
+    metrics = list(dict.fromkeys(m for entry in models.values() for m in entry["metrics"]))
 
-    return pd.DataFrame(
-        [
-            {"model": name, "test_rows": entry["rows"]["test"], **entry["metrics"]}
-            for name, entry in models.items()
-        ]
-    )
+    def cell(value) -> str:
+        return "" if value is None else f"{value:.6g}" if isinstance(value, float) else value
+
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["model", "test_rows", *metrics])
+        for name, entry in models.items():
+            found = entry["metrics"]
+            writer.writerow([name, entry["rows"]["test"], *(cell(found.get(m)) for m in metrics)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,14 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", required=True, help="models.json to write")
     parser.add_argument("--metrics", required=True, help="the aggregate metrics to write")
     parser.add_argument("--plots", required=True, help="folder for models.csv")
-    parser.add_argument("--shards", required=True, help="the folder of the shards' folders")
+    parser.add_argument("--shards", required=True, help="the folder of the shards' summaries")
     args = parser.parse_args(argv)
     try:
         params = common.read_params()
         task = common.task_of(common.section_of(params, "ingest"))
         train = common.section_of(params, "train")
         shards = names.layout(train)["shards"]
-        found = collect([f"{args.shards}/shard-{k}" for k in range(shards)])
+        found = collect([f"{args.shards}/shard-{k}.json" for k in range(shards)])
         unknown = sorted(set(names.layout(train)["overrides"]) - set(found["models"]))
     except common.UserError as exc:
         return common.fail(exc)
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     common.write_json(args.metrics, aggregate)
     with common.replacing(args.plots) as temp:
         temp.mkdir()
-        plot_rows(found["models"]).to_csv(temp / "models.csv", index=False, float_format="%.6g")
+        write_plot_rows(found["models"], temp / "models.csv")
     shown = ", ".join(f"{k}={v}" for k, v in aggregate.items())
     print(
         f"evaluate: {len(found['models'])} models, {len(found['skipped'])} segments without "

@@ -2,6 +2,10 @@
 
 ``groups``: the sorted model names of a segment column and the row numbers of each.
 
+``split``: each segment's rows by model name, in their order: one take of the whole frame,
+then a slice of it per segment (no copy), so that a shard of hundreds of models it keeps
+costs one pass over its rows, not one per model.
+
 ``hashes``: each segment's rows as one SHA-256, whatever their order or index: the row
 hashes of ``pandas.util.hash_pandas_object``, sorted, with the columns' names and types;
 one vectorised pass over the whole frame.
@@ -39,4 +43,16 @@ def hashes(frame, column: str) -> dict[str, str]:
     return {
         name: hashlib.sha256(header + np.sort(rows[part]).tobytes()).hexdigest()
         for name, part in zip(found, parts, strict=True)
+    }
+
+
+def split(frame, column: str) -> dict:
+    """Each segment's rows, without ``column``, by model name (the order of ``groups``)."""
+    found, parts = groups(frame[column])
+    order = np.concatenate(parts) if parts else np.arange(0)
+    ordered = frame.drop(columns=[column]).take(order)
+    ends = np.cumsum([len(part) for part in parts]).tolist()
+    starts = [0, *ends[:-1]]
+    return {
+        name: ordered.iloc[start:end] for name, start, end in zip(found, starts, ends, strict=True)
     }

@@ -2,10 +2,12 @@
 
     python -m <package>.train --shard K --plan build/plan/shard-K.json \\
         --train data/prepared/train.parquet --test data/prepared/test.parquet \\
-        --out models/shard-K
+        --out models/shard-K --summary build/shards/shard-K.json
 
 survey.py says which models to fit, to score again or to keep; this runs that, removes the
-folders of models that are gone, and writes ``OUT/manifest.json`` last. ``train.n_jobs``
+folders of models that are gone, and writes ``OUT/manifest.json`` last, and a copy of it
+naming OUT to ``--summary`` (what the evaluate stage reads: DVC hashes one file a shard for
+it, not every model's files). ``train.n_jobs``
 other than 1 fits that many models at once, each with one core. The last line names the
 models it trained (all of them when few), so a log shows what a change retrained.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
@@ -43,7 +46,7 @@ def work(folder, train_rows, test_rows, fit: bool, settings, context, explained=
     return {"md5": md5, "metrics": metrics, "intervals": ranges, "fit_s": fitted, "score_s": scored}
 
 
-def execute(plan: dict[str, Any], run=None) -> tuple[list[str], float, float]:
+def execute(plan: dict[str, Any], run=None, summary=None) -> tuple[list[str], float, float]:
     """Run the plan's jobs (with ``run``, e.g. on Spark, when given) and write the manifest;
     return the names fitted and the seconds of fitting and of scoring."""
     context, threads, jobs = plan["context"], plan["threads"], plan["jobs"]
@@ -79,6 +82,8 @@ def execute(plan: dict[str, Any], run=None) -> tuple[list[str], float, float]:
             shutil.rmtree(child)
     manifest = {**plan["meta"], "models": models, "skipped": plan["skipped"]}
     common.write_json(plan["manifest"], manifest)
+    if summary:
+        common.write_json(summary, {**manifest, "folder": Path(out).as_posix()})
     return fitted, seconds, scoring
 
 
@@ -91,11 +96,12 @@ def main(argv: list[str] | None = None, build=None, run=None) -> int:
     parser.add_argument("--train", required=True, help="training Parquet file")
     parser.add_argument("--test", required=True, help="test Parquet file")
     parser.add_argument("--out", required=True, help="the shard's folder of models")
+    parser.add_argument("--summary", help="a copy of its manifest, for the evaluate stage")
     args = parser.parse_args(argv)
     began = time.perf_counter()
     try:
         plan = survey.survey(args, build)
-        fitted, seconds, scoring = execute(plan, run)
+        fitted, seconds, scoring = execute(plan, run, args.summary)
     except common.UserError as exc:
         return common.fail(exc)
     kept = len(plan["models"]) - len(fitted)

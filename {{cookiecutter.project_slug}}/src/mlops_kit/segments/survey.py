@@ -36,11 +36,14 @@ def code_of(build, kit_parts) -> str:
     """The hash of the owners' modules loaded from ``build``'s package, of the kit's
     ``kit_parts`` (files or folders) and of the libraries' versions."""
     package = build.__module__.split(".")[0]
-    files = sorted(
-        Path(module.__file__)
-        for name, module in list(sys.modules.items())
-        if (name == package or name.startswith(package + ".")) and getattr(module, "__file__", None)
-    )
+
+    def owners(name: str, module) -> bool:  # by its spec: `python -m` runs one as __main__
+        name = getattr(getattr(module, "__spec__", None), "name", None) or name
+        return (name == package or name.startswith(package + ".")) and bool(
+            getattr(module, "__file__", None)
+        )
+
+    files = sorted({Path(m.__file__) for n, m in list(sys.modules.items()) if owners(n, m)})
     for part in kit_parts:
         path = KIT / part
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
@@ -81,18 +84,17 @@ def survey(args, build) -> dict[str, Any]:
     boot = {k: evaluate.get(k) for k in ("bootstrap", "min_slice_size")}
     asked = {names.name_of(n) for n in evaluate.get("explain_models") or []}
     how = {k: evaluate.get(k) for k in EXPLAINING}
-    found, parts = rows.groups(train_all[column]) if len(train_all) else ([], [])
-    test_names, test_parts = rows.groups(test_all[column]) if len(test_all) else ([], [])
-    tests = dict(zip(test_names, test_parts, strict=True))
-    train_hashes = rows.hashes(train_all, column) if found else {}
-    test_hashes = rows.hashes(test_all, column) if test_names else {}
+    train_parts = rows.split(train_all, column) if len(train_all) else {}
+    test_parts = rows.split(test_all, column) if len(test_all) else {}
+    train_hashes = rows.hashes(train_all, column) if train_parts else {}
+    test_hashes = rows.hashes(test_all, column) if test_parts else {}
+    no_rows = test_all.drop(columns=[column]).iloc[0:0]
     out = Path(args.out)
     manifest_path = out / "manifest.json"
     old = common.read_json(manifest_path).get("models", {}) if manifest_path.is_file() else {}
     models, skipped, jobs = {}, {}, []
-    for name, part in zip(found, parts, strict=True):
-        train_rows = train_all.iloc[part].drop(columns=[column])
-        test_rows = test_all.iloc[tests.get(name, [])].drop(columns=[column])
+    for name, train_rows in train_parts.items():
+        test_rows = test_parts.get(name, no_rows)
         counts = {"train": len(train_rows), "test": len(test_rows)}
         override = plan["overrides"].get(name, {})
         settings = names.merge(plan["shared"], override)
