@@ -7,7 +7,8 @@ public release that lacks an asset.
 1. the draft of the tag: the one already there (extra drafts of that tag are deleted), or a
    new one;
 2. each asset: kept when its size and sha256 digest (GitHub's `digest`) match the file, else
-   deleted and uploaded again;
+   deleted and uploaded again (judged from the release as read; after a failed or lost
+   upload, from a fresh read);
 3. every asset checked once more, from a fresh read of the release;
 4. the annotated git tag at the commit (one already there at that commit is kept);
 5. published: PATCH `draft: false`, naming the tag and the commit.
@@ -102,8 +103,10 @@ def upload(
             print(f"would {'replace' if have else 'upload'} {name} on {tag}")
             continue
 
-        def look(name=name, data=data) -> dict[str, Any] | None:
-            found = asset(name)
+        first = [have]  # the first look is the release as read; later ones, GitHub's
+
+        def look(name=name, data=data, first=first) -> dict[str, Any] | None:
+            found = first.pop() if first else asset(name)
             if found and not matches(gh, found, data):
                 print(f"{name} on {tag} differs from the file (size or digest); replacing it")
                 gh.delete(f"/repos/{gh.repo}/releases/assets/{found['id']}")

@@ -1,0 +1,235 @@
+"""Publishing a project with many models: one release of the models that changed, a manifest,
+and a version tag per model, against the fake GitHub of the workflow tests."""
+
+import hashlib
+import json
+import re
+
+import pytest
+import yaml
+from fake_github import FakeGitHub
+from mlops_kit import common
+from mlops_kit.release import manifest, many, publish
+from mlops_kit.segments import names
+
+REPO = "acme/project"
+AWKWARD = "Store #7 / Lisbon"
+MARKDOWN = "[x](https://e.vil) @someone `tick` <b>"
+VALIDATION = {"success": True, "evaluated": 3, "successful": 3, "rows": 150, "failed": []}
+DVC_YAML = {"stages": {"evaluate": {"cmd": "python -m evaluate", "outs": ["reports/models.json"]}}}
+GTO = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?@v\d+\.\d+\.\d+")
+
+
+def metrics(params, amount):
+    """Each gated metric ``amount`` tolerances worse (negative: better) than 0.5."""
+    return {
+        name: 0.5 + (-1 if rule["direction"] == "higher" else 1) * amount * rule["tolerance"]
+        for name, rule in params["compare"]["metrics"].items()
+    }
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    with FakeGitHub(REPO) as github:
+        monkeypatch.setenv("GITHUB_API_URL", github.url)
+        monkeypatch.setenv("GITHUB_TOKEN", "test-token")
+        monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+        monkeypatch.setenv("GITHUB_API_RETRY_DELAY", "0")
+        yield github
+
+
+@pytest.fixture
+def project(commit, params, set_params):
+    """A many-models project's outputs, committed; call it with {name: (model bytes, how many
+    tolerances worse than 0.5 its metrics are)} for the next commit."""
+    params["compare"]["models"] = {"allow_worse": 0}
+    set_params(params)
+    common.ensure_parent("dvc.yaml").write_text(yaml.safe_dump(DVC_YAML), encoding="utf-8")
+    common.write_json("reports/validation.json", VALIDATION)
+    state: dict[str, tuple[bytes, float]] = {}
+
+    def write(models: dict[str, tuple[bytes, float]]) -> str:
+        state.update(models)
+        entries = {}
+        for name, (data, amount) in state.items():
+            path = f"models/shard-{names.shard_of(name, 2)}/{names.folder(name)}"
+            common.ensure_parent(f"{path}/model.joblib").write_bytes(data)
+            common.write_json(f"{path}/metrics.json", metrics(params, amount))
+            common.write_json(f"{path}/profile.json", {"format": 1, "rows": 3})
+            entries[name] = {
+                "path": path,
+                "shard": names.shard_of(name, 2),
+                "rows": {"train": 9, "test": 3},
+                "metrics": metrics(params, amount),
+                "intervals": {},
+                "overrides": {},
+                "fingerprint": "f" * 64,
+                "data": hashlib.sha256(name.encode()).hexdigest(),
+                "md5": hashlib.md5(data).hexdigest(),
+            }
+        listing = {"task": "classification", "segment_by": "store", "aggregate": {}}
+        common.write_json("reports/models.json", {**listing, "models": entries, "skipped": {}})
+        return commit(f"{len(models)} models")
+
+    return write
+
+
+def three(project) -> str:
+    return project({"a": (b"model a", 0), AWKWARD: (b"model 7", 0), MARKDOWN: (b"model m", 0)})
+
+
+def release(fake, tag):
+    (found,) = [r for r in fake.releases if r["tag_name"] == tag]
+    return found, {a["name"]: fake.assets[a["id"]] for a in found["assets"]}
+
+
+def read_manifest(fake, tag):
+    return json.loads(release(fake, tag)[1]["manifest.json"])
+
+
+def writes(fake):
+    return [c for c in fake.calls if c["method"] != "GET"]
+
+
+def test_the_first_publish_releases_every_model_with_its_tag_and_the_manifest(
+    project, fake, capsys
+):
+    sha = three(project)
+    assert publish.main([]) == 0
+    assert "published 3 models as models-release-1" in capsys.readouterr().out
+    found, assets = release(fake, "models-release-1")
+    assert found["draft"] is False
+    assert found["target_commitish"] == sha
+    folders = [names.folder(n) for n in ("a", AWKWARD, MARKDOWN)]
+    expected = {f"{f}.{file}" for f in folders for file in manifest.FILES}
+    assert set(assets) == {*expected, "manifest.json"}
+    listed = read_manifest(fake, "models-release-1")
+    assert (listed["format"], listed["release"], listed["commit"]) == (1, "models-release-1", sha)
+    assert (listed["segment_by"], listed["task"]) == ("store", "classification")
+    for name, data in (("a", b"model a"), (AWKWARD, b"model 7"), (MARKDOWN, b"model m")):
+        entry = listed["models"][name]
+        assert assets[f"{entry['folder']}.model.joblib"] == data
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["md5"] == hashlib.md5(data).hexdigest()
+        assert entry["tag"] == f"{entry['artifact']}@v0.1.0"
+        assert entry["release"] == "models-release-1"
+        assert GTO.fullmatch(entry["tag"])
+        assert f"refs/tags/{entry['tag']}" in fake.refs
+    messages = sorted(t["message"] for t in fake.tags.values())
+    assert "Registering artifact a version v0.1.0" in messages
+    assert len(messages) == 3
+    for text in (AWKWARD, MARKDOWN, "#7", "@someone", "](", "<b>"):
+        assert text not in found["body"]
+    assert "- `a@v0.1.0`" in found["body"]
+
+    before = len(writes(fake))
+    assert publish.main([]) == 0
+    assert "already published as models-release-1" in capsys.readouterr().out
+    assert len(writes(fake)) == before
+
+
+def test_a_second_publish_releases_only_the_changed_model(project, fake, capsys):
+    three(project)
+    assert publish.main([]) == 0
+    tags = set(fake.refs)
+    sha = project({AWKWARD: (b"model 7, retrained", -1)})
+    assert publish.main([]) == 0
+    assert "published 1 models as models-release-2" in capsys.readouterr().out
+    folder = names.folder(AWKWARD)
+    _, assets = release(fake, "models-release-2")
+    assert set(assets) == {f"{folder}.{file}" for file in manifest.FILES} | {"manifest.json"}
+    listed = read_manifest(fake, "models-release-2")
+    assert listed["commit"] == sha
+    artifact = manifest.artifact(AWKWARD)
+    assert listed["models"][AWKWARD]["tag"] == f"{artifact}@v0.1.1"
+    assert listed["models"][AWKWARD]["release"] == "models-release-2"
+    assert listed["models"]["a"]["release"] == "models-release-1"  # untouched, still listed
+    assert set(fake.refs) - tags == {f"refs/tags/{artifact}@v0.1.1", "refs/tags/models-release-2"}
+
+
+@pytest.mark.parametrize(("allow", "code"), [(0, 1), (1, 0)])
+def test_a_worse_model_is_held_back_and_named(
+    project, fake, params, set_params, capsys, allow, code
+):
+    three(project)
+    assert publish.main([]) == 0
+    params["compare"]["models"] = {"allow_worse": allow}
+    set_params(params)  # committed with the models below
+    project({MARKDOWN: (b"model m, worse", 1.5), "a": (b"model a, better", -1)})
+    capsys.readouterr()
+    assert publish.main([]) == code
+    out = capsys.readouterr().out.splitlines()
+    errors = [line for line in out if line.startswith("::error::")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"::error::Not publishing {MARKDOWN}: f1 0.5 -> ")
+    assert errors[0].endswith(f"against {manifest.artifact(MARKDOWN)}@v0.1.0")
+    listed = read_manifest(fake, "models-release-2")
+    assert listed["models"]["a"]["tag"] == "a@v0.1.1"
+    assert listed["models"][MARKDOWN]["release"] == "models-release-1"  # the old version stays
+    assert publish.main([]) == code  # a rerun holds it back again and publishes nothing more
+    assert "already published as models-release-2" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("kind", "nth"), [("upload", 4), ("tag", 2), ("ref", 2), ("patch", 1)])
+def test_a_run_that_fails_halfway_is_finished_by_the_next(project, fake, capsys, kind, nth):
+    three(project)
+    fake.fail_write(kind, nth=nth, times=50)
+    assert publish.main([]) == 1
+    assert "run the publish again on this commit" in capsys.readouterr().out
+    assert all(r["draft"] for r in fake.releases)
+    fake.faults.clear()
+    assert publish.main([]) == 0
+    assert [r["tag_name"] for r in fake.releases] == ["models-release-1"]
+    listed = read_manifest(fake, "models-release-1")
+    tags = sorted(f"refs/tags/{e['tag']}" for e in listed["models"].values())
+    assert sorted(fake.refs) == sorted([*tags, "refs/tags/models-release-1"])
+    for ref in tags:  # each an annotated tag of that name (a refused ref leaves no other)
+        assert fake.tags[fake.refs[ref]]["tag"] == ref.removeprefix("refs/tags/")
+    _, assets = release(fake, "models-release-1")
+    assert len(assets) == 10
+    before = len(writes(fake))
+    assert publish.main([]) == 0
+    assert len(writes(fake)) == before
+
+
+def test_dry_run_writes_nothing(project, fake, capsys):
+    sha = three(project)
+    assert publish.main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out == (
+        f"would publish 3 models as models-release-1 at {sha[:7]}: {AWKWARD}, {MARKDOWN}, a\n"
+    )
+    assert writes(fake) == []
+
+
+def test_at_most_cap_models_a_release_and_a_rerun_publishes_the_rest(
+    project, fake, capsys, monkeypatch
+):
+    monkeypatch.setattr(many, "CAP", 2)
+    three(project)
+    assert publish.main([]) == 0
+    out = capsys.readouterr().out
+    assert "published 2 models as models-release-1" in out
+    assert "1 more changed models: run the publish again on this commit" in out
+    assert publish.main([]) == 0
+    assert "published 1 models as models-release-2" in capsys.readouterr().out
+    listed = read_manifest(fake, "models-release-2")
+    assert {e["release"] for e in listed["models"].values()} == {
+        "models-release-1",
+        "models-release-2",
+    }
+    assert publish.main([]) == 0
+    assert "already published as models-release-2" in capsys.readouterr().out
+    assert len(fake.releases) == 2
+
+
+def test_api_calls_for_thirty_models_and_then_one(project, fake, capsys):
+    project({f"store-{i:02d}": (f"model {i}".encode(), 0) for i in range(30)})
+    assert publish.main([]) == 0
+    first = len(fake.calls)
+    project({"store-07": (b"model 7, retrained", -1)})
+    assert publish.main([]) == 0
+    second = len(fake.calls) - first
+    print(f"API calls: {first} for 30 models, {second} for 1 changed model")
+    assert first <= 30 * 8 + 12
+    assert second <= 20
