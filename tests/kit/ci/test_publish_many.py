@@ -5,10 +5,11 @@ import hashlib
 import json
 import re
 
+import jsonschema
 import pytest
 import yaml
 from fake_github import FakeGitHub
-from mlops_kit import common
+from mlops_kit import common, schemas
 from mlops_kit.release import manifest, many, publish
 from mlops_kit.segments import names
 
@@ -84,7 +85,9 @@ def release(fake, tag):
 
 
 def read_manifest(fake, tag):
-    return json.loads(release(fake, tag)[1]["manifest.json"])
+    found = json.loads(release(fake, tag)[1]["manifest.json"])
+    jsonschema.validate(found, schemas.schema("manifest"))
+    return found
 
 
 def writes(fake):
@@ -233,3 +236,15 @@ def test_api_calls_for_thirty_models_and_then_one(project, fake, capsys):
     print(f"API calls: {first} for 30 models, {second} for 1 changed model")
     assert first <= 30 * 8 + 12
     assert second <= 20
+
+
+def test_a_model_path_outside_the_shards_is_one_line_and_calls_nothing(project, fake, capsys):
+    three(project)
+    listing = common.read_json("reports/models.json")
+    listing["models"]["a"]["path"] = "../../secrets"
+    common.write_json("reports/models.json", listing)  # a pipeline output: not a review matter
+    assert publish.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: reports/models.json: the model 'a' has no md5 or a path ")
+    assert len(err.strip().splitlines()) == 1
+    assert fake.calls == []

@@ -13,6 +13,7 @@ a draft, its assets and manifest.json uploaded and checked, an annotated tag
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from mlops_kit.comparison import models as judged
 from mlops_kit.github.client import GitHub, GitHubError
 from mlops_kit.release import github_release, manifest
 from mlops_kit.release.versions import next_version, text, version_of
-from mlops_kit.reporting.markdown import annotation
+from mlops_kit.reporting.markdown import annotation, one_line
 
 MODELS, VALIDATION = Path("reports/models.json"), Path("reports/validation.json")
+FOLDER = re.compile(r"models/shard-[0-9]+/[a-z0-9][a-z0-9._-]*")  # models.schema.json
 CAP = 300  # models a release: 3 assets each, under GitHub's 1000 assets a release
 
 
@@ -80,7 +82,12 @@ def inputs(sha: str) -> dict[str, Any]:
         raise common.UserError(f"{VALIDATION}: data validation did not pass; not publishing")
     listing = common.read_json(MODELS)
     judged.listing(listing, str(MODELS))
-    for entry in listing["models"].values():
+    for name, entry in listing["models"].items():
+        if not FOLDER.fullmatch(str(entry.get("path"))) or not entry.get("md5"):
+            raise common.UserError(
+                f"{MODELS}: the model {one_line(name)!r} has no md5 or a path that is not "
+                "models/shard-<k>/<folder>; run `dvc repro` to write it again"
+            )
         for file in manifest.FILES:
             if not (Path(entry["path"]) / file).is_file():
                 where = f"{entry['path']}/{file}"
