@@ -10,7 +10,7 @@ import pytest
 import yaml
 from fake_github import FakeGitHub
 from mlops_kit import common, schemas
-from mlops_kit.release import manifest, many, publish
+from mlops_kit.release import manifest, many, promote, publish
 from mlops_kit.segments import names
 
 REPO = "acme/project"
@@ -248,3 +248,27 @@ def test_a_model_path_outside_the_shards_is_one_line_and_calls_nothing(project, 
     assert err.startswith("error: reports/models.json: the model 'a' has no md5 or a path ")
     assert len(err.strip().splitlines()) == 1
     assert fake.calls == []
+
+
+def test_one_model_of_many_is_promoted_by_its_own_tag(project, fake, capsys, monkeypatch):
+    for name in ("GITHUB_RUN_ID", "GITHUB_ACTIONS", "DEFAULT_BRANCH"):
+        monkeypatch.delenv(name, raising=False)
+    sha = three(project)
+    assert publish.main([]) == 0
+    artifact = manifest.artifact(AWKWARD)
+    argv = ["--name", artifact, "--version", f"{artifact}@v0.1.0", "--stage", "staging"]
+    assert promote.main(argv) == 0
+    assert f"promoted {artifact}@v0.1.0 to staging: {artifact}#staging#1" in capsys.readouterr().out
+    stage = fake.refs[f"refs/tags/{artifact}#staging#1"]
+    assert fake.tags[stage]["object"]["sha"] == sha
+    assert not any(ref.startswith("refs/tags/a#") for ref in fake.refs)  # that model only
+
+
+def test_a_model_whose_release_is_not_public_is_not_promoted(project, fake, capsys):
+    three(project)
+    fake.fail_write("patch", times=50)  # the tags are made, the release stays a draft
+    assert publish.main([]) == 1
+    assert "refs/tags/a@v0.1.0" in fake.refs
+    capsys.readouterr()
+    assert promote.main(["--name", "a", "--version", "a@v0.1.0", "--stage", "staging"]) == 1
+    assert "a@v0.1.0 is not published: there is no release a@v0.1.0" in capsys.readouterr().err
