@@ -272,3 +272,21 @@ def test_a_model_whose_release_is_not_public_is_not_promoted(project, fake, caps
     capsys.readouterr()
     assert promote.main(["--name", "a", "--version", "a@v0.1.0", "--stage", "staging"]) == 1
     assert "a@v0.1.0 is not published: there is no release a@v0.1.0" in capsys.readouterr().err
+
+
+def test_a_draft_older_than_the_newest_release_is_left_and_a_new_number_taken(
+    project, fake, git, capsys
+):
+    first = three(project)
+    fake.fail_write("patch", times=50)
+    assert publish.main([]) == 1  # models-release-1 stays a draft of the first commit
+    fake.faults.clear()
+    project({"a": (b"model a, retrained", -1)})
+    assert publish.main([]) == 0  # models-release-2: every model, none published before
+    git("checkout", "-q", first)
+    capsys.readouterr()
+    assert publish.main([]) == 0  # "a" differs from release 2's: published again, as 3
+    assert "published 1 models as models-release-3" in capsys.readouterr().out
+    drafts = [r["tag_name"] for r in fake.releases if r["draft"]]
+    assert drafts == ["models-release-1"]
+    assert read_manifest(fake, "models-release-3")["models"]["a"]["tag"] == "a@v0.1.2"

@@ -154,8 +154,10 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
             print(f"no model changed since {latest['tag_name'] if latest else 'none published'}")
         return 1 if failed else 0
     tags = Tags(gh)
+    newest = manifest.number(latest["tag_name"]) if latest else 0
     drafts = [r for r in ours if r.get("draft") and r.get("target_commitish") == sha]
-    if drafts:  # left by a run that stopped: finish it
+    drafts = [r for r in drafts if manifest.number(r["tag_name"]) > newest]  # else stale
+    if drafts:  # left by a run that stopped (and nothing published since): finish it
         tag = min(drafts, key=lambda r: r["id"])["tag_name"]
     else:
         numbers = [manifest.number(t) or 0 for t in [*tags.refs, *(r["tag_name"] for r in ours)]]
