@@ -290,3 +290,19 @@ def test_a_draft_older_than_the_newest_release_is_left_and_a_new_number_taken(
     drafts = [r["tag_name"] for r in fake.releases if r["draft"]]
     assert drafts == ["models-release-1"]
     assert read_manifest(fake, "models-release-3")["models"]["a"]["tag"] == "a@v0.1.2"
+
+
+def test_a_published_release_missing_an_asset_gets_it_back(project, fake, capsys):
+    three(project)
+    assert publish.main([]) == 0
+    found, _ = release(fake, "models-release-1")
+    lost = f"{names.folder(AWKWARD)}.profile.json"
+    found["assets"] = [a for a in found["assets"] if a["name"] != lost]
+    capsys.readouterr()
+    assert publish.main(["--dry-run"]) == 0
+    assert f"would upload {lost} on models-release-1" in capsys.readouterr().out
+    assert publish.main([]) == 0
+    assert "already published as models-release-1" in capsys.readouterr().out
+    _, assets = release(fake, "models-release-1")
+    assert len(assets) == 10
+    assert [c["path"] for c in writes(fake)][-1].endswith("/assets")
