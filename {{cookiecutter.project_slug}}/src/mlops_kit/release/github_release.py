@@ -17,7 +17,7 @@ public release that lacks an asset.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mlops_kit.github.client import ATTEMPTS, GitHub, GitHubError
@@ -85,7 +85,7 @@ def draft(gh: GitHub, tag: str, sha: str, title: str, body: str) -> dict[str, An
 
 
 def upload(
-    gh: GitHub, release: dict, files: dict[str, bytes], *, replace: bool = True, dry_run=False
+    gh: GitHub, release: dict, files: Mapping[str, bytes], *, replace: bool = True, dry_run=False
 ) -> list[str]:
     """Give the release each file; with ``replace``, an asset that differs is deleted and
     uploaded again (never on a public release: it would lack the file meanwhile). Returns
@@ -119,7 +119,7 @@ def upload(
     return done
 
 
-def verify(gh: GitHub, release: dict, files: dict[str, bytes]) -> dict[str, Any]:
+def verify(gh: GitHub, release: dict, files: Mapping[str, bytes]) -> dict[str, Any]:
     """The release read again; raises unless each file is there, intact."""
     current = fresh(gh, release)
     have = {a["name"]: a for a in current.get("assets") or []}

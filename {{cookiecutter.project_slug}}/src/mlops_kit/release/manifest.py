@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,28 @@ def asset_names(folder: str) -> dict[str, str]:
     return {file: f"{folder}.{file}" for file in FILES}
 
 
-def files(entry: dict[str, Any]) -> dict[str, bytes]:
-    """{asset name: bytes} of one model of models.json, from its folder."""
+def files(entry: dict[str, Any]) -> dict[str, Path]:
+    """{asset name: file} of one model of models.json, in its folder."""
     folder = Path(entry["path"])
-    return {asset: (folder / file).read_bytes() for file, asset in asset_names(folder.name).items()}
+    return {asset: folder / file for file, asset in asset_names(folder.name).items()}
+
+
+class Files(Mapping[str, bytes]):
+    """{asset name: bytes}, each file read when asked for, so that a release's 900 files
+    need not fit in memory together."""
+
+    def __init__(self, found: dict[str, Path | bytes]):
+        self.found = found
+
+    def __getitem__(self, name: str) -> bytes:
+        value = self.found[name]
+        return value if isinstance(value, bytes) else value.read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.found)
+
+    def __len__(self) -> int:
+        return len(self.found)
 
 
 def entry(name: str, listed: dict[str, Any], tag: str, release: str) -> dict[str, Any]:

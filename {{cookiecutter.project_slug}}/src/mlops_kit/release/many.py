@@ -22,7 +22,7 @@ from mlops_kit.comparison import gate
 from mlops_kit.comparison import models as judged
 from mlops_kit.github.client import GitHub, GitHubError
 from mlops_kit.release import github_release, manifest
-from mlops_kit.release.versions import next_version, text, version_of
+from mlops_kit.release.versions import Registry, next_version, text, version_of
 from mlops_kit.reporting.markdown import annotation, one_line
 
 MODELS, VALIDATION = Path("reports/models.json"), Path("reports/validation.json")
@@ -34,34 +34,21 @@ def applies() -> bool:
     return MODELS.is_file()
 
 
-class Tags:
-    """The repository's git tags, read once; ``tag_commit`` as versions.Registry has it."""
+class Tags(Registry):
+    """Every git tag of the repository, read once; no model's releases (its methods that
+    read ``releases`` are not for it)."""
 
     def __init__(self, gh: GitHub):
-        self.gh = gh
+        self.gh, self.name, self.releases, self.looked = gh, "", [], set()
         found = gh.paginate(f"/repos/{gh.repo}/git/matching-refs/tags/")
         self.refs = {r["ref"].removeprefix("refs/tags/"): r["object"] for r in found}
-        self.looked: set[str] = set()
-
-    def commit_of(self, ref_object: dict[str, Any]) -> str:
-        if ref_object.get("type") == "tag":
-            return self.gh.get(f"/repos/{self.gh.repo}/git/tags/{ref_object['sha']}")["object"][
-                "sha"
-            ]
-        return ref_object["sha"]
 
     def tag_commit(self, tag: str) -> str | None:
         """The commit of ``tag``: from the first read, then from GitHub (after a write)."""
-        if tag not in self.looked:
-            self.looked.add(tag)
-            return self.commit_of(self.refs[tag]) if tag in self.refs else None
-        try:
-            ref = self.gh.get(f"/repos/{self.gh.repo}/git/ref/tags/{tag}")["object"]
-        except GitHubError as exc:
-            if exc.status != 404:
-                raise
-            return None
-        return self.commit_of(ref)
+        if tag in self.looked:
+            return super().tag_commit(tag)
+        self.looked.add(tag)
+        return self.commit_of(self.refs[tag]) if tag in self.refs else None
 
     def version(self, name: str, published: str | None, sha: str) -> str:
         """The tag of the model's next version; the one a stopped run left at ``sha``."""
@@ -141,12 +128,12 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
     if not batch:
         if latest and latest.get("target_commitish") == sha:
             files = {
-                asset: data
+                asset: path
                 for entry in before.values()
                 if entry["release"] == latest["tag_name"] and entry["name"] in models
-                for asset, data in manifest.files(models[entry["name"]]).items()
+                for asset, path in manifest.files(models[entry["name"]]).items()
             }
-            github_release.upload(gh, latest, files, replace=False, dry_run=dry_run)
+            github_release.upload(gh, latest, manifest.Files(files), replace=False, dry_run=dry_run)
             print(f"already published as {latest['tag_name']}")
         elif held:
             print(f"nothing published: the {len(held)} changed models are held back")
@@ -178,8 +165,11 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
     if dry_run:
         print(f"would publish {len(batch)} models as {tag} at {sha[:7]}: {shown}{more}")
         return 1 if failed else 0
-    files = {a: d for n in batch for a, d in manifest.files(models[n]).items()}
-    files[manifest.NAME] = manifest.dumps(manifest.build(tag, sha, listing, before, made))
+    found: dict[str, Path | bytes] = {
+        a: p for n in batch for a, p in manifest.files(models[n]).items()
+    }
+    found[manifest.NAME] = manifest.dumps(manifest.build(tag, sha, listing, before, made))
+    files = manifest.Files(found)
     code = push()
     if code:
         return code
