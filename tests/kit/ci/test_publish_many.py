@@ -306,3 +306,34 @@ def test_a_published_release_missing_an_asset_gets_it_back(project, fake, capsys
     _, assets = release(fake, "models-release-1")
     assert len(assets) == 10
     assert [c["path"] for c in writes(fake)][-1].endswith("/assets")
+
+
+def test_repair_is_for_one_model_and_says_what_to_do_instead(project, fake, capsys):
+    three(project)
+    assert publish.main(["--repair", "a@v0.1.0"]) == 1
+    assert capsys.readouterr().err == (
+        "error: --repair withdraws one model's champion; in a project with many models, mark "
+        "a broken models-release-<N> a pre-release on GitHub and publish again\n"
+    )
+    assert fake.calls == []
+
+
+def test_a_broken_manifest_stops_in_one_line_and_a_pre_release_is_passed_over(
+    project, fake, capsys
+):
+    three(project)
+    assert publish.main([]) == 0
+    project({"a": (b"model a, retrained", -1)})
+    assert publish.main([]) == 0
+    found, _ = release(fake, "models-release-2")
+    (asset,) = [a for a in found["assets"] if a["name"] == "manifest.json"]
+    fake.assets[asset["id"]] = b"<html>not json"
+    project({"a": (b"model a, again", -2)})
+    capsys.readouterr()
+    assert publish.main([]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: models-release-2 has a manifest.json that is not a format-1")
+    assert "mark that release a pre-release on GitHub" in line
+    found["prerelease"] = True
+    assert publish.main([]) == 0
+    assert read_manifest(fake, "models-release-3")["models"]["a"]["tag"] == "a@v0.1.2"

@@ -59,7 +59,7 @@ class Tags(Registry):
         return f"{name}@{text(next_version(found))}"
 
 
-def inputs(sha: str) -> dict[str, Any]:
+def inputs() -> dict[str, Any]:
     """models.json, once validation passed and every model's files are there."""
     for path in (MODELS, VALIDATION):
         if not path.is_file():
@@ -106,7 +106,7 @@ def body(tag: str, sha: str, made: dict[str, Any], rest: int) -> str:
 
 def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
     """The many-models publish of commit ``sha``; ``push`` runs `dvc push` (0 when done)."""
-    listing = inputs(sha)
+    listing = inputs()
     compare = common.load_params("compare")
     rules, allowed = compare.get("metrics", {}), judged.check_rules(compare.get("models"))
     releases = gh.paginate(f"/repos/{gh.repo}/releases?per_page=100")
@@ -116,7 +116,10 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
     try:
         before = manifest.read(gh, latest)["models"] if latest else {}
     except manifest.Unreadable as exc:
-        raise common.UserError(f"{exc}, so nothing can be compared with it") from None
+        raise common.UserError(
+            f"{exc}, so nothing can be compared with it: mark that release a pre-release on "
+            "GitHub (the one before it counts again) and publish again"
+        ) from None
     models = listing["models"]
     changed = sorted(n for n in models if before.get(n, {}).get("md5") != models[n]["md5"])
     held = held_back(changed, listing, before, rules)
