@@ -408,11 +408,13 @@ def workflow_jobs(project: Path) -> dict[str, dict]:
 
 
 def test_promote_writes_only_in_the_environment_named_after_the_stage(combination):
-    result, _ = combination
+    result, answers = combination
     text = (result.project / ".github" / "workflows" / "promote.yml").read_text(encoding="utf-8")
     workflow = yaml.safe_load(text)
     inputs = workflow[True]["workflow_dispatch"]["inputs"]  # YAML 1.1 reads `on` as True
     assert inputs["stage"]["options"] == ["staging", "production"]
+    many = bool(answers.get("segment_by"))  # many models: the model is an input too
+    assert ("name" in inputs) == many
     writers = {
         where: job["permissions"]
         for where, job in workflow_jobs(result.project).items()
@@ -428,6 +430,8 @@ def test_promote_writes_only_in_the_environment_named_after_the_stage(combinatio
         (step,) = [s for s in job["steps"] if "run" in s]
         assert step["env"]["VERSION"] == "${{ inputs.version }}"
         assert "${{" not in step["run"]
+        assert ('--name "$NAME"' in step["run"]) == many
+        assert step["env"].get("NAME") == ("${{ inputs.name }}" if many else None)
 
 
 def test_every_workflow_installs_exactly_what_uv_lock_says(combination):

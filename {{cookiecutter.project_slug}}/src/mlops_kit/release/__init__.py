@@ -4,6 +4,10 @@
   repair.
 - ``github_release``: make one release converge: a draft, its assets uploaded and checked, then
   published.
+- ``manifest``: the manifest of a many-models release: every published model, its version
+  and its files.
+- ``many``: publish a many-models project: one release `models-release-<N>` of the models
+  that changed.
 - ``promote``: promote a published model version to a stage: the annotated tag
   `<model>#<stage>#N`.
 - ``publish``: publish the model as a GitHub release tagged `<model>@vX.Y.Z`, with its model

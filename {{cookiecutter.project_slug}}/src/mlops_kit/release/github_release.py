@@ -7,7 +7,8 @@ public release that lacks an asset.
 1. the draft of the tag: the one already there (extra drafts of that tag are deleted), or a
    new one;
 2. each asset: kept when its size and sha256 digest (GitHub's `digest`) match the file, else
-   deleted and uploaded again;
+   deleted and uploaded again (judged from the release as read; after a failed or lost
+   upload, from a fresh read);
 3. every asset checked once more, from a fresh read of the release;
 4. the annotated git tag at the commit (one already there at that commit is kept);
 5. published: PATCH `draft: false`, naming the tag and the commit.
@@ -16,7 +17,7 @@ public release that lacks an asset.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mlops_kit.github.client import ATTEMPTS, GitHub, GitHubError
@@ -84,7 +85,7 @@ def draft(gh: GitHub, tag: str, sha: str, title: str, body: str) -> dict[str, An
 
 
 def upload(
-    gh: GitHub, release: dict, files: dict[str, bytes], *, replace: bool = True, dry_run=False
+    gh: GitHub, release: dict, files: Mapping[str, bytes], *, replace: bool = True, dry_run=False
 ) -> list[str]:
     """Give the release each file; with ``replace``, an asset that differs is deleted and
     uploaded again (never on a public release: it would lack the file meanwhile). Returns
@@ -102,8 +103,10 @@ def upload(
             print(f"would {'replace' if have else 'upload'} {name} on {tag}")
             continue
 
-        def look(name=name, data=data) -> dict[str, Any] | None:
-            found = asset(name)
+        first = [have]  # the first look is the release as read; later ones, GitHub's
+
+        def look(name=name, data=data, first=first) -> dict[str, Any] | None:
+            found = first.pop() if first else asset(name)
             if found and not matches(gh, found, data):
                 print(f"{name} on {tag} differs from the file (size or digest); replacing it")
                 gh.delete(f"/repos/{gh.repo}/releases/assets/{found['id']}")
@@ -116,7 +119,7 @@ def upload(
     return done
 
 
-def verify(gh: GitHub, release: dict, files: dict[str, bytes]) -> dict[str, Any]:
+def verify(gh: GitHub, release: dict, files: Mapping[str, bytes]) -> dict[str, Any]:
     """The release read again; raises unless each file is there, intact."""
     current = fresh(gh, release)
     have = {a["name"]: a for a in current.get("assets") or []}

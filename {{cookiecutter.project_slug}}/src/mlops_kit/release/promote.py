@@ -4,7 +4,8 @@
     python -m mlops_kit.release.promote --version model@v1.2.0 --stage staging
 
 Refused, each in one line: a version that is not published (no release of it that is
-neither a draft nor a pre-release, or its git tag is missing), one whose commit is not on
+neither a draft nor a pre-release, or, for one model of many, no such `models-release-<N>`
+listing it in its manifest.json; or its git tag is missing), one whose commit is not on
 the default branch (DEFAULT_BRANCH, else main; read in this checkout), and `production` for
 a version never promoted to `staging`. The tag goes on the version's commit through the
 REST API (a tag object, then its ref), numbered after the stage's last one, so `gto show`
@@ -17,6 +18,7 @@ only: the Promote workflow runs it without an install.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -42,9 +44,33 @@ def version_tag(text: str, name: str) -> str:
     return tag
 
 
+def in_many_release(gh: GitHub, tag: str, commit: str) -> bool:
+    """Whether a public `models-release-<N>` from ``commit`` lists ``tag`` in manifest.json."""
+    for release in gh.paginate(f"/repos/{gh.repo}/releases?per_page=100"):
+        many = re.fullmatch(r"models-release-[1-9][0-9]*", release.get("tag_name") or "")
+        if not many or release.get("draft") or release.get("prerelease"):
+            continue
+        assets = release.get("assets") or []
+        found = [a for a in assets if a["name"] == "manifest.json"]
+        if release.get("target_commitish") != commit or not found:
+            continue
+        try:
+            models = json.loads(gh.download_asset(found[0]["id"]))["models"].values()
+        except (ValueError, KeyError, TypeError, AttributeError):  # not a manifest
+            continue
+        if any(isinstance(e, dict) and e.get("tag") == tag for e in models):
+            return True
+    return False
+
+
 def published_commit(registry: Registry, tag: str) -> str:
-    """The commit of the published version ``tag``; refused when it is not published."""
+    """The commit of the published version ``tag`` (its release, or the many-models release
+    that lists it); refused when it is not published."""
     release = next((r for r in registry.releases if r["tag_name"] == tag), None)
+    if release is None and not registry.releases:
+        commit = registry.tag_commit(tag)
+        if commit and in_many_release(registry.gh, tag, commit):
+            return commit
     if release is None or release.get("draft"):
         raise Refused(f"{tag} is not published: there is no release {tag}; publish it first")
     if release.get("prerelease"):

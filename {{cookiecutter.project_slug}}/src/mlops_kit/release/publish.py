@@ -9,10 +9,12 @@ Publishes only a reviewed commit (the working tree may differ from it only in th
 outputs: worktree.py), when data validation passed and no metric under `compare.metrics` is
 worse than in the champion (the highest release that is neither a draft nor a pre-release:
 champion.py) beyond its tolerance. Order: checks (a DVC remote folder missing here stops the
-publish before any call to GitHub), `dvc push`, then the release converges (releasing.py): a
-draft, its assets (model, metrics.json, profile.json, MODEL_CARD.md and model_card.json, and
+publish before any call to GitHub), `dvc push`, then the release converges (github_release.py):
+a draft, its assets (model, metrics.json, profile.json, MODEL_CARD.md and model_card.json, and
 lineage.json; `mlops_kit.serving.serve --release` and `mlops_kit.monitoring.monitor --release`
 read them) uploaded and checked, the annotated tag, and only then public.
+A project with many models (reports/models.json) publishes the models that changed, each
+tagged `<artifact>@vX.Y.Z`, in one release `models-release-<N>` with a manifest: many.py.
 A run that stopped anywhere is finished by running it again on the same commit.
 """
 
@@ -30,7 +32,7 @@ from mlops_kit import common
 from mlops_kit.comparison import gate
 from mlops_kit.github.client import GitHub, GitHubError
 from mlops_kit.modelcard import card as modelcard
-from mlops_kit.release import champion, github_release, worktree
+from mlops_kit.release import champion, github_release, many, worktree
 from mlops_kit.release.versions import Registry, text
 from mlops_kit.remote import sync
 from mlops_kit.remote.credentials import read_config
@@ -43,11 +45,10 @@ PROFILE = Path("reports/profile.json")  # the reference of `mlops_kit.monitoring
 def artifact(path: str | Path = "dvc.yaml") -> tuple[str, str]:
     """Name and path of the first entry of `artifacts:` in dvc.yaml."""
     found = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("artifacts") or {}
-    if not found and Path("reports/models.json").is_file():
+    if not found and many.applies():
         raise common.UserError(
-            "this project has many models (reports/models.json, train.segment_by) and publish "
-            "releases one model, named by dvc.yaml's 'artifacts:'; use the models in "
-            "models/shard-*/ as README 'Many models' says"
+            "--repair withdraws one model's champion; in a project with many models, mark a "
+            "broken models-release-<N> a pre-release on GitHub and publish again"
         )
     if not found:
         raise common.UserError(f"{path} has no 'artifacts:' entry naming the model to publish")
@@ -115,10 +116,12 @@ def check_remote() -> None:
 
 
 def publish(gh: GitHub, dry_run: bool = False) -> int:
-    name, model = artifact()
+    name, model = artifact() if not many.applies() else ("", "")
     sha = git("rev-parse", "HEAD")
     worktree.require_reviewed(sha)
     check_remote()
+    if many.applies():
+        return many.publish(gh, sha, dry_run, lambda: sync.sync("push"))
     metrics, validation = inputs(model)
     rules = common.load_params("compare").get("metrics", {})
 

@@ -7,6 +7,8 @@
 - ``profile.schema.json``: reports/profile.json (evaluate, read by the monitor).
 - ``models.schema.json``: reports/models.json (evaluate of a project with many models); each
   model's folder holds a metrics.json and a profile.json of the schemas above.
+- ``manifest.schema.json``: the manifest.json of a many-models release `models-release-<N>`
+  (publish; not a pipeline output).
 
 A project's stages may change how these are computed, never their shape: the project's
 tests/code/test_outputs.py checks its own outputs against them.
