@@ -314,3 +314,41 @@ def test_only_the_models_asked_for_are_explained_and_sliced(many, capsys):
     Path("params.yaml").write_text(yaml.safe_dump(many), encoding="utf-8")
     assert trained(run_all(many, capsys)) == []
     assert not (folders["b"] / "explain.json").exists()
+
+
+def test_the_training_code_fingerprint_covers_the_owners_modules_however_the_stage_runs(tmp_path):
+    """`python -m <package>.train` runs the stage module as __main__: its package's modules
+    still count, the same as when it is imported, and editing one changes the fingerprint."""
+    import os
+    import subprocess
+    import sys
+
+    from kit.project import environment
+
+    package = tmp_path / "ownpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "model.py").write_text("TREES = 20\n", encoding="utf-8")
+    (package / "train.py").write_text(
+        "from mlops_kit.segments import survey\n"
+        "from ownpkg import model\n\n\n"
+        "def build(frame, task, params):\n    return model.TREES\n\n\n"
+        "if __name__ == '__main__':\n    print(survey.code_of(build, ()))\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, **environment()}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env["PYTHONPATH"]])
+    imported = "from ownpkg import train; print(train.survey.code_of(train.build, ()))"
+
+    def codes() -> tuple[str, str]:
+        ran = [sys.executable, "-m", "ownpkg.train"], [sys.executable, "-c", imported]
+        found = [
+            subprocess.run(a, cwd=tmp_path, env=env, capture_output=True, text=True) for a in ran
+        ]
+        assert all(f.returncode == 0 for f in found), [f.stderr for f in found]
+        return found[0].stdout.strip(), found[1].stdout.strip()
+
+    as_main, as_import = codes()
+    assert as_main == as_import
+    (package / "model.py").write_text("TREES = 21\n", encoding="utf-8")
+    assert codes()[0] != as_main

@@ -35,10 +35,14 @@ def digest(*parts: Any) -> str:
 def code_of(build, kit_parts) -> str:
     """The hash of the owners' modules loaded from ``build``'s package, of the kit's
     ``kit_parts`` (files or folders) and of the libraries' versions."""
-    package = build.__module__.split(".")[0]
 
-    def owners(name: str, module) -> bool:  # by its spec: `python -m` runs one as __main__
-        name = getattr(getattr(module, "__spec__", None), "name", None) or name
+    def spec_name(name: str, module) -> str:  # `python -m pkg.train` runs it as __main__
+        return getattr(getattr(module, "__spec__", None), "name", None) or name
+
+    package = spec_name(build.__module__, sys.modules.get(build.__module__)).split(".")[0]
+
+    def owners(name: str, module) -> bool:
+        name = spec_name(name, module)
         return (name == package or name.startswith(package + ".")) and bool(
             getattr(module, "__file__", None)
         )
