@@ -300,11 +300,17 @@ def test_many_models_are_fitted_on_the_cluster_as_they_would_be_locally(cluster,
     venv = root / ".venv"
     env = {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}"}
     on_cluster = {**env, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_MASTER": url}
+    # Two shards, not four: each is a Spark application, and its start-up is most of its time.
+    text = (root / "params.yaml").read_text(encoding="utf-8")
+    four = "  shards: 4\n  shard_ids:\n  - 0\n  - 1\n  - 2\n  - 3\n"
+    assert four in text, text
+    two = text.replace(four, "  shards: 2\n  shard_ids:\n  - 0\n  - 1\n")
+    (root / "params.yaml").write_text(two, encoding="utf-8")
     before = {p.name for p in work.iterdir()} if work.is_dir() else set()
     repro = run([str(venv / "bin" / "dvc"), "repro"], root, on_cluster)
     assert repro.returncode == 0, repro.stdout[-3000:] + repro.stderr[-3000:]
     apps = ({p.name for p in work.iterdir()} if work.is_dir() else set()) - before
-    assert len(apps) >= 4, f"the shards ran no app on {url}: {apps}"  # validate + 4 shards
+    assert len(apps) >= 3, f"the shards ran no app on {url}: {apps}"  # validate + 2 shards
     listing = json.loads((root / "reports" / "models.json").read_text(encoding="utf-8"))
     assert len(listing["models"]) >= 10
     tests = run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-m", "artifact"], root, env)
