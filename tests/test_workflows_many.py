@@ -3,6 +3,7 @@ segments of the bench's synthetic data) under act, against the fake GitHub."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -11,12 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_workflows import CiProject, report, succeeded
+from test_workflows import CiProject, released_assets, report, succeeded
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = "data/monitor/current.csv"
+PUBLISH = ".github/workflows/publish.yml"
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +124,63 @@ def test_pull_requests_judge_each_model_one_changed_passes_two_worse_fail(many):
     verdict = next(line for line in body.splitlines() if "worse beyond tolerance" in line)
     assert all(f"`{name}`" in verdict for name in worse), verdict
     assert not any(f"`{name}`" in verdict for name in names if name not in worse), verdict
+
+
+def test_publish_releases_every_model_then_only_the_one_that_changed(many):
+    """The Publish workflow of a many-models project against the fake GitHub: the first run
+    releases every model (models-release-1: three assets a model, the manifest, a version tag
+    each); after one model's setting is merged, the next run releases that model alone."""
+    ci = many
+    ci.start_over()
+    listing = json.loads((ci.root / "reports" / "models.json").read_text(encoding="utf-8"))
+    names = sorted(listing["models"])
+    ci.push("main")
+    first = ci.act("workflow_dispatch", "-W", PUBLISH, label="publish, every model")
+    assert first.returncode == 0, report(first)
+    assets = released_assets(ci, "models-release-1")
+    assert len(assets) == 3 * len(names) + 1
+    manifest = json.loads(assets["manifest.json"])
+    assert sorted(manifest["models"]) == names
+    for name, entry in manifest["models"].items():
+        model = assets[f"{entry['folder']}.model.joblib"]
+        assert hashlib.sha256(model).hexdigest() == entry["sha256"], name
+        assert entry["md5"] == listing["models"][name]["md5"], name
+        assert (entry["version"], entry["release"]) == ("v0.1.0", "models-release-1")
+    tags = remote_tags(ci)
+    assert all(f"refs/tags/{e['tag']}" in tags for e in manifest["models"].values()), tags
+    first_release = ci.fake.releases[0]["id"]
+
+    one = names[3]
+    # A setting that changes the model's file, not its trees (no tree is that deep).
+    ci.set_param("train.overrides", {one: {"random_forest": {"max_depth": 1000}}})
+    ci.git("commit", "-qam", "A depth limit for one store")
+    ci.push("main")
+    since = len(ci.fake.calls)
+    second = ci.act("workflow_dispatch", "-W", PUBLISH, label="publish, one model changed")
+    assert second.returncode == 0, report(second)
+    assets = released_assets(ci, "models-release-2")
+    folder = manifest["models"][one]["folder"]
+    expected = {f"{folder}.{f}" for f in ("model.joblib", "metrics.json", "profile.json")}
+    assert set(assets) == {*expected, "manifest.json"}
+    latest = json.loads(assets["manifest.json"])
+    assert sorted(latest["models"]) == names
+    changed = {n for n, e in latest["models"].items() if e != manifest["models"][n]}
+    assert changed == {one}
+    assert (latest["models"][one]["version"], latest["models"][one]["release"]) == (
+        "v0.1.1",
+        "models-release-2",
+    )
+    assert f"refs/tags/{latest['models'][one]['tag']}" in remote_tags(ci)
+    assert [r["id"] for r in ci.fake.releases if r["tag_name"] == "models-release-1"] == [
+        first_release
+    ]
+    calls = len(ci.fake.calls) - since
+    print(f"\nGitHub API calls of the second publish: {calls}")
+    assert calls < 40, calls  # grows with the models that changed, not with all 29
+
+
+def remote_tags(ci: CiProject) -> str:
+    found = subprocess.run(
+        ["git", "ls-remote", "--tags", str(ci.origin)], capture_output=True, text=True, check=True
+    )
+    return found.stdout
