@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from mlops_kit.release import promote, registry, stage_tags
+from mlops_kit.release import promote, promote_group, registry, stage_tags
 
 CLOCK = itertools.count(1_800_000_000)
 GTO = Path(sys.executable).with_name("gto")  # comes with dvc (gto>=1.6,<2)
@@ -202,7 +202,7 @@ def test_registry_resolves_a_stage_quickly_among_thousands_of_tags(git, commit, 
 
 
 def test_what_the_promote_workflow_runs_needs_the_standard_library_only():
-    code = f"import {promote.__name__}, {registry.__name__}; print('ok')"
+    code = f"import {promote.__name__}, {promote_group.__name__}, {registry.__name__}; print('ok')"
     env = {**os.environ, "PYTHONPATH": str(Path(promote.__file__).parents[2])}
     result = subprocess.run(
         [sys.executable, "-S", "-c", code], capture_output=True, text=True, env=env, check=False

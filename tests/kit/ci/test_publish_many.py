@@ -337,3 +337,77 @@ def test_a_broken_manifest_stops_in_one_line_and_a_pre_release_is_passed_over(
     found["prerelease"] = True
     assert publish.main([]) == 0
     assert read_manifest(fake, "models-release-3")["models"]["a"]["tag"] == "a@v0.1.2"
+
+
+def test_a_release_of_models_is_promoted_as_a_group(project, fake, git, capsys, monkeypatch):
+    """promote_group: every model models-release-1 holds (or those a pattern names) gets its
+    stage tag on the release's commit; production is refused for the whole group, in one
+    line a model and with nothing tagged, while one of them was never in staging."""
+    from mlops_kit.release import promote_group
+
+    for name in ("GITHUB_RUN_ID", "GITHUB_ACTIONS", "DEFAULT_BRANCH"):
+        monkeypatch.delenv(name, raising=False)
+    sha = three(project)
+    assert publish.main([]) == 0
+    artifacts = sorted(manifest.artifact(n) for n in ("a", AWKWARD, MARKDOWN))
+    group = ["--version", "models-release-1", "--stage"]
+
+    assert promote_group.main([*group, "staging", "--name", "a"]) == 0
+    assert "models-release-1: 1 models promoted to staging" in capsys.readouterr().out
+    fetch_stage_tags(fake, git)
+    before = dict(fake.refs)
+    assert promote_group.main([*group, "production", "--name", "*"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("was never in staging") == 2, err
+    assert "2 of the 3 models are refused; nothing tagged" in err
+    assert fake.refs == before
+
+    assert promote_group.main([*group, "staging", "--name", "*", "--check"]) == 0
+    assert "2 models may be promoted to staging, 1 in staging already" in capsys.readouterr().out
+    assert fake.refs == before
+    assert promote_group.main([*group, "staging", "--name", "*"]) == 0
+    for artifact in artifacts:
+        stage = fake.refs[f"refs/tags/{artifact}#staging#1"]
+        assert fake.tags[stage]["object"]["sha"] == sha
+    fetch_stage_tags(fake, git)
+    assert promote_group.main([*group, "production", "--name", "*"]) == 0
+    assert all(f"refs/tags/{a}#production#1" in fake.refs for a in artifacts)
+    fetch_stage_tags(fake, git)
+    capsys.readouterr()
+    since = len(fake.calls)
+    assert promote_group.main([*group, "production", "--name", "*"]) == 0  # a rerun
+    assert (
+        "models-release-1: nothing to do for production, 3 in production already"
+        in capsys.readouterr().out
+    )
+    assert not [c for c in fake.calls[since:] if c["method"] != "GET"]
+    assert promote_group.main(["--version", "a@v0.1.0", "--name", "a", "--stage", "staging"]) == 0
+    assert "a@v0.1.0 is in staging already (a#staging#1)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("version", "pattern", "said"),
+    [
+        ("models-release-9", "*", "there is no release models-release-9; publish first"),
+        ("models-release-1", "b*", "no model that models-release-1 holds matches --name 'b*'"),
+    ],
+)
+def test_a_group_that_is_not_there_is_one_line(project, fake, capsys, version, pattern, said):
+    from mlops_kit.release import promote_group
+
+    three(project)
+    assert publish.main([]) == 0
+    capsys.readouterr()
+    argv = ["--version", version, "--name", pattern, "--stage", "staging"]
+    assert promote_group.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: Not promoting: {said}\n"
+
+
+def fetch_stage_tags(fake, git) -> None:
+    """What the Promote workflow's checkout (fetch-depth 0) sees: the stage tags GitHub has."""
+    for ref, sha in fake.refs.items():
+        name = ref.removeprefix("refs/tags/")
+        if "#" in name and not git("tag", "--list", name):
+            found = fake.tags[sha]
+            git("tag", "-a", name, "-m", found["message"], found["object"]["sha"])

@@ -10,6 +10,8 @@
   that changed.
 - ``promote``: promote a published model version to a stage: the annotated tag
   `<model>#<stage>#N`.
+- ``promote_group``: promote one model of many, or a group of them: the models a
+  `models-release-<N>` holds.
 - ``publish``: publish the model as a GitHub release tagged `<model>@vX.Y.Z`, with its model
   card.
 - ``registry``: what each stage holds: the model registry as this checkout's git tags (GTO's
@@ -21,5 +23,6 @@
 - ``worktree``: publish only what was reviewed: the working tree must be the commit, but for the
   files the pipeline writes.
 
-``python -m mlops_kit.release.publish``, ``...promote`` and ``...registry`` are the commands.
+``python -m mlops_kit.release.publish``, ``...promote`` (``...promote_group`` with many models)
+and ``...registry`` are the commands.
 """
