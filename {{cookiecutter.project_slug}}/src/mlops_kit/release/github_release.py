@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mlops_kit import common
 from mlops_kit.github.client import ATTEMPTS, GitHub, GitHubError
 from mlops_kit.release.versions import Registry
 
@@ -61,6 +62,16 @@ def create_once(look: Callable[[], Any], create: Callable[[], Any]) -> Any:
 
 def fresh(gh: GitHub, release: dict[str, Any]) -> dict[str, Any]:
     return gh.get(f"/repos/{gh.repo}/releases/{release['id']}")
+
+
+def require_commit(gh: GitHub, sha: str) -> None:
+    """Stop in one line, before any write, when GitHub does not have commit ``sha``."""
+    try:
+        gh.get(f"/repos/{gh.repo}/commits/{sha}")
+    except GitHubError as exc:
+        if exc.status not in (404, 422):
+            raise
+        raise common.UserError(f"commit {sha[:7]} is not on GitHub; `git push` first") from None
 
 
 def draft(gh: GitHub, tag: str, sha: str, title: str, body: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 from mlops_kit import common
 from mlops_kit.comparison import gate
 from mlops_kit.comparison import models as judged
-from mlops_kit.github.client import GitHub, GitHubError
+from mlops_kit.github.client import GitHub
 from mlops_kit.release import github_release, manifest
 from mlops_kit.release.versions import Registry, next_version, text, version_of
 from mlops_kit.reporting.markdown import annotation, one_line
@@ -152,12 +152,7 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
     else:
         numbers = [manifest.number(t) or 0 for t in [*tags.refs, *(r["tag_name"] for r in ours)]]
         tag = f"models-release-{max(numbers, default=0) + 1}"
-    try:
-        gh.get(f"/repos/{gh.repo}/commits/{sha}")
-    except GitHubError as exc:
-        if exc.status not in (404, 422):
-            raise
-        raise common.UserError(f"commit {sha[:7]} is not on GitHub; `git push` first") from None
+    github_release.require_commit(gh, sha)
     made = {}
     for name in batch:
         artifact = manifest.artifact(name)

@@ -18,16 +18,17 @@ only: the Promote workflow runs it without an install.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
 import sys
 import urllib.parse
+from collections.abc import Callable
+from typing import Any
 
 from mlops_kit.github.client import GitHub, GitHubError
 from mlops_kit.release.stage_tags import STAGES, Promotion, current, history
-from mlops_kit.release.versions import Registry, version_of
+from mlops_kit.release.versions import Registry, in_many_release, version_of
 
 
 class Refused(Exception):
@@ -42,25 +43,6 @@ def version_tag(text: str, name: str) -> str:
     if not version_of(tag, name):
         raise Refused(f"--version {text!r}: give a published version, like {name}@v1.2.0")
     return tag
-
-
-def in_many_release(gh: GitHub, tag: str, commit: str) -> bool:
-    """Whether a public `models-release-<N>` from ``commit`` lists ``tag`` in manifest.json."""
-    for release in gh.paginate(f"/repos/{gh.repo}/releases?per_page=100"):
-        many = re.fullmatch(r"models-release-[1-9][0-9]*", release.get("tag_name") or "")
-        if not many or release.get("draft") or release.get("prerelease"):
-            continue
-        assets = release.get("assets") or []
-        found = [a for a in assets if a["name"] == "manifest.json"]
-        if release.get("target_commitish") != commit or not found:
-            continue
-        try:
-            models = json.loads(gh.download_asset(found[0]["id"]))["models"].values()
-        except (ValueError, KeyError, TypeError, AttributeError):  # not a manifest
-            continue
-        if any(isinstance(e, dict) and e.get("tag") == tag for e in models):
-            return True
-    return False
 
 
 def published_commit(registry: Registry, tag: str) -> str:
@@ -180,13 +162,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="model", help="the model (dvc.yaml artifacts: entry)")
     parser.add_argument("--check", action="store_true", help="apply the rules; write nothing")
     args = parser.parse_args(argv)
-    actions = os.environ.get("GITHUB_ACTIONS") == "true"  # an annotation there, else stderr
-    out, prefix = (sys.stdout, "::error::") if actions else (sys.stderr, "error: ")
+    return command(
+        lambda gh: promote(gh, args.name, args.version, args.stage, args.check), args.check
+    )
+
+
+def errors() -> tuple[Any, str]:
+    """Where refusals go, and their prefix: an annotation in GitHub Actions, else stderr."""
+    actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    return (sys.stdout, "::error::") if actions else (sys.stderr, "error: ")
+
+
+def command(act: Callable[[GitHub], int], check: bool) -> int:
+    """``act`` with a GitHub client, as a command: refusals and GitHub's errors in one line."""
+    out, prefix = errors()
     try:
         gh = GitHub()
-        if not gh.token and not args.check:
+        if not gh.token and not check:
             raise Refused("set GITHUB_TOKEN to a token that may create tags (contents: write)")
-        return promote(gh, args.name, args.version, args.stage, dry_run=args.check)
+        return act(gh)
     except Refused as exc:
         print(f"{prefix}Not promoting: {exc}", file=out)
         return 1

@@ -24,7 +24,6 @@ import fnmatch
 import json
 import os
 import re
-import sys
 import urllib.parse
 
 from mlops_kit.github.client import GitHub, GitHubError
@@ -119,8 +118,9 @@ def promote_group(gh: GitHub, release_tag: str, pattern: str, stage: str, dry_ru
         else:
             already += 1
     if refused:
+        out, prefix = promote.errors()
         for why in refused:
-            print(f"{prefix()}Not promoting {why}", file=out())
+            print(f"{prefix}Not promoting {why}", file=out)
         raise Refused(f"{len(refused)} of the {len(chosen)} models are refused; nothing tagged")
     kept = f", {already} in {stage} already" if already else ""
     if not planned:
@@ -137,14 +137,6 @@ def promote_group(gh: GitHub, release_tag: str, pattern: str, stage: str, dry_ru
     return 0
 
 
-def prefix() -> str:
-    return "::error::" if os.environ.get("GITHUB_ACTIONS") == "true" else "error: "
-
-
-def out():
-    return sys.stdout if os.environ.get("GITHUB_ACTIONS") == "true" else sys.stderr
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", required=True, help="<model>@vX.Y.Z, or models-release-N")
@@ -155,17 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     if not RELEASE.fullmatch(args.version):
         one = ["--name", args.name, "--version", args.version, "--stage", args.stage]
         return promote.main(one + (["--check"] if args.check else []))
-    try:
-        gh = GitHub()
-        if not gh.token and not args.check:
-            raise Refused("set GITHUB_TOKEN to a token that may create tags (contents: write)")
-        return promote_group(gh, args.version, args.name, args.stage, dry_run=args.check)
-    except Refused as exc:
-        print(f"{prefix()}Not promoting: {exc}", file=out())
-        return 1
-    except GitHubError as exc:
-        print(f"{prefix()}Promotion stopped: {exc}; run Promote again to finish it", file=out())
-        return 1
+    group = args.version, args.name, args.stage, args.check
+    return promote.command(lambda gh: promote_group(gh, *group), args.check)
 
 
 if __name__ == "__main__":

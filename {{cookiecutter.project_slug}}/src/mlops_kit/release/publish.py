@@ -144,12 +144,7 @@ def publish(gh: GitHub, dry_run: bool = False) -> int:
         return 1
     tag = existing["tag_name"] if existing else f"{name}@{text(registry.version_for(sha))}"
     version = tag.split("@", 1)[1]
-    try:
-        gh.get(f"/repos/{gh.repo}/commits/{sha}")
-    except GitHubError as exc:
-        if exc.status not in (404, 422):
-            raise
-        raise common.UserError(f"commit {sha[:7]} is not on GitHub; `git push` first") from None
+    github_release.require_commit(gh, sha)
     against = f"no metric worse than {published['tag_name']}" if published else "first version"
     if dry_run:
         print(f"would publish {tag} at {sha[:7]} ({against}): dvc push, draft, 6 assets, tag")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -88,3 +89,22 @@ class Registry:
                 raise
             return None
         return self.commit_of(ref)
+
+
+def in_many_release(gh: GitHub, tag: str, commit: str) -> bool:
+    """Whether a public `models-release-<N>` from ``commit`` lists ``tag`` in manifest.json."""
+    for release in gh.paginate(f"/repos/{gh.repo}/releases?per_page=100"):
+        many = re.fullmatch(r"models-release-[1-9][0-9]*", release.get("tag_name") or "")
+        if not many or release.get("draft") or release.get("prerelease"):
+            continue
+        assets = release.get("assets") or []
+        found = [a for a in assets if a["name"] == "manifest.json"]
+        if release.get("target_commitish") != commit or not found:
+            continue
+        try:
+            models = json.loads(gh.download_asset(found[0]["id"]))["models"].values()
+        except (ValueError, KeyError, TypeError, AttributeError):  # not a manifest
+            continue
+        if any(isinstance(e, dict) and e.get("tag") == tag for e in models):
+            return True
+    return False
