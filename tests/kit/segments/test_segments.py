@@ -1,6 +1,6 @@
 """Many models (mlops_kit.segments): names and folders, the settings around segment_by, the
-plan of each shard, the rows' hashes, prepare's split within segments, and the shard that
-fits only the models whose rows, settings or code changed."""
+plan of each shard, the rows' hashes, prepare's split within segments and its files stored
+by shard, and the shard that fits only the models whose rows, settings or code changed."""
 
 import json
 from pathlib import Path
@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 from mlops_kit import common
-from mlops_kit.pipeline import prepare
-from mlops_kit.segments import aggregate, names, plan, rows, shard
+from mlops_kit.segments import aggregate, by_shard, names, plan, rows, shard, split
 
 from kit.project import build_pipeline
 
@@ -47,7 +46,7 @@ def many(workdir, params):
     params["evaluate"].update(bootstrap={"resamples": 50, "seed": 1}, min_slice_size=10)
     Path("params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
     frame = segmented({"a": 120, "b": 90, "c": 150, "d": 100, "tiny": 12})
-    train, test, missing = prepare.split_segments(
+    train, test, missing = split.split_segments(
         frame, "store", "label", "classification", params["prepare"]
     )
     assert missing == 0
@@ -166,11 +165,11 @@ def test_a_segments_hash_ignores_row_order_and_follows_its_own_rows_only():
 def test_a_segments_split_does_not_move_when_another_segment_changes(params):
     frame = segmented({"a": 50, "b": 60})
     more = pd.concat([frame, segmented({"b": 25}, seed=9)], ignore_index=True)
-    split = [
-        prepare.split_segments(f, "store", "label", "classification", params["prepare"])
+    parts = [
+        split.split_segments(f, "store", "label", "classification", params["prepare"])
         for f in (frame, more)
     ]
-    (train1, test1, _), (train2, test2, _) = split
+    (train1, test1, _), (train2, test2, _) = parts
     assert train1[train1.store == "a"].equals(train2[train2.store == "a"])
     assert test1[test1.store == "a"].equals(test2[test2.store == "a"])
     assert len(train2[train2.store == "b"]) > len(train1[train1.store == "b"])
@@ -179,11 +178,120 @@ def test_a_segments_split_does_not_move_when_another_segment_changes(params):
 def test_rows_without_a_segment_are_left_out_and_counted(params):
     frame = segmented({"a": 40})
     frame.loc[:4, "store"] = None
-    train, test, missing = prepare.split_segments(
+    train, test, missing = split.split_segments(
         frame, "store", "label", "classification", params["prepare"]
     )
     assert missing == 5
     assert len(train) + len(test) == 35
+
+
+def model_md5s() -> dict[str, str]:
+    manifests = [common.read_json(p) for p in sorted(Path("models").glob("shard-*/manifest.json"))]
+    return {name: e["md5"] for m in manifests for name, e in m["models"].items()}
+
+
+def test_prepare_stores_each_shard_in_row_groups_a_shard_reads_alone(workdir, params):
+    import pyarrow.parquet as pq
+
+    segmented({f"s{i}": 30 + 7 * i for i in range(12)}).to_parquet("raw.parquet", index=False)
+    common.write_json("validation.json", {"success": True})
+    params["train"].update(MANY, shards=3, shard_ids=[0, 1, 2])
+    Path("params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    split.prepare(
+        "raw.parquet", "validation.json", "out", "label", "classification", params["prepare"]
+    )
+    plain = pq.read_table("out/train.parquet")
+    assert pq.ParquetFile("out/train.parquet").metadata.num_row_groups == 3
+    seen = []
+    for k in range(3):
+        mine = by_shard.read("out/train.parquet", "store", k, 3)
+        assert {names.shard_of(s, 3) for s in mine["store"]} == {k}
+        seen.append(mine)
+        # the same rows, in the same order, as keeping them from the whole file
+        assert mine.reset_index(drop=True).equals(by_shard.mine(plain, "store", k, 3))
+    assert sum(map(len, seen)) == plain.num_rows
+    # within a segment, the rows keep the order of the split
+    train, _, _ = split.split_segments(
+        pd.read_parquet("raw.parquet"), "store", "label", "classification", params["prepare"]
+    )
+    ours = pd.concat(seen).sort_values("store", kind="stable").reset_index(drop=True)
+    assert ours.equals(train.sort_values("store", kind="stable").reset_index(drop=True))
+
+
+def test_the_split_of_many_models_without_segment_by_is_one_line(workdir, params, capsys):
+    params["train"].update(MANY, segment_by=None)
+    Path("params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    segmented({"a": 40}).to_parquet("raw.parquet", index=False)
+    common.write_json("validation.json", {"success": True})
+    args = ["--data", "raw.parquet", "--validation", "validation.json", "--out", "out"]
+    assert split.main(args) != 0
+    assert "train.segment_by is empty" in capsys.readouterr().err
+    assert not Path("out").exists()
+
+
+def test_a_shard_reads_only_its_row_groups_and_else_the_whole_file(workdir, monkeypatch):
+    import pyarrow.parquet as pq
+
+    frame = segmented({f"s{i}": 20 + i for i in range(9)})
+    by_shard.write(frame, "stored.parquet", "store", 2)
+    frame.to_parquet("plain.parquet", index=False)
+    by_shard.write(frame, "other.parquet", "store", 3)  # for another number of shards
+    whole = []
+    real_read = pq.ParquetFile.read
+
+    def read(self, *args, **kwargs):
+        whole.append(True)
+        return real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read", read)
+    expected = by_shard.mine(pq.read_table("plain.parquet"), "store", 1, 2)
+    got = by_shard.read("stored.parquet", "store", 1, 2).reset_index(drop=True)
+    assert not whole
+    assert (
+        got.sort_values(["store", "x"])
+        .reset_index(drop=True)
+        .equals(expected.sort_values(["store", "x"]).reset_index(drop=True))
+    )
+    for path in ("plain.parquet", "other.parquet"):
+        again = by_shard.read(path, "store", 1, 2)
+        assert whole.pop()
+        assert len(again) == len(expected)
+        assert set(again["store"]) == set(expected["store"])
+
+
+def test_a_file_whose_record_lies_is_read_whole(workdir):
+    import pyarrow.parquet as pq
+
+    frame = segmented({f"s{i}": 20 + i for i in range(9)})
+    by_shard.write(frame, "stored.parquet", "store", 2)
+    table = pq.read_table("stored.parquet")
+    shuffled = table.take(np.random.default_rng(3).permutation(table.num_rows))
+    with pq.ParquetWriter("lying.parquet", table.schema) as out:  # the record, other rows
+        counts = json_record(table)["rows"]
+        out.write_table(shuffled.slice(0, counts[0]))
+        out.write_table(shuffled.slice(counts[0]))
+    for k in (0, 1):
+        rows_of = by_shard.read("lying.parquet", "store", k, 2)
+        assert {names.shard_of(s, 2) for s in rows_of["store"]} == {k}
+        assert len(rows_of) == counts[k]
+
+
+def json_record(table) -> dict:
+    return json.loads(table.schema.metadata[by_shard.KEY])
+
+
+def test_files_stored_by_shard_keep_every_model_and_fit_the_same_ones(many, capsys):
+    run_all(many, capsys)
+    first = model_md5s()
+    for part in ("train", "test"):
+        frame = pd.read_parquet(f"data/{part}.parquet")
+        by_shard.write(frame, f"data/{part}.parquet", "store", 2)
+    assert trained(run_all(many, capsys)) == []  # the same rows of each segment
+    for folder in Path("models").glob("shard-*"):
+        for model in folder.glob("*/model.joblib"):
+            model.unlink()
+    assert trained(run_all(many, capsys)) == ["a", "b", "c", "d"]
+    assert model_md5s() == first
 
 
 def test_the_first_run_trains_every_model_and_the_next_none(many, capsys):

@@ -73,50 +73,6 @@ def split_table(table, target: str, task: str, params: dict[str, Any]):
     return table.take(train), table.take(test)
 
 
-def split_segments(frame, column: str, target: str, task: str, params: dict[str, Any]):
-    """(train, test, rows without a segment value) of ``frame``, split within each value of
-    ``column`` (train.segment_by, many models) with the same seed: a segment's split depends
-    on its own rows only, so a change to one segment moves no row of another. Classification
-    is stratified within a segment when its classes allow, else that segment is split
-    plainly. Rows without a segment value train no model and are left out."""
-    from pandas import factorize
-    from sklearn.model_selection import train_test_split
-
-    if column not in frame.columns:
-        raise common.UserError(
-            f"params.yaml: train.segment_by column {column!r} is not in the data; its "
-            f"columns are: {', '.join(map(str, frame.columns[:20]))}"
-        )
-    if column == target:
-        raise common.UserError("params.yaml: train.segment_by cannot be the target column")
-    frame = frame.dropna(subset=[target])
-    missing = int(frame[column].isna().sum())
-    frame = frame[frame[column].notna()].reset_index(drop=True)
-    if frame.empty:
-        raise common.UserError(f"no rows with values in both {target!r} and {column!r}")
-    test_size, stratify, seed = settings(params, task)
-    codes = factorize(frame[column], sort=True)[0]
-    order = np.argsort(codes, kind="stable")
-    labels, parts = frame[target].to_numpy(), ([], [])
-    for rows in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
-        if len(rows) < 2:
-            parts[0].append(rows)
-            continue
-        try:
-            halves = train_test_split(
-                rows,
-                test_size=test_size,
-                random_state=seed,
-                stratify=labels[rows] if stratify else None,
-            )
-        except ValueError:  # a class too rare in this segment to stratify on
-            halves = train_test_split(rows, test_size=test_size, random_state=seed)
-        for part, half in zip(parts, halves, strict=True):
-            part.append(half)
-    train, test = (np.sort(np.concatenate(p)) if p else np.array([], int) for p in parts)
-    return frame.iloc[train], frame.iloc[test], missing
-
-
 def check_validation(path: str | Path) -> None:
     """Raise a UserError unless the validation summary says the data passed."""
     summary = common.read_json(path)
@@ -133,23 +89,12 @@ def prepare(
     target: str,
     task: str,
     params: dict[str, Any],
-    segment_by: str | None = None,
 ) -> tuple[int, int]:
-    """Write train.parquet and test.parquet into ``out``; return their row counts. With
-    ``segment_by`` (many models), each segment is split on its own (split_segments)."""
+    """Write train.parquet and test.parquet into ``out``; return their row counts (a project
+    with many models splits with segments/split.py instead)."""
     check_validation(validation)
     common.need_pyarrow(Path(out) / "train.parquet")
-    if segment_by is not None:
-        train, test, missing = split_segments(
-            common.read_table(data), segment_by, target, task, params
-        )
-        if missing:
-            print(f"prepare: {missing} rows have no {segment_by!r}; no model uses them")
-
-        def write(frame, path):
-            frame.to_parquet(path, index=False)
-
-    elif common.table_file(data).suffix.lower() == ".parquet":  # ingest's: kept as Arrow
+    if common.table_file(data).suffix.lower() == ".parquet":  # ingest's: kept as Arrow
         import pyarrow.parquet as pq
 
         try:
@@ -180,11 +125,7 @@ def main(argv: list[str] | None = None, run=None) -> int:
     args = parser.parse_args(argv)
     try:
         target, task, params = common.stage_params("prepare")
-        column = common.load_params("train").get("segment_by")
-        if column is None:
-            rows = (run or prepare)(args.data, args.validation, args.out, target, task, params)
-        else:
-            rows = prepare(args.data, args.validation, args.out, target, task, params, column)
+        rows = (run or prepare)(args.data, args.validation, args.out, target, task, params)
     except common.UserError as exc:
         return common.fail(exc)
     print(f"prepare: {rows[0]} train rows, {rows[1]} test rows -> {args.out}")

@@ -3,6 +3,8 @@ stages (shards), each fitting only the models whose rows, settings or code chang
 
 - ``aggregate``: evaluate stage of a many-models project: every model's metrics in one
   file (reports/models.json), and theirs all together (reports/metrics.json).
+- ``by_shard``: prepare's train and test files stored by training shard, so that each shard
+  reads only its own rows.
 - ``names``: which models there are: model names, their folders and shards, and the
   ``train:`` settings around ``segment_by``, checked.
 - ``one_model``: one segment's model: fitted, scored on its test rows, and written to its
@@ -10,9 +12,11 @@ stages (shards), each fitting only the models whose rows, settings or code chang
 - ``plan``: plan stage: each training shard's settings, in a file of its own.
 - ``rows``: the model names of a segment column, and the hash of each segment's rows.
 - ``shard``: one training shard: train and score the models that changed.
+- ``split``: prepare stage of a many-models project: each segment split on its own, the
+  files stored by shard.
 - ``survey``: what one shard has to do: which models to fit, to score again, or to keep.
 
-In a project with many models, the owners' ``plan.py``, ``train.py`` and ``evaluate.py``
-call ``plan``, ``shard`` and ``aggregate``; their ``features.py`` and ``model.py`` are those
-of a one-model project, and prepare (``pipeline.prepare``) splits each segment on its own.
+In a project with many models, the owners' ``prepare.py``, ``plan.py``, ``train.py`` and
+``evaluate.py`` call ``split``, ``plan``, ``shard`` and ``aggregate``; their ``features.py``
+and ``model.py`` are those of a one-model project.
 """

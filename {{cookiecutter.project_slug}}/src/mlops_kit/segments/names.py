@@ -53,14 +53,20 @@ def shard_of(name: str, shards: int) -> int:
     return int.from_bytes(digest[:8], "big") % shards
 
 
-def layout(train: dict[str, Any]) -> dict[str, Any]:
-    """``train.shards``, ``train.shard_ids``, ``train.min_rows`` and ``train.overrides``
-    (names as text), checked, for a project with ``train.segment_by`` set."""
+def shard_count(train: dict[str, Any]) -> int:
+    """``train.shards``, checked."""
     shards = common.require(train, "shards", "train")
     if not isinstance(shards, int) or isinstance(shards, bool) or not 1 <= shards <= 256:
         raise common.UserError(
             f"params.yaml: train.shards must be a whole number from 1 to 256, not {shards!r}"
         )
+    return shards
+
+
+def layout(train: dict[str, Any]) -> dict[str, Any]:
+    """``train.shards``, ``train.shard_ids``, ``train.min_rows`` and ``train.overrides``
+    (names as text), checked, for a project with ``train.segment_by`` set."""
+    shards = shard_count(train)
     ids = common.require(train, "shard_ids", "train")
     if ids != list(range(shards)):
         raise common.UserError(

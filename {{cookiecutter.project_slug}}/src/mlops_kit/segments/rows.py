@@ -2,9 +2,10 @@
 
 ``groups``: the sorted model names of a segment column and the row numbers of each.
 
-``split``: each segment's rows by model name, in their order: one take of the whole frame,
-then a slice of it per segment (no copy), so that a shard of hundreds of models it keeps
-costs one pass over its rows, not one per model.
+``split``: each segment's rows by model name, in their order: one take of the whole frame
+(none when it is in that order already, as by_shard's files are), then a slice of it per
+segment (no copy), so that a shard of hundreds of models it keeps costs one pass over its
+rows, not one per model.
 
 ``hashes``: each segment's rows as one SHA-256, whatever their order or index: the row
 hashes of ``pandas.util.hash_pandas_object``, sorted, with the columns' names and types;
@@ -50,7 +51,9 @@ def split(frame, column: str) -> dict:
     """Each segment's rows, without ``column``, by model name (the order of ``groups``)."""
     found, parts = groups(frame[column])
     order = np.concatenate(parts) if parts else np.arange(0)
-    ordered = frame.drop(columns=[column]).take(order)
+    ordered = frame.drop(columns=[column])
+    if not (order[1:] > order[:-1]).all():  # by_shard's files are in this order already
+        ordered = ordered.take(order)
     ends = np.cumsum([len(part) for part in parts]).tolist()
     starts = [0, *ends[:-1]]
     return {

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
-from mlops_kit.segments import names, one_model, rows
+from mlops_kit.segments import by_shard, names, one_model, rows
 
 KIT = Path(__file__).resolve().parents[1]
 TRAIN_CODE = ("common.py", "pipeline/train.py", "segments")
@@ -56,24 +56,8 @@ def code_of(build, kit_parts) -> str:
     return digest(versions, [f.name for f in files], contents)
 
 
-def mine(table, column: str, shard: int, shards: int):
-    """The rows of ``table`` (pyarrow) whose segment belongs to ``shard``, as pandas."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if column not in table.column_names:
-        raise common.UserError(f"train.segment_by column {column!r} is not in the prepared data")
-    values = table.column(column)
-    chosen = [v for v in values.unique().to_pylist() if v is not None]
-    chosen = [v for v in chosen if names.shard_of(names.name_of(v), shards) == shard]
-    keep = pc.is_in(values, value_set=pa.array(chosen, type=values.type))
-    return table.filter(keep).to_pandas()
-
-
 def survey(args, build) -> dict[str, Any]:
     """The shard's models, skipped segments and jobs (see the module)."""
-    import pyarrow.parquet as pq
-
     target, task, evaluate = common.stage_params("evaluate")
     plan = common.read_json(args.plan)
     if plan.get("shard") != args.shard:
@@ -82,8 +66,8 @@ def survey(args, build) -> dict[str, Any]:
             "run `dvc repro` (the plan stage writes it)"
         )
     column, shards, least = plan["segment_by"], plan["shards"], plan["min_rows"]
-    train_all = mine(pq.read_table(common.table_file(args.train)), column, args.shard, shards)
-    test_all = mine(pq.read_table(common.table_file(args.test)), column, args.shard, shards)
+    train_all = by_shard.read(args.train, column, args.shard, shards)
+    test_all = by_shard.read(args.test, column, args.shard, shards)
     train_code, score_code = code_of(build, TRAIN_CODE), code_of(build, SCORE_CODE)
     boot = {k: evaluate.get(k) for k in ("bootstrap", "min_slice_size")}
     asked = {names.name_of(n) for n in evaluate.get("explain_models") or []}
