@@ -150,6 +150,31 @@ def test_a_second_publish_releases_only_the_changed_model(project, fake, capsys)
     assert set(fake.refs) - tags == {f"refs/tags/{artifact}@v0.1.1", "refs/tags/models-release-2"}
 
 
+def test_a_model_no_longer_in_the_project_is_dropped_from_the_next_manifest(
+    project, fake, commit, capsys
+):
+    three(project)
+    assert publish.main([]) == 0
+    gone = manifest.artifact(MARKDOWN) + "@v0.1.0"
+    listing = common.read_json("reports/models.json")
+    del listing["models"][MARKDOWN]
+    common.write_json("reports/models.json", listing)
+    sha = commit("one segment fewer")
+    assert publish.main([]) == 0
+    assert "published 0 models as models-release-2" in capsys.readouterr().out
+    found, assets = release(fake, "models-release-2")
+    assert set(assets) == {"manifest.json"}  # nothing changed but the list
+    listed = read_manifest(fake, "models-release-2")
+    assert (listed["commit"], sorted(listed["models"])) == (sha, sorted(["a", AWKWARD]))
+    assert listed["models"]["a"]["release"] == "models-release-1"
+    assert f"- `{gone}`" in found["body"]
+    assert MARKDOWN not in found["body"]
+    before = len(writes(fake))
+    assert publish.main([]) == 0  # a rerun: the same manifest, nothing written
+    assert "already published as models-release-2" in capsys.readouterr().out
+    assert len(writes(fake)) == before
+
+
 @pytest.mark.parametrize(("allow", "code"), [(0, 1), (1, 0)])
 def test_a_worse_model_is_held_back_and_named(
     project, fake, params, set_params, capsys, allow, code

@@ -4,7 +4,7 @@
   repair.
 - ``github_release``: make one release converge: a draft, its assets uploaded and checked, then
   published.
-- ``manifest``: the manifest of a many-models release: every published model, its version
+- ``manifest``: the manifest of a many-models release: every current model, its version
   and its files.
 - ``many``: publish a many-models project: one release `models-release-<N>` of the models
   that changed.

@@ -1,9 +1,10 @@
-"""The manifest of a many-models release: every published model, its version and its files.
+"""The manifest of a many-models release: every current model, its version and its files.
 
 `manifest.json`, an asset of each release `models-release-<N>`, lists every model published
-so far (not only the ones that release holds): each model's artifact name and version tag,
-the release whose assets are its current version, those assets, the sha256 and md5 of its
-model.joblib, its metrics and `data` (the hash of its training rows, from models.json). The
+so far and still in models.json (not only the ones that release holds): each model's
+artifact name and version tag, the release whose assets are its current version, those
+assets, the sha256 and md5 of its model.joblib, its metrics and `data` (the hash of its
+training rows, from models.json). The
 newest public release's manifest is therefore the whole registry in one download; a model's
 files are `<folder>.model.joblib`, `<folder>.metrics.json` and `<folder>.profile.json`.
 Its shape: schemas/manifest.schema.json.
@@ -98,14 +99,16 @@ def build(
     release: str, sha: str, listing: dict[str, Any], before: dict[str, Any], made: dict[str, Any]
 ) -> dict[str, Any]:
     """The manifest of ``release``: the models of ``before`` (the last manifest's) with
-    those of ``made`` (this release's) laid over them."""
+    those of ``made`` (this release's) laid over them, but those ``listing`` (models.json)
+    no longer has: it lists the current models only."""
+    current = {n: e for n, e in {**before, **made}.items() if n in listing["models"]}
     return {
         "format": FORMAT,
         "release": release,
         "commit": sha,
         "segment_by": listing["segment_by"],
         "task": listing["task"],
-        "models": dict(sorted({**before, **made}.items())),
+        "models": dict(sorted(current.items())),
     }
 
 

@@ -8,7 +8,9 @@ others are published, and the run fails when more were held back than
 1000 assets a release; each model has 3), the first by name; a rerun on the same commit
 publishes the rest. The release converges as a single model's does (github_release.py):
 a draft, its assets and manifest.json uploaded and checked, an annotated tag
-`<artifact>@vX.Y.Z` per model on the commit, then public.
+`<artifact>@vX.Y.Z` per model on the commit, then public. A model no longer in models.json
+is dropped from the manifest (a release is made for that too), so the newest manifest lists
+the project's current models.
 """
 
 from __future__ import annotations
@@ -96,9 +98,12 @@ def held_back(changed: list[str], listing: dict, before: dict, rules: dict) -> d
     return found
 
 
-def body(tag: str, sha: str, made: dict[str, Any], rest: int) -> str:
-    lines = [f"{len(made)} models at {sha[:7]}; `manifest.json` lists every published model."]
+def body(tag: str, sha: str, made: dict[str, Any], rest: int, gone: list[str]) -> str:
+    lines = [f"{len(made)} models at {sha[:7]}; `manifest.json` lists every current model."]
     lines += ["", *(f"- `{entry['tag']}`" for entry in made.values())]
+    if gone:  # their tags: GTO names, never the segment values
+        lines += ["", "No longer in the project (dropped from the manifest):"]
+        lines += [f"- `{tag}`" for tag in gone]
     if rest:
         lines += ["", f"{rest} more changed models are published by the next release."]
     return "\n".join(lines) + "\n"
@@ -128,7 +133,8 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
     failed = len(held) > allowed.get("allow_worse", 0)
     ready = [n for n in changed if n not in held]
     batch, rest = ready[:CAP], max(len(ready) - CAP, 0)
-    if not batch:
+    gone = sorted(before[n]["tag"] for n in before if n not in models)
+    if not batch and not gone:
         if latest and latest.get("target_commitish") == sha:
             files = {
                 asset: path
@@ -158,7 +164,9 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
         artifact = manifest.artifact(name)
         version = tags.version(artifact, before.get(name, {}).get("tag"), sha)
         made[name] = manifest.entry(name, models[name], version, tag)
-    shown = judged.names(batch)
+    shown = ", ".join(
+        ([judged.names(batch)] if batch else []) + ([f"{len(gone)} dropped"] if gone else [])
+    )
     more = f"; {rest} more changed models wait for a rerun" if rest else ""
     if dry_run:
         print(f"would publish {len(batch)} models as {tag} at {sha[:7]}: {shown}{more}")
@@ -171,7 +179,7 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
     code = push()
     if code:
         return code
-    release = github_release.draft(gh, tag, sha, tag, body(tag, sha, made, rest))
+    release = github_release.draft(gh, tag, sha, tag, body(tag, sha, made, rest, gone))
     github_release.upload(gh, release, files)
     github_release.verify(gh, release, files)
     for entry in made.values():
