@@ -34,7 +34,7 @@ from typing import Any
 
 from mlops_kit import common
 from mlops_kit.evaluation import predictions, profile
-from mlops_kit.monitoring import drift, many, reference, released, report
+from mlops_kit.monitoring import drift, many_release, reference, released, report
 
 MODELS = "reports/models.json"
 SETTINGS = ("alpha", "min_rows", "min_effect", "max_missing_change", "max_unseen")
@@ -148,8 +148,8 @@ def run(args) -> dict[str, Any]:
     if not isinstance(current, str) or not current:
         raise common.UserError("no batch to check: pass --current FILE or set monitor.current")
     batch = common.read_table(current)
-    if many.wanted(args):  # reports/models.json: each model on its own segment's rows
-        result, inputs = many.check(args.models, batch, settings, params), {"models": args.models}
+    if many_release.wanted(args):  # many models: each on its own segment's rows
+        result, inputs = many_release.run(args, batch, settings, params)
     else:
         with released.inputs(args) as (paths, inputs):  # a release's files: downloaded, checked
             ref = reference.read_profile(paths["profile"])
