@@ -20,19 +20,12 @@ from mlops_kit.release import manifest, many
 from mlops_kit.segments import names
 from mlops_kit.validation import suite
 
+from kit.ci.conftest import GIT_ENV
 from kit.code.test_monitor import MONITOR, RULES, frame
 from kit.monitor.test_many_models import HOSTILE, write_list, write_model
 
 REPO = "acme/models"
 NAMES = ["store-01", "store-02", "store-07", HOSTILE]
-GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.com",
-    "GIT_COMMITTER_NAME": "Tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.com",
-}
 
 
 def git(*args: str) -> str:

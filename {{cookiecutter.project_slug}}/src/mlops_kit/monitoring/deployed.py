@@ -40,7 +40,7 @@ def choose(want: str, name: str = "model") -> tuple[str, str, str]:
         if not stage_tags.STAGE_NAME.fullmatch(want):
             raise ValueError(
                 f"model {want!r}: give deployed, a stage (production), latest, a tag like "
-                f"{name}@v1.2.0, or dvc"
+                f"{name}@v1.2.0, a release of many models (models-release-3), or dvc"
             )
         return "stage", want, f"the version the stage {want} holds, as asked"
     if Path(MODELS).is_file():

@@ -103,10 +103,15 @@ class Release:
         kept = self.recorded[commit].get(name)
         md5 = kept.get("md5") if isinstance(kept, dict) else None
         if md5 != entry["md5"]:
+            said = (
+                f"{md5[:12]}..."
+                if isinstance(md5, str) and many_models.MD5.fullmatch(md5)
+                else "none"
+            )
             raise common.UserError(
                 f"model {many_models.shown(name)}: {self.tag}'s manifest lists md5 "
                 f"{entry['md5'][:12]}..., not what {many_models.MODELS_JSON} records at {tag} "
-                f"in git ({str(md5)[:12]}...); {REFUSE}"
+                f"in git ({said}); {REFUSE}"
             )
         return kept
 
