@@ -115,7 +115,14 @@ def tag_missing(project, evil: bytes) -> str:
     return "tag store-02@v0.1.0 is not in this checkout"
 
 
-@pytest.mark.parametrize("damage", [tamper_asset, tamper_manifest_too, tag_missing])
+def tag_elsewhere(project, evil: bytes) -> str:
+    """The model's tag here on a commit that is not its release's."""
+    git("commit", "-q", "--allow-empty", "-m", "another commit")
+    git("tag", "-f", "-a", "store-02@v0.1.0", "-m", "moved")
+    return f"target_commitish {project.sha[:7]} is not "
+
+
+@pytest.mark.parametrize("damage", [tamper_asset, tamper_manifest_too, tag_missing, tag_elsewhere])
 def test_a_model_not_the_released_one_is_refused_and_never_unpickled(published, tmp_path, damage):
     marker = tmp_path / "unpickled"
     says = damage(published, pickle.dumps(Unpickled(marker)))
