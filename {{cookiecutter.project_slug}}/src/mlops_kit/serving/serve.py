@@ -127,7 +127,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = Parser(description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", help="joblib model file (models/model.joblib)")
-    source.add_argument("--release", help="a release tag (model@vX.Y.Z) or latest, from GitHub")
+    source.add_argument("--release", help="model@vX.Y.Z, models-release-<N> or latest (GitHub)")
     source.add_argument("--stage", help="the release promoted to this stage (production...)")
     source.add_argument("--models", help="every model of a many-models project's report")
     parser.add_argument("--suite", default=predict.SUITE, help="rules for --model's inputs")
