@@ -320,18 +320,22 @@ def workdir(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+# git's identity and configuration of the tests' own
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+
+
 @pytest.fixture
 def git(workdir, monkeypatch):
     """A git repository in the current folder, with an identity and configuration of its own;
     call it with git arguments, get stdout."""
-    for key, value in {
-        "GIT_CONFIG_GLOBAL": "/dev/null",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Tests",
-        "GIT_AUTHOR_EMAIL": "tests@example.com",
-        "GIT_COMMITTER_NAME": "Tests",
-        "GIT_COMMITTER_EMAIL": "tests@example.com",
-    }.items():
+    for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
 
     def run(*args: str) -> str:

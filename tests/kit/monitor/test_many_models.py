@@ -292,9 +292,11 @@ def test_10000_models_keep_the_report_and_the_issue_bounded():
     assert "too small" not in body.split("### Unhealthy")[1]
 
 
-def test_a_release_is_refused_and_the_workflow_checks_the_listed_models(project, capsys):
+def test_a_stage_is_refused_and_before_a_release_the_workflow_checks_the_listed_models(
+    project, capsys
+):
     batch_of().to_csv("batch.csv", index=False)
-    assert monitor.main(["--current", "batch.csv", "--out", "out", "--release", "latest"]) == 2
+    assert monitor.main(["--current", "batch.csv", "--out", "out", "--stage", "production"]) == 2
     assert "lists many models" in capsys.readouterr().err
     kind, value, why = deployed.choose("deployed")
     assert (kind, value) == ("dvc", "")

@@ -10,6 +10,8 @@
   first; the issue's list of exactly the unhealthy models.
 - ``many``: check a batch against every model of a many-models project (reports/models.json),
   each on its segment's rows, with one correction over all their tests.
+- ``many_release``: which models a check of many models reads: this checkout's, or those a
+  release `models-release-<N>` lists, downloaded and checked only for the batch's segments.
 - ``monitor``: check a batch of new data against the reference profile: drift and, with the
   target, metrics.
 - ``performance``: the model's metrics on a labelled batch, judged with the `compare.metrics`

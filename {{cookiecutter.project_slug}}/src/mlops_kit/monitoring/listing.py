@@ -54,10 +54,14 @@ def header(result: dict, current: str) -> list[str]:
     bad = summary.get("unhealthy", 0)
     lines = [f"## Model monitoring: {ICONS[result['status']]}: {bad} of {models} models\n"]
     inputs = result.get("inputs") if isinstance(result.get("inputs"), dict) else {}
-    lines.append(
-        f"Models: {code(inputs.get('models') or '?')} of this checkout, one per value of "
-        f"{code(result.get('segment_by') or '?')}.\n"
-    )
+    where = f"{code(inputs.get('models') or '?')} of this checkout"
+    if inputs.get("release"):
+        commit = code(str(inputs.get("commit") or "?")[:7])
+        where = (
+            f"release {code(inputs['release'])} at commit {commit}, each model's files "
+            "checked against git before use"
+        )
+    lines.append(f"Models: {where}, one per value of {code(result.get('segment_by') or '?')}.\n")
     checked = f", checked {result['checked_at']}" if result.get("checked_at") else ""
     lines.append(f"Batch {code(current)}: {count(result.get('rows'))} rows{checked}.\n")
     lines.append(

@@ -1,4 +1,5 @@
-"""Check a batch against every model of a many-models project (reports/models.json).
+"""Check a batch against every model of a many-models project (reports/models.json), or of
+a release of its models (`--release models-release-<N>|latest`, many_release.py).
 
 The batch holds the segment column (models.json's `segment_by`); its rows are split by the
 column's values, each value's rows checked against that model's own profile (`<path>/
@@ -37,17 +38,10 @@ from mlops_kit.segments import names
 EXAMPLES = 5
 
 
-def wanted(args: Any) -> bool:
-    """Whether ``args`` ask for the check of every model: the list exists, no file of one
-    model was named. A release or stage is one model's: refused in a many-models project."""
-    if not Path(args.models).is_file() or args.model or args.profile or args.metrics:
-        return False
-    if args.release or args.stage:
-        raise common.UserError(
-            f"{args.models} lists many models, checked from this checkout (`dvc pull` them); "
-            "--release and --stage check one released model: give --model and --profile for it"
-        )
-    return True
+def here(name: str, entry: dict) -> tuple[Path, Path, Any]:
+    """(profile.json, model.joblib, the test metrics) of a model of this checkout."""
+    folder = Path(entry["path"])
+    return folder / "profile.json", folder / "model.joblib", entry.get("metrics")
 
 
 def read_list(path: str) -> dict[str, Any]:
@@ -93,24 +87,25 @@ def unmatched(rows: dict, models: dict, skipped: dict) -> dict[str, Any]:
     return out
 
 
-def measured(name: str, entry: dict, part, settings: dict, monitor) -> tuple:
-    """(the tests of one model's rows, not judged yet; its Predictions; rows to score)."""
-    folder = Path(entry["path"])
+def measured(name: str, entry: dict, part, settings: dict, monitor, files) -> tuple:
+    """(its test metrics; the tests of one model's rows, not judged yet; its Predictions;
+    rows to score). ``files(name, entry)``: its profile, model and metrics (``here``)."""
     try:
-        ref = reference.read_profile(folder / "profile.json")
+        profile, model_file, metrics = files(name, entry)
+        ref = reference.read_profile(profile)
         reference.lacking(part, ref)
-        model = predictions.load_model(folder / "model.joblib")
-        score = isinstance(entry.get("metrics"), dict)
-        return (ref, *monitor.measure(part, ref, model, settings, score))
+        model = predictions.load_model(model_file)
+        score = isinstance(metrics, dict)
+        return (metrics, ref, *monitor.measure(part, ref, model, settings, score))
     except common.UserError as exc:
         raise common.UserError(f"model {name[:60]!r}: {exc}") from None
 
 
-def check(path: str, batch, settings: dict, params: dict) -> dict[str, Any]:
-    """The monitoring result of every model listed in ``path`` on ``batch``."""
+def check(listed: dict, batch, settings: dict, params: dict, files, path: str) -> dict[str, Any]:
+    """The monitoring result of every model of ``listed`` (models.json's body, read from
+    ``path``) on ``batch``, each model's files from ``files`` (``here``)."""
     from mlops_kit.monitoring import monitor
 
-    listed = read_list(path)
     column, models, skipped = listed["segment_by"], listed["models"], listed.get("skipped") or {}
     if column not in batch.columns:
         raise common.UserError(f"the batch has no segment column {column!r} ({path})")
@@ -122,16 +117,15 @@ def check(path: str, batch, settings: dict, params: dict) -> dict[str, Any]:
         results[name] = {"status": "too small", "rows": int(len(mine)), "path": entry["path"]}
         if len(mine) >= settings["min_rows"]:
             part = batch.iloc[mine].reset_index(drop=True)
-            checked[name] = (part, *measured(name, entry, part, settings, monitor))
-    monitor.judge([c for found in checked.values() for c in found[2]], settings)
+            checked[name] = (part, *measured(name, entry, part, settings, monitor, files))
+    monitor.judge([c for found in checked.values() for c in found[3]], settings)
     rules = (params.get("compare") or {}).get("metrics") or {}
-    scored = [name for name, found in checked.items() if found[4] is not None]
+    scored = [name for name, found in checked.items() if found[5] is not None]
     alpha = settings["alpha"] / max(len(scored), 1)
-    for name, (part, ref, columns, made, labelled) in checked.items():
+    for name, (part, reference_metrics, ref, columns, made, labelled) in checked.items():
         metrics = []
         if labelled is not None:
             try:
-                reference_metrics = models[name]["metrics"]
                 metrics = monitor.scores(made, labelled, part, ref, rules, reference_metrics, alpha)
             except common.UserError as exc:
                 raise common.UserError(f"model {name[:60]!r}: {exc}") from None

@@ -13,7 +13,8 @@ reads them, as `serve --release` does (released.py; GITHUB_TOKEN, GITHUB_REPOSIT
 there). The thresholds and the metrics' `compare:` rules are always this checkout's
 params.yaml. monitor.json's `inputs` names the files, and the release and its commit. When
 --models (reports/models.json) exists and no file of one model is named, every model of the
-many-models project is checked on its segment's rows, all at once (many.py, listing.py).
+many-models project is checked on its segment's rows, all at once (many.py, listing.py); with
+--release models-release-<N> (or latest there), every model of that release (many_release.py).
 
 Writes monitor.json (with the time of the check, `checked_at`, and the inputs' paths) and
 monitor.md to --out, only when the check finished; a check that fails removes those of an
@@ -34,7 +35,7 @@ from typing import Any
 
 from mlops_kit import common
 from mlops_kit.evaluation import predictions, profile
-from mlops_kit.monitoring import drift, many, reference, released, report
+from mlops_kit.monitoring import drift, many_release, reference, released, report
 
 MODELS = "reports/models.json"
 SETTINGS = ("alpha", "min_rows", "min_effect", "max_missing_change", "max_unseen")
@@ -148,8 +149,8 @@ def run(args) -> dict[str, Any]:
     if not isinstance(current, str) or not current:
         raise common.UserError("no batch to check: pass --current FILE or set monitor.current")
     batch = common.read_table(current)
-    if many.wanted(args):  # reports/models.json: each model on its own segment's rows
-        result, inputs = many.check(args.models, batch, settings, params), {"models": args.models}
+    if many_release.wanted(args):  # many models: each on its own segment's rows
+        result, inputs = many_release.run(args, batch, settings, params)
     else:
         with released.inputs(args) as (paths, inputs):  # a release's files: downloaded, checked
             ref = reference.read_profile(paths["profile"])
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--current", help="the batch, CSV or Parquet (default: monitor.current)")
     parser.add_argument("--out", default="reports/monitor")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--release", help="a release tag (model@vX.Y.Z) or latest, from GitHub")
+    source.add_argument("--release", help="model@vX.Y.Z, models-release-<N> or latest (GitHub)")
     source.add_argument("--stage", help="the release promoted to this stage (production...)")
     parser.add_argument("--model", help="the model file (default: models/model.joblib)")
     parser.add_argument("--profile", help="its reference (default: reports/profile.json)")

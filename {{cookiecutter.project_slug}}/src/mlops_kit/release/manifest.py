@@ -27,6 +27,16 @@ NAME = "manifest.json"
 RELEASE = re.compile(r"models-release-([1-9][0-9]*)")
 GTO_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 FILES = ("model.joblib", "metrics.json", "profile.json")
+# the text fields of a manifest's model entry, as schemas/manifest.schema.json has them
+FIELDS = {
+    "folder": r"[a-z0-9][a-z0-9._-]*",
+    "path": r"models/shard-[0-9]+/[a-z0-9][a-z0-9._-]*",
+    "artifact": GTO_NAME.pattern,
+    "version": r"v[0-9]+\.[0-9]+\.[0-9]+",
+    "release": RELEASE.pattern,
+    "sha256": r"[0-9a-f]{64}",
+    "md5": r"[0-9a-f]{32}",
+}
 
 
 def artifact(name: str) -> str:
@@ -43,6 +53,18 @@ def number(tag: str | None) -> int | None:
     """N of `models-release-N`, else None."""
     match = RELEASE.fullmatch(tag or "")
     return int(match[1]) if match else None
+
+
+def latest(releases: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest `models-release-<N>` of ``releases`` that is neither a draft nor a
+    pre-release (the highest N)."""
+    public = [
+        r
+        for r in releases
+        if isinstance(r, dict) and number(r.get("tag_name"))
+        if not r.get("draft") and not r.get("prerelease")
+    ]
+    return max(public, key=lambda r: number(r["tag_name"]), default=None)
 
 
 def asset_names(folder: str) -> dict[str, str]:
@@ -133,4 +155,31 @@ def read(gh: GitHub, release: dict[str, Any]) -> dict[str, Any]:
         raise Unreadable(f"{release['tag_name']} has a {NAME} that is not a format-1 manifest")
     if not isinstance(found.get("models"), dict):
         raise Unreadable(f"{release['tag_name']} has a {NAME} without its models")
+    fault = fault_of(found, release["tag_name"])
+    if fault:
+        raise Unreadable(f"{release['tag_name']} has a {NAME} that is not its manifest: {fault}")
     return found
+
+
+def fault_of(found: dict[str, Any], tag: str) -> str | None:
+    """What in a manifest read from release ``tag`` is not of its schema's shape, or None."""
+    top = found.get("release") == tag and re.fullmatch(r"[0-9a-f]{40}", str(found.get("commit")))
+    if not top or found.get("task") not in ("classification", "regression"):
+        return "its release, commit or task is not the release's"
+    if not isinstance(found.get("segment_by"), str) or not found["models"]:
+        return "no segment column or no model"
+    for name, entry in found["models"].items():
+        shown = repr(str(name)[:40])
+        if not isinstance(entry, dict) or entry.get("name") != name:
+            return f"the model {shown} is not a model entry"
+        for key, pattern in FIELDS.items():
+            if not isinstance(entry.get(key), str) or not re.fullmatch(pattern, entry[key]):
+                return f"the model {shown} has no valid {key!r}"
+        folder = entry["folder"]
+        if entry.get("tag") != f"{entry['artifact']}@{entry['version']}":
+            return f"the model {shown} has a 'tag' that is not its artifact and version"
+        if not entry["path"].endswith(f"/{folder}") or not isinstance(entry.get("metrics"), dict):
+            return f"the model {shown} has a 'path' not its folder's, or no 'metrics'"
+        if entry.get("assets") != sorted(asset_names(folder).values()):
+            return f"the model {shown} does not list its folder's three assets"
+    return None

@@ -116,8 +116,7 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
     rules, allowed = compare.get("metrics", {}), judged.check_rules(compare.get("models"))
     releases = gh.paginate(f"/repos/{gh.repo}/releases?per_page=100")
     ours = [r for r in releases if manifest.number(r.get("tag_name"))]
-    public = [r for r in ours if not r.get("draft") and not r.get("prerelease")]
-    latest = max(public, key=lambda r: manifest.number(r["tag_name"]), default=None)
+    latest = manifest.latest(ours)
     try:
         before = manifest.read(gh, latest)["models"] if latest else {}
     except manifest.Unreadable as exc:

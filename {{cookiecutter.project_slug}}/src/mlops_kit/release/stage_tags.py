@@ -47,6 +47,11 @@ def _refs(pattern: str, cwd: str | None = None) -> list[tuple[str, str, str]]:
     return found
 
 
+def names(pattern: str = "*", cwd: str | None = None) -> list[str]:
+    """The names of the tags matching ``pattern`` (a glob of `git for-each-ref`)."""
+    return [tag for tag, _, _ in _refs(pattern, cwd)]
+
+
 def _version_key(tag: str) -> tuple[int, ...]:
     return tuple(int(part) for part in tag.rsplit("@v", 1)[1].split("."))
 

@@ -10,6 +10,9 @@
 - ``lineage``: where a model comes from, as one JSON document: lineage.json.
 - ``many_models``: the models of a many-models project as the service reads them from
   reports/models.json, each file checked against the md5 recorded there before it loads.
+- ``release_models``: the models of a many-models release `models-release-<N>`: its manifest
+  read once, each model's files downloaded when first needed and checked against git (its
+  version tag's reports/models.json) before use.
 - ``predict``: batch prediction: score a CSV or Parquet file with the trained model, in batches.
 - ``serve``: serve the model (or every model of a many-models project) over HTTP (FastAPI and
   uvicorn, the `serve` extra), as MLflow's scoring server.

@@ -84,6 +84,23 @@ def asset(gh: GitHub, release: dict[str, Any], name: str) -> tuple[bytes, str | 
     return data, digest.removeprefix("sha256:") if digest.startswith("sha256:") else None
 
 
+def published(
+    tag: str, name: str, data: bytes, digests: list, what: str, refuse: str = "not serving it"
+) -> None:
+    """Refuse ``data`` unless its sha256 is each of ``digests`` given (None: not given),
+    and at least one is."""
+    actual = lineage.digests(data)["sha256"]
+    expected = [digest for digest in digests if digest]
+    if not expected:
+        raise common.UserError(f"{tag} lists no sha256 digest for {name}; {refuse}")
+    for digest in expected:
+        if digest != actual:
+            raise common.UserError(
+                f"{name} of {tag} has sha256 {actual[:12]}..., not the published "
+                f"{str(digest)[:12]}...: the download is not the published {what}; {refuse}"
+            )
+
+
 def for_stage(stage: str, name: str = "model") -> str:
     """The version tag ``stage`` holds, from the stage tags in this checkout (stage_tags)."""
     try:
@@ -148,16 +165,7 @@ def fetch_all(
         what = "model" if number == 0 else "file"
         kept = found.get("model" if number == 0 else RECORDED.get(name, ""))
         recorded = kept.get("sha256") if isinstance(kept, dict) else None
-        actual = lineage.digests(data)["sha256"]
-        expected = [d for d in (listed, recorded) if d]
-        if not expected:
-            raise common.UserError(f"{tag} lists no sha256 digest for {name}; {refuse}")
-        for digest in expected:
-            if digest != actual:
-                raise common.UserError(
-                    f"{name} of {tag} has sha256 {actual[:12]}..., not the published "
-                    f"{str(digest)[:12]}...: the download is not the published {what}; {refuse}"
-                )
+        published(tag, name, data, [listed, recorded], what, refuse)
         trust.verify(tag, data, locked[files[name]], name, what)
     found["release"] = tag
     return {name: data for name, (data, _) in downloads.items()}, found

@@ -7,6 +7,8 @@ model's file, checks its bytes against that md5 and only then unpickles those sa
 (loading a model file runs its code), as `--release` checks a download against dvc.lock
 (trust.py). reports/models.json is the pipeline's git-tracked record: a file whose md5 is not
 the one it records is not loaded. ``lineage`` is one model's part of it, for its /metadata.
+A catalog of a release's models (``fetch``: release_models.py) has each file downloaded and
+checked there instead, and its /metadata names the model's version tag and release.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mlops_kit.serving import input_rules, lineage
 MODELS_JSON = "reports/models.json"
 MD5 = re.compile(r"[0-9a-f]{32}")
 LINEAGE = ("path", "shard", "md5", "rows", "metrics", "intervals", "overrides", "fingerprint")
+RELEASED = ("artifact", "tag", "version", "release", "sha256")  # of a release's model
 
 
 def shown(name: str) -> str:
@@ -41,6 +44,7 @@ class Catalog:
     skipped: dict[str, str]
     about: dict[str, Any] = field(default_factory=dict)
     root: Path = Path(".")
+    fetch: Any = None  # a release's models: size(name) and fetch(name), downloaded, checked
 
     def __post_init__(self) -> None:
         self.names = sorted(self.models)
@@ -97,6 +101,8 @@ class Loaded(NamedTuple):
 
 def size_of(catalog: Catalog, name: str) -> int:
     """The size in bytes of the model's file (what it counts for against the memory bound)."""
+    if catalog.fetch is not None:
+        return catalog.fetch.size(name)
     file = catalog.file(name)
     try:
         return os.stat(file).st_size
@@ -113,7 +119,7 @@ def load(catalog: Catalog, name: str, suite: dict[str, Any]) -> Loaded:
 
     entry, file = catalog.models[name], catalog.file(name)
     try:
-        data = file.read_bytes()
+        data = catalog.fetch.fetch(name)[0] if catalog.fetch else file.read_bytes()
     except OSError as exc:
         raise common.UserError(
             f"model {shown(name)}: {entry['path']}/model.joblib cannot be read ({exc.strerror}); "
@@ -142,7 +148,7 @@ def lineage_of(catalog: Catalog, name: str) -> dict[str, Any]:
     """Where the model ``name`` comes from: its entry of reports/models.json and the project's."""
     entry = catalog.models[name]
     found = {key: entry.get(key) for key in LINEAGE}
-    found = {"name": name, **found}
+    found = {"name": name, **found, **{key: entry[key] for key in RELEASED if key in entry}}
     about = {key: catalog.about[key] for key in ("segment_by", "task", "commit", "report")}
     return {**found, **about}
 

@@ -4,6 +4,7 @@
     python -m mlops_kit.serving.serve --release latest          # or --release model@v1.2.0
     python -m mlops_kit.serving.serve --stage production        # the version promoted there
     python -m mlops_kit.serving.serve --models reports/models.json   # a many-models project
+    python -m mlops_kit.serving.serve --release latest          # its models-release-<N>
 
 With `--model`, the lineage comes from this project (git, dvc.lock, reports/) and the rules
 from `--suite`; with `--release`, the published model is downloaded from GitHub and checked,
@@ -15,6 +16,9 @@ free port; the first line printed names the address. See service/app.py for the 
 With `--models` (never implied: a many-models project names it), every model that
 reports/models.json lists is served at /models/<name>/, each loaded on its first request and
 checked against the md5 recorded there (service/many_app.py, service/model_cache.py).
+With `--release models-release-<N>` (or `latest` in a many-models project), the models its
+manifest.json lists are served the same way, each downloaded (into `--cache`) on its first
+request and checked against reports/models.json at its version tag (release_models.py).
 
 The limits (body size, rows, timeouts, requests scored and waiting, the log's size) come from
 params.yaml's `serve:` section when there is one, each overridden by its flag (`--max-body-mb`
@@ -33,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_kit import common
-from mlops_kit.serving import download, input_rules, lineage, many_models, predict
+from mlops_kit.serving import download, input_rules, lineage, many_models, predict, release_models
 from mlops_kit.serving.service import limits
 
 
@@ -123,7 +127,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = Parser(description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", help="joblib model file (models/model.joblib)")
-    source.add_argument("--release", help="a release tag (model@vX.Y.Z) or latest, from GitHub")
+    source.add_argument("--release", help="model@vX.Y.Z, models-release-<N> or latest (GitHub)")
     source.add_argument("--stage", help="the release promoted to this stage (production...)")
     source.add_argument("--models", help="every model of a many-models project's report")
     parser.add_argument("--suite", default=predict.SUITE, help="rules for --model's inputs")
@@ -135,6 +139,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
     parser.add_argument("--docs", action="store_true", help="serve /docs (loads from a CDN)")
     parser.add_argument("--params", default="params.yaml", help="its serve: section's limits")
+    parser.add_argument("--cache", default=release_models.CACHE, help="many models' downloads")
     limits.add_flags(parser)
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
@@ -159,8 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         allowed = limits.resolve(args, args.params)
         PredictionLog(args.log, allowed.log_max)  # writable, or refused now
+        several = args.models or release_models.wanted(args.release)
         if args.models:
             state = many(args.models, args.suite, allowed)
+        elif several:
+            state = release_models.serving(args.release, args.suite, args.cache)
         elif args.model:
             model, checks, record = local(args.model, args.suite)
         elif args.stage:
@@ -174,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         return common.fail(exc)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    if args.models:
-        version = f"{len(state['catalog'].models)} models of {args.models}"
+    if several:
+        version = f"{len(state['catalog'].models)} models of {state['catalog'].source}"
     else:
         version = record.get("release") or f"md5:{record['model']['md5']}"
         state = {"model": model, "checks": checks, "record": record}

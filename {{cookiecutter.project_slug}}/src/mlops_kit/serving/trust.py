@@ -7,12 +7,14 @@ something its release cannot change: this checkout's git. The release's tag, res
 download's md5 must be that one (and so for each other file checked: reports/profile.json and
 reports/metrics.json, outs of the evaluate stage). The release's own digests (GitHub's
 `digest`, lineage.json) can be replaced by whoever can replace its assets, so they are only
-extra checks (download.py).
+extra checks (download.py). A model of a many-models release is checked the same way against
+reports/models.json at its version tag (`recorded`, release_models.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 from typing import Any
@@ -94,13 +96,31 @@ def same_commit(
             raise common.UserError(f"lineage.json of {tag} has no commit id; {refuse}")
 
 
+def recorded(commit: str, tag: str, path: str, refuse: str) -> dict[str, Any]:
+    """The models that ``path`` (reports/models.json) records at ``commit``: {name: entry}."""
+    shown = _git("show", f"{commit}:./{path}")
+    try:
+        found = json.loads(shown.stdout) if not shown.returncode else None
+    except ValueError:
+        found = None
+    models = found.get("models") if isinstance(found, dict) else None
+    if not isinstance(models, dict):
+        raise common.UserError(f"{tag} (commit {commit[:7]}) has no readable {path}; {refuse}")
+    return models
+
+
 def verify(
-    tag: str, data: bytes, expected_md5: str, asset: str = "model.joblib", what: str = "model"
+    tag: str,
+    data: bytes,
+    expected_md5: str,
+    asset: str = "model.joblib",
+    what: str = "model",
+    recorder: str = "dvc.lock",
 ) -> None:
-    """Refuse ``data`` unless its md5 is the one git's dvc.lock records."""
+    """Refuse ``data`` unless its md5 is the one git's dvc.lock (``recorder``) records."""
     actual = hashlib.md5(data).hexdigest()
     if actual != expected_md5:
         raise common.UserError(
             f"{asset} of {tag} has md5 {actual[:12]}..., not {expected_md5[:12]}... that "
-            f"dvc.lock records at {tag} in git: not the released {what}; not loading it"
+            f"{recorder} records at {tag} in git: not the released {what}; not loading it"
         )
