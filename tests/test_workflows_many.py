@@ -129,7 +129,8 @@ def test_pull_requests_judge_each_model_one_changed_passes_two_worse_fail(many):
 def test_publish_releases_every_model_then_only_the_one_that_changed(many):
     """The Publish workflow of a many-models project against the fake GitHub: the first run
     releases every model (models-release-1: three assets a model, the manifest, a version tag
-    each); after one model's setting is merged, the next run releases that model alone."""
+    each); after one model's setting is merged, the next run releases that model alone; then
+    the Monitor workflow checks a batch of two stores against the released models."""
     ci = many
     ci.start_over()
     listing = json.loads((ci.root / "reports" / "models.json").read_text(encoding="utf-8"))
@@ -153,6 +154,10 @@ def test_publish_releases_every_model_then_only_the_one_that_changed(many):
     one = names[3]
     # A setting that changes the model's file, not its trees (no tree is that deep).
     ci.set_param("train.overrides", {one: {"random_forest": {"max_depth": 1000}}})
+    # As the README says: the change and its outputs (dvc.lock, reports/models.json) in one
+    # commit, so that each released model is the one git records.
+    done = ci.run(sys.executable, "tasks.py", "repro", label="local repro, one override")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     ci.git("commit", "-qam", "A depth limit for one store")
     ci.push("main")
     since = len(ci.fake.calls)
@@ -177,6 +182,30 @@ def test_publish_releases_every_model_then_only_the_one_that_changed(many):
     calls = len(ci.fake.calls) - since
     print(f"\nGitHub API calls of the second publish: {calls}")
     assert calls < 40, calls  # grows with the models that changed, not with all 29
+
+    # The Monitor workflow now checks the released models (the newest release), without the
+    # DVC remote, downloading the files of the two segments the batch holds, not all 29.
+    ci.git("fetch", "-q", "--tags", "origin")  # the tags the releases made, in this clone
+    drifted = [names[4], one]
+    batch = pd.read_parquet(ci.root / "data" / "prepared" / "test.parquet")
+    batch = batch[batch["segment"].isin(drifted)].copy()
+    batch["x00"] += 3 * batch["x00"].std()
+    (ci.root / BATCH).parent.mkdir(parents=True, exist_ok=True)
+    batch.to_csv(ci.root / BATCH, index=False)
+    ci.git("add", BATCH)
+    ci.git("commit", "-qm", "A batch of two stores, both shifted")
+    shutil.rmtree(ci.storage)
+    result = ci.act("schedule", "-W", ".github/workflows/monitor.yml", label="monitor a release")
+    assert result.returncode == 0, report(result)
+    assert succeeded(result, "Monitor/Check the batch"), report(result)
+    artifacts = ci.root / ".ci-local" / "artifacts" / "monitor-report"
+    found = json.loads((artifacts / "monitor.json").read_text(encoding="utf-8"))
+    assert found["inputs"]["release"] == "models-release-2", found["inputs"]
+    assert found["inputs"]["versions"][one] == latest["models"][one]["tag"]
+    assert sorted(found["summary"]["unhealthy_models"]) == sorted(drifted)
+    fetched = {a["name"] for r in ci.fake.releases for a in r["assets"] if a["download_count"]}
+    folders = {latest["models"][n]["folder"] for n in drifted}
+    assert {name.split(".", 1)[0] for name in fetched - {"manifest.json"}} == folders, fetched
 
 
 def remote_tags(ci: CiProject) -> str:

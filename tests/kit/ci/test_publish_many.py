@@ -150,6 +150,22 @@ def test_a_second_publish_releases_only_the_changed_model(project, fake, capsys)
     assert set(fake.refs) - tags == {f"refs/tags/{artifact}@v0.1.1", "refs/tags/models-release-2"}
 
 
+def test_models_the_commit_does_not_record_are_not_published(project, fake, commit, capsys):
+    three(project)
+    made = common.read_json("reports/models.json")
+    stale = json.loads(json.dumps(made))
+    stale["models"][AWKWARD]["md5"] = "0" * 32  # committed before `dvc repro` ran again
+    common.write_json("reports/models.json", stale)
+    commit("a record of another model")
+    common.write_json("reports/models.json", made)  # what `dvc repro` made here
+    assert publish.main([]) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("error: reports/models.json at ")
+    assert len(said.strip().splitlines()) == 1
+    assert "Store #7 / Lisbon; commit dvc.lock and reports/models.json after `dvc repro`" in said
+    assert writes(fake) == []
+
+
 def test_a_model_no_longer_in_the_project_is_dropped_from_the_next_manifest(
     project, fake, commit, capsys
 ):

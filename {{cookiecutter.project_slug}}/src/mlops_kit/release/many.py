@@ -8,9 +8,9 @@ others are published, and the run fails when more were held back than
 1000 assets a release; each model has 3), the first by name; a rerun on the same commit
 publishes the rest. The release converges as a single model's does (github_release.py):
 a draft, its assets and manifest.json uploaded and checked, an annotated tag
-`<artifact>@vX.Y.Z` per model on the commit, then public. A model no longer in models.json
-is dropped from the manifest (a release is made for that too), so the newest manifest lists
-the project's current models.
+`<artifact>@vX.Y.Z` per model on the commit, then public: only models that models.json at
+the commit records (`--release` checks them by it). A model gone from models.json leaves
+the manifest (in a release of its own if need be): it lists the current models.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from mlops_kit.github.client import GitHub
 from mlops_kit.release import github_release, manifest
 from mlops_kit.release.versions import Registry, next_version, text, version_of
 from mlops_kit.reporting.markdown import annotation, one_line
+from mlops_kit.serving import trust
 
 MODELS, VALIDATION = Path("reports/models.json"), Path("reports/validation.json")
 FOLDER = re.compile(r"models/shard-[0-9]+/[a-z0-9][a-z0-9._-]*")  # models.schema.json
@@ -148,6 +149,13 @@ def publish(gh: GitHub, sha: str, dry_run: bool, push) -> int:
         else:
             print(f"no model changed since {latest['tag_name'] if latest else 'none published'}")
         return 1 if failed else 0
+    recorded = trust.recorded(sha, sha[:7], str(MODELS), "commit it after `dvc repro`")
+    at = {n: e.get("md5") for n, e in recorded.items() if isinstance(e, dict)}
+    if stale := [n for n in batch if at.get(n) != models[n]["md5"]]:  # what --release trusts
+        raise common.UserError(
+            f"{MODELS} at {sha[:7]} does not record the models `dvc repro` made for "
+            f"{judged.names(stale)}; commit dvc.lock and {MODELS} after `dvc repro`"
+        )
     tags = Tags(gh)
     newest = manifest.number(latest["tag_name"]) if latest else 0
     drafts = [r for r in ours if r.get("draft") and r.get("target_commitish") == sha]
