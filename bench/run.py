@@ -267,10 +267,12 @@ def default_project(work: Path, size: dict, template: Path, results: dict) -> No
     for name in ("baseline_gx", "baseline_pandas"):
         theirs = json.loads((work / "round-0" / name / "metrics.json").read_text())
         same[name] = theirs == pipeline_metrics
-    project.reset()
-    project.dvc("repro")
 
-    log(f"default project: its own tests x{size['tests']}")
+    if size["tests"]:
+        # The project's tests read the outputs of an unwrapped pipeline: reproduce it first.
+        project.reset()
+        project.dvc("repro")
+        log(f"default project: its own tests x{size['tests']}")
     for _ in range(size["tests"]):
         keep("project tests", measure([sys.executable, "tasks.py", "test", "-q"], root, env))
 
@@ -325,9 +327,8 @@ def raw_data(root: Path) -> str:
     return out if isinstance(out, str) else next(iter(out))
 
 
-def scale(work: Path, size: dict, template: Path, results: dict) -> None:
-    """The pipeline on synthetic data against the same-libraries baseline on the same rows,
-    and the validate stage against plain pandas checks."""
+def compiled_project(work: Path, template: Path, results: dict) -> Project:
+    """A project with the default answers, set up, at its generated commit."""
     env = isolated_env(work / "home")
     env["DVC_SITE_CACHE_DIR"] = str(work / "home" / "dvc-site-cache")
     _, root = generate(work / "project", env, template)
@@ -336,6 +337,16 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
     # benchmarks showed it), so that no stage pays for compiling, with any template version.
     project.setup({**env, "UV_COMPILE_BYTECODE": "1"})
     results.setdefault("versions", project.versions())
+    return project
+
+
+def scale(work: Path, size: dict, template: Path, results: dict) -> Project:
+    """The pipeline on synthetic data against the same-libraries baseline on the same rows,
+    and the validate stage against plain pandas checks. Returns the project, back at its
+    generated commit with no outputs, for the next part to use."""
+    project = compiled_project(work, template, results)
+    root = project.root
+    generated = project.git("rev-parse", "HEAD").strip()
     bundled = work / "bundled-suite.json"
     shutil.copyfile(root / "expectations" / "suite.json", bundled)
     for dotted, value in SCALE_PARAMS.items():
@@ -411,6 +422,9 @@ def scale(work: Path, size: dict, template: Path, results: dict) -> None:
 
     for line in verdicts(results):
         log(f"scale goal: {line}")
+    project.git("reset", "-q", "--hard", generated)
+    project.reset()
+    return project
 
 
 def baseline(project: Project, work: Path, raw: str, rows: int) -> dict:
@@ -447,16 +461,14 @@ def baseline(project: Project, work: Path, raw: str, rows: int) -> dict:
     }
 
 
-def use(work: Path, size: str, template: Path, results: dict) -> None:
-    """The model in use (bench/use.py): service, batch prediction, monitor."""
+def use(
+    work: Path, size: str, template: Path, results: dict, project: Project | None = None
+) -> None:
+    """The model in use (bench/use.py): service, batch prediction, monitor. On ``project``
+    (the scale runs' one, back at its generated commit) when given, else on a new one."""
     import use as using
 
-    env = isolated_env(work / "home")
-    env["DVC_SITE_CACHE_DIR"] = str(work / "home" / "dvc-site-cache")
-    _, root = generate(work / "project", env, template)
-    project = Project(root, env)
-    project.setup({**env, "UV_COMPILE_BYTECODE": "1"})  # as in scale()
-    results.setdefault("versions", project.versions())
+    project = project or compiled_project(work, template, results)
     project.dvc("repro")
     results["use"] = using.measure_all(project, size, work / "runs", log)
 
@@ -500,10 +512,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.only in (None, "default"):
         default_project(work / "default", size, args.template.resolve(), results)
+    shared = None
     if args.only in (None, "scale"):
-        scale(work / "scale", size, args.template.resolve(), results)
+        shared = scale(work / "scale", size, args.template.resolve(), results)
     if args.only in (None, "use"):
-        use(work / "use", args.size, args.template.resolve(), results)
+        use(work / "use", args.size, args.template.resolve(), results, shared)
     if args.only in (None, "many"):
         many_models(work / "many", size, args.template.resolve(), results)
     results["load_at_end"] = load()

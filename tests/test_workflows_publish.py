@@ -1,9 +1,14 @@
 """Slow tier: the generated Publish workflow under act, against a fake GitHub that fails.
 
-Each write GitHub is asked for (create the draft, upload an asset, create the tag object,
-create its ref, publish) fails in turn, in one project; after each failed run no public
-release lacks an asset, and the next run on the same commit finishes the job: one release,
-one tag. Then a second version is published while every kind of write has its reply lost.
+Writes GitHub is asked for fail in turn, in one project: an upload after the first asset
+(a draft half filled), the ref of the tag (its tag object already in the origin) and the
+publish itself (a complete, tagged draft); after each failed run no public release lacks an
+asset, and the next run on the same commit finishes the job: one release, one tag. A
+failure at each of the five kinds of write (create the draft, upload an asset, create the
+tag object, create its ref, publish), and the next run finishing the job, is checked for
+the same publish code in tests/kit/ci/test_publish.py
+(test_a_run_that_fails_at_any_write_is_finished_by_the_next). Then a second version is
+published while every kind of write has its reply lost.
 A manual publish from a branch other than the default one is refused in one line, and so is
 a publish whose DVC remote folder does not exist.
 """
@@ -27,8 +32,10 @@ NAMES = [
     "profile.json",
 ]
 PUBLISH = ("workflow_dispatch", "-W", ".github/workflows/publish.yml")
-# (kind of write, which one of that kind fails) in the order a publish makes them
-STEPS = [("release", 1), ("upload", 2), ("tag", 1), ("ref", 1), ("patch", 1)]
+# Every kind of write, in the order a publish makes them
+WRITES = ["release", "upload", "tag", "ref", "patch"]
+# (kind of write, which one of that kind fails): the ones failed under act, in that order
+STEPS = [("upload", 2), ("ref", 1), ("patch", 1)]
 
 
 def public_releases_are_complete(ci: CiProject) -> bool:
@@ -117,7 +124,7 @@ def test_a_publish_failing_at_each_write_converges_on_the_next_run(ci):
     ci.git("commit", "-qam", "README: a note")
     ci.push("main")
     second = ci.git("rev-parse", "HEAD")
-    for kind, _ in STEPS:
+    for kind in WRITES:
         ci.fake.fail_write(kind, lost=True)
     result = ci.act(*PUBLISH, label="publish, replies lost")
     assert result.returncode == 0, report(result)
