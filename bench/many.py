@@ -1,7 +1,7 @@
 """The "Many models" part of the benchmarks: a project with one model per segment, measured
 against the simplest one-process loop over the same fits.
 
-Run by bench/run.py (``--only many``). Writes 1,000 segments of synthetic data (40 at the
+Run by bench/run.py (``--only many``). Writes 1,000 segments of synthetic data (16 at the
 smallest size; bench/many_models.py), generates a project from it with
 ``segment_by=segment`` (20 trees a model, as the loop), and measures with its own ``dvc``:
 - the first training: the train shards' own wall times (each prints it) but their scoring
@@ -81,9 +81,9 @@ def measure_all(work: Path, template: Path, segments: int, repeats: int, tools, 
     project.set_param("train.random_forest.n_estimators", TREES)
     log("many models: a one-model project (default answers) for its no-op dvc repro")
     _, one_root = tools.generate(work / "one-model", env, template)
-    single = tools.Project(one_root, env)
-    single.setup({**env, "UV_COMPILE_BYTECODE": "1"})
-    single.dvc("repro")
+    one_model = tools.Project(one_root, env)
+    one_model.setup({**env, "UV_COMPILE_BYTECODE": "1"})
+    one_model.dvc("repro")
     log("many models: the first dvc repro")
     first = project.dvc("repro")
     shards = shard_lines(first["output"])
@@ -105,7 +105,7 @@ def measure_all(work: Path, template: Path, segments: int, repeats: int, tools, 
         one = names[(number * 97) % len(names)]
         single = [*loop_args, "--out", work / "alone", "--n-estimators", TREES, "--segment", one]
         alone.append(tools.measure(single, root, env)["wall"])
-        timings[ONE_MODEL_NOOP].append(single.dvc("repro")["wall"])
+        timings[ONE_MODEL_NOOP].append(one_model.dvc("repro")["wall"])
         timings["dvc status"].append(project.dvc("status")["wall"])
         timings["no-op dvc repro"].append(project.dvc("repro")["wall"])
         project.set_param(f"train.overrides.{one}", {"random_forest": {"n_estimators": TREES + 1}})

@@ -36,7 +36,7 @@ SIZES = {
         "repeats": 1,
         "tests": 0,
         "act": 0,
-        "many_segments": 40,
+        "many_segments": 16,
         "many_repeats": 1,
     },
     "full": {

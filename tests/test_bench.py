@@ -79,8 +79,8 @@ def test_bench_smallest_size_writes_report_and_plot(tmp_path):
     assert "## Using the model" in report
     # Many models: every model fitted by the shards, one override fitting that one alone.
     many = results["many"]
-    assert many["segments"] == 40
-    assert many["models"] + many["skipped"] == 40
+    assert many["segments"] == 16
+    assert many["models"] + many["skipped"] == 16
     assert many["timings"]["one override"]["n"] == 1
     assert "## Many models" in report
     # The committed report is left alone.
