@@ -144,7 +144,7 @@ def create_app(model, checks, record: dict[str, Any], log=None, limits=None, doc
         if problems:
             raise refusal(problems, where)
         try:
-            predictions = predict.score(model, clean, False)["prediction"].tolist()
+            predictions = predict.labels(model, clean)
         except (ValueError, TypeError) as exc:
             raise BadRequest(
                 f"the model cannot score these rows: {request_body.cut(exc)}"

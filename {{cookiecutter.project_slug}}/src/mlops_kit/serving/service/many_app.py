@@ -143,7 +143,7 @@ def create_app(catalog: Catalog, suite: dict[str, Any], log=None, limits=None, d
         if problems:
             raise single.refusal(problems, where)
         try:
-            predictions = predict.score(found.model, clean, False)["prediction"].tolist()
+            predictions = predict.labels(found.model, clean)
         except (ValueError, TypeError) as exc:
             raise BadRequest(
                 f"the model cannot score these rows: {request_body.cut(exc)}"
