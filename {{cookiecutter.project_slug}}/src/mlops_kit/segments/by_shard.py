@@ -23,23 +23,23 @@ KEY = b"mlops_kit.shards"
 ROW_GROUP = 1 << 20  # rows a row group at most (pyarrow's default)
 
 
-def shard_rows(values, shards: int) -> np.ndarray:
-    """The shard of each of ``values`` (a Series of segment values, none missing)."""
+def shard_rows(values, shards: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the shard of each of ``values``, a Series of segment values with none missing; the
+    number of each one's segment in sorted order)."""
     from pandas import factorize
 
-    codes, uniques = factorize(values)
+    codes, uniques = factorize(values, sort=True)
     of = np.array([names.shard_of(names.name_of(v), shards) for v in uniques], dtype=np.int64)
-    return of[codes]
+    return of[codes], codes
 
 
 def write(frame, path: str | Path, column: str, shards: int) -> None:
     """Write ``frame`` (pandas, no missing ``column`` value) to ``path`` by shard."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from pandas import factorize
 
-    shard = shard_rows(frame[column], shards)
-    order = np.lexsort((factorize(frame[column], sort=True)[0], shard))  # stable: row order kept
+    shard, segment = shard_rows(frame[column], shards)
+    order = np.lexsort((segment, shard))  # stable: each segment's rows keep their order
     table = pa.Table.from_pandas(frame.iloc[order], preserve_index=False)
     counts = np.bincount(shard, minlength=shards).tolist()
     record = json.dumps({"segment_by": column, "shards": shards, "rows": counts}).encode()
@@ -108,6 +108,6 @@ def read(path: str | Path, column: str, shard: int, shards: int):
         return mine(source.read(), column, shard, shards)
     rows = source.read_row_groups(groups) if groups else source.schema_arrow.empty_table()
     frame = rows.to_pandas()
-    if len(frame) and (shard_rows(frame[column], shards) != shard).any():
+    if len(frame) and (shard_rows(frame[column], shards)[0] != shard).any():
         return mine(source.read(), column, shard, shards)  # not the layout it records
     return frame

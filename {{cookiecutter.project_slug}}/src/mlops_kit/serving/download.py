@@ -76,12 +76,16 @@ def entry(release: dict[str, Any], name: str) -> dict[str, Any]:
     return found
 
 
+def listed_sha256(found: dict[str, Any]) -> str | None:
+    """The sha256 GitHub lists for an asset (its ``digest``), or None."""
+    digest = str(found.get("digest") or "")
+    return digest.removeprefix("sha256:") if digest.startswith("sha256:") else None
+
+
 def asset(gh: GitHub, release: dict[str, Any], name: str) -> tuple[bytes, str | None]:
     """The bytes of the release's asset ``name`` and the sha256 GitHub lists for it."""
     found = entry(release, name)
-    data = gh.download_asset(int(found.get("id") or 0))
-    digest = str(found.get("digest") or "")
-    return data, digest.removeprefix("sha256:") if digest.startswith("sha256:") else None
+    return gh.download_asset(int(found.get("id") or 0)), listed_sha256(found)
 
 
 def published(

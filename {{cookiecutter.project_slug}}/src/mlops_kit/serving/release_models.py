@@ -68,6 +68,7 @@ class Release:
         self.holding = {str(r.get("tag_name")): r for r in listing if not r.get("draft")}
         self.cache, self.lock = Path(cache), threading.Lock()
         self.recorded: dict[str, dict[str, Any]] = {}  # commit: models.json's models there
+        self.checked: dict[str, dict[str, Any]] = {}  # model: its entry there, once checked
 
     def asset(self, name: str, file: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the release holding the model's files, its asset of ``file``)."""
@@ -90,7 +91,9 @@ class Release:
     def trusted(self, name: str) -> dict[str, Any]:
         """The model's entry of reports/models.json at its version tag, once the tag is
         here at the commit of the release holding its files and the entry's md5 is the
-        manifest's."""
+        manifest's (checked once per model: tags do not move while this runs)."""
+        if name in self.checked:
+            return self.checked[name]
         entry = self.models[name]
         tag = entry["tag"]
         holding, _ = self.asset(name, "model.joblib")
@@ -113,6 +116,7 @@ class Release:
                 f"{entry['md5'][:12]}..., not what {many_models.MODELS_JSON} records at {tag} "
                 f"in git ({said}); {REFUSE}"
             )
+        self.checked[name] = kept
         return kept
 
     def fetch(self, name: str, file: str = "model.joblib") -> tuple[bytes, Path]:
@@ -122,9 +126,7 @@ class Release:
         holding, found = self.asset(name, file)
         model = file == "model.joblib"
         md5 = self.trusted(name)["md5"] if model else None
-        digest = str(found.get("digest") or "")
-        listed = digest.removeprefix("sha256:") if digest.startswith("sha256:") else None
-        digests = [listed, entry["sha256"] if model else None]
+        digests = [download.listed_sha256(found), entry["sha256"] if model else None]
         what = "model" if model else "file"
         where = f"{entry['tag']} ({holding['tag_name']})"
         path = self.cache / str(holding["tag_name"]) / str(found["name"])
